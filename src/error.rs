@@ -1,0 +1,352 @@
+//! One error type for both CRMs, with stable SCREAMING_SNAKE codes.
+//!
+//! The server's own code is kept in [`Error::crm_code`] (a string, or the integer `0` that
+//! Vtiger's duplicate check sends). [`Error::code`] is the stable client-side code: the
+//! server's code where it is a known one, `DUPLICATE` for the integer `0`, an unknown server
+//! code passed through unchanged, or one of the client's own codes.
+//!
+//! Messages never contain access keys, session names or tokens.
+
+use std::fmt;
+
+/// Stable error codes.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorCode {
+    // --- server codes (Vtiger webservice) ---
+    /// The session name is unknown, logged out or garbage-collected: log in again.
+    InvalidSessionId,
+    /// A call that needs a session was sent without one.
+    AuthenticationRequired,
+    /// `extendsession` adopted an unauthenticated session.
+    AuthenticationFailure,
+    /// No unexpired challenge token for this user.
+    InvalidAuthToken,
+    /// Wrong access key, or inactive user.
+    InvalidUserCredentials,
+    /// The user has no access key.
+    AccesskeyUndefined,
+    /// Overloaded: permission, unknown module, unknown or deleted id.
+    AccessDenied,
+    /// Malformed id or id of the wrong module.
+    InvalidIdAttribute,
+    /// Record missing.
+    RecordNotFound,
+    /// A reference points to a module the field does not refer to.
+    ReferenceInvalid,
+    /// A mandatory field has no value.
+    MandatoryFieldsMissing,
+    /// SQL failure on the server.
+    DatabaseQueryError,
+    /// VTQL parser error.
+    QuerySyntaxError,
+    /// Unregistered operation.
+    UnknownOperation,
+    /// Any other server-side exception.
+    InternalServerError,
+    /// Operation not supported for this entity or method.
+    OperationNotSupported,
+    /// Relation not found (sic: the server spells it UNKOWN).
+    UnkownEntity,
+    /// `convertlead` on an already converted lead.
+    LeadAlreadyConverted,
+    /// Session lifetime over (defined by the server, unreachable in practice).
+    SessionExpired,
+    /// Session idle (defined by the server, unreachable in practice).
+    SessionLeftIdle,
+    /// Vtiger's duplicate-detection error (server code integer `0`).
+    Duplicate,
+    // --- codes shared with Perfex ---
+    /// The request failed validation on the server (Perfex 400/409/422).
+    ValidationFailed,
+    /// The server answered with a 5xx status and no usable envelope.
+    ServerError,
+    // --- client codes ---
+    /// The request could not be sent or the connection broke.
+    Transport,
+    /// The call did not finish within the configured time.
+    Timeout,
+    /// The caller aborted the call.
+    Aborted,
+    /// The reply is not a usable envelope (non-JSON, truncated, wrong shape).
+    InvalidResponse,
+    /// The server does not support this operation.
+    Unsupported,
+    /// The caller's input was rejected before anything was sent.
+    InvalidInput,
+    /// A server code this client does not know, passed through unchanged.
+    Other(String),
+}
+
+/// Known server code strings and their variants.
+const SERVER_CODES: &[(&str, ErrorCode)] = &[
+    ("INVALID_SESSIONID", ErrorCode::InvalidSessionId),
+    ("AUTHENTICATION_REQUIRED", ErrorCode::AuthenticationRequired),
+    ("AUTHENTICATION_FAILURE", ErrorCode::AuthenticationFailure),
+    ("INVALID_AUTH_TOKEN", ErrorCode::InvalidAuthToken),
+    ("INVALID_USER_CREDENTIALS", ErrorCode::InvalidUserCredentials),
+    ("ACCESSKEY_UNDEFINED", ErrorCode::AccesskeyUndefined),
+    ("ACCESS_DENIED", ErrorCode::AccessDenied),
+    ("INVALID_ID_ATTRIBUTE", ErrorCode::InvalidIdAttribute),
+    ("RECORD_NOT_FOUND", ErrorCode::RecordNotFound),
+    ("REFERENCE_INVALID", ErrorCode::ReferenceInvalid),
+    ("MANDATORY_FIELDS_MISSING", ErrorCode::MandatoryFieldsMissing),
+    ("DATABASE_QUERY_ERROR", ErrorCode::DatabaseQueryError),
+    ("QUERY_SYNTAX_ERROR", ErrorCode::QuerySyntaxError),
+    ("UNKNOWN_OPERATION", ErrorCode::UnknownOperation),
+    ("INTERNAL_SERVER_ERROR", ErrorCode::InternalServerError),
+    ("OPERATION_NOT_SUPPORTED", ErrorCode::OperationNotSupported),
+    ("UNKOWN_ENTITY", ErrorCode::UnkownEntity),
+    ("LEAD_ALREADY_CONVERTED", ErrorCode::LeadAlreadyConverted),
+    ("SESSION_EXPIRED", ErrorCode::SessionExpired),
+    ("SESSION_LEFT_IDLE", ErrorCode::SessionLeftIdle),
+    ("DUPLICATE", ErrorCode::Duplicate),
+    ("VALIDATION_FAILED", ErrorCode::ValidationFailed),
+    ("SERVER_ERROR", ErrorCode::ServerError),
+    ("TRANSPORT", ErrorCode::Transport),
+    ("TIMEOUT", ErrorCode::Timeout),
+    ("ABORTED", ErrorCode::Aborted),
+    ("INVALID_RESPONSE", ErrorCode::InvalidResponse),
+    ("UNSUPPORTED", ErrorCode::Unsupported),
+    ("INVALID_INPUT", ErrorCode::InvalidInput),
+];
+
+impl ErrorCode {
+    /// The stable SCREAMING_SNAKE string.
+    pub fn as_str(&self) -> &str {
+        if let ErrorCode::Other(s) = self {
+            return s;
+        }
+        SERVER_CODES
+            .iter()
+            .find(|(_, c)| c == self)
+            .map(|(s, _)| *s)
+            .unwrap_or("UNKNOWN")
+    }
+
+    /// Maps a code string to its variant; unknown strings become [`ErrorCode::Other`].
+    pub fn parse(code: &str) -> ErrorCode {
+        SERVER_CODES
+            .iter()
+            .find(|(s, _)| *s == code)
+            .map(|(_, c)| c.clone())
+            .unwrap_or_else(|| ErrorCode::Other(code.to_owned()))
+    }
+
+    /// Maps a server's error code to the client code (`0` becomes [`ErrorCode::Duplicate`]).
+    pub fn from_crm(code: &CrmCode) -> ErrorCode {
+        match code {
+            CrmCode::Int(0) => ErrorCode::Duplicate,
+            CrmCode::Int(n) => ErrorCode::Other(n.to_string()),
+            CrmCode::Str(s) => ErrorCode::parse(s),
+        }
+    }
+
+    /// True for the codes after which a fresh login and one repeat of the call is safe:
+    /// the server rejected the session before running the operation.
+    pub fn is_session_expiry(&self) -> bool {
+        matches!(
+            self,
+            ErrorCode::InvalidSessionId
+                | ErrorCode::AuthenticationRequired
+                | ErrorCode::SessionExpired
+                | ErrorCode::SessionLeftIdle
+        )
+    }
+}
+
+impl fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The server's own error code, as sent.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum CrmCode {
+    /// A string code, e.g. `ACCESS_DENIED`.
+    Str(String),
+    /// An integer code (Vtiger's duplicate detection sends `0`).
+    Int(i64),
+}
+
+impl fmt::Display for CrmCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CrmCode::Str(s) => f.write_str(s),
+            CrmCode::Int(n) => write!(f, "{n}"),
+        }
+    }
+}
+
+/// A failed operation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Error {
+    /// Stable client code.
+    pub code: ErrorCode,
+    /// The server's code, when the server sent one.
+    pub crm_code: Option<CrmCode>,
+    /// HTTP status, when a response was received.
+    pub status: Option<u16>,
+    /// Human-readable message (the server's message where there is one). Never holds secrets.
+    pub message: String,
+    /// The operation or resource call that failed (e.g. `query`, `customers.create`).
+    pub operation: Option<String>,
+    /// The input field at fault, for INVALID_INPUT and validation errors.
+    pub field: Option<String>,
+    /// Per-field server messages (Perfex validation errors), in the server's order.
+    pub field_errors: Vec<(String, String)>,
+    /// A short, secret-free excerpt of an unusable body.
+    pub snippet: Option<String>,
+}
+
+/// Result alias.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Longest body excerpt an error keeps, in characters.
+pub const SNIPPET_CHARS: usize = 120;
+
+impl Error {
+    /// A new error with a code and message.
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Error {
+            code,
+            crm_code: None,
+            status: None,
+            message: message.into(),
+            operation: None,
+            field: None,
+            field_errors: Vec::new(),
+            snippet: None,
+        }
+    }
+
+    /// An error the server reported in its envelope.
+    pub fn from_server(crm_code: CrmCode, message: impl Into<String>) -> Self {
+        let mut e = Error::new(ErrorCode::from_crm(&crm_code), message);
+        e.crm_code = Some(crm_code);
+        e
+    }
+
+    /// INVALID_INPUT naming the field at fault.
+    pub fn invalid_input(field: impl Into<String>, message: impl Into<String>) -> Self {
+        let mut e = Error::new(ErrorCode::InvalidInput, message);
+        e.field = Some(field.into());
+        e
+    }
+
+    /// Sets the HTTP status.
+    pub fn with_status(mut self, status: u16) -> Self {
+        self.status = Some(status);
+        self
+    }
+
+    /// Sets the operation name.
+    pub fn with_operation(mut self, op: impl Into<String>) -> Self {
+        self.operation = Some(op.into());
+        self
+    }
+
+    /// Keeps a short excerpt of a body, with secret-looking values masked.
+    pub fn with_snippet(mut self, body: &[u8]) -> Self {
+        self.snippet = Some(snippet(body));
+        self
+    }
+
+    /// The stable code string.
+    pub fn code_str(&self) -> &str {
+        self.code.as_str()
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.code, self.message)?;
+        if let Some(s) = self.status {
+            write!(f, " (HTTP {s})")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// A short excerpt of a body for error reports: at most [`SNIPPET_CHARS`] characters,
+/// control characters shown as spaces, and values of secret-named fields masked.
+pub fn snippet(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(body);
+    let mut out = String::new();
+    for (n, c) in text.chars().enumerate() {
+        if n == SNIPPET_CHARS {
+            out.push('…');
+            break;
+        }
+        out.push(if c.is_control() { ' ' } else { c });
+    }
+    mask_secret_values(&out)
+}
+
+/// Masks the value after any secret-looking key (`sessionName`, `accessKey`, `token`, …).
+fn mask_secret_values(s: &str) -> String {
+    const KEYS: &[&str] = &["sessionname", "accesskey", "token", "authtoken", "phpsessid", "key"];
+    let lower = s.to_ascii_lowercase();
+    let bytes = s.as_bytes();
+    let mut out = String::with_capacity(s.len());
+    let mut i = 0;
+    'outer: while i < s.len() {
+        for k in KEYS {
+            if lower[i..].starts_with(k) && (i == 0 || !bytes[i - 1].is_ascii_alphanumeric()) {
+                let mut j = i + k.len();
+                // skip quote, colon, equals and spaces between key and value
+                while j < s.len() && matches!(bytes[j], b'"' | b'\'' | b':' | b'=' | b' ') {
+                    j += 1;
+                }
+                if j > i + k.len() {
+                    out.push_str(&s[i..j]);
+                    out.push_str(crate::secret::REDACTED);
+                    while j < s.len() && !matches!(bytes[j], b'"' | b'\'' | b'&' | b',' | b'}' | b' ') {
+                        j += 1;
+                    }
+                    i = j;
+                    continue 'outer;
+                }
+            }
+        }
+        let c = s[i..].chars().next().unwrap_or(' ');
+        out.push(c);
+        i += c.len_utf8();
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_round_trip() {
+        for (s, c) in SERVER_CODES {
+            assert_eq!(c.as_str(), *s);
+            assert_eq!(ErrorCode::parse(s), *c);
+        }
+        assert_eq!(ErrorCode::parse("WSAPP04"), ErrorCode::Other("WSAPP04".into()));
+        assert_eq!(ErrorCode::parse("WSAPP04").as_str(), "WSAPP04");
+    }
+
+    #[test]
+    fn integer_zero_is_duplicate() {
+        let e = Error::from_server(CrmCode::Int(0), "Duplicate(s) detected!");
+        assert_eq!(e.code, ErrorCode::Duplicate);
+        assert_eq!(e.crm_code, Some(CrmCode::Int(0)));
+    }
+
+    #[test]
+    fn snippet_is_short_and_masks_secrets() {
+        let body = br#"{"success":true,"result":{"sessionName":"abc123def","userId":"19x1"}}"#;
+        let s = snippet(body);
+        assert!(!s.contains("abc123def"), "{s}");
+        assert!(s.contains("userId"));
+        let long = vec![b'x'; 5000];
+        assert!(snippet(&long).chars().count() <= SNIPPET_CHARS + 1);
+    }
+}

@@ -1,0 +1,199 @@
+//! HTTP as plain data: what the core asks the host to send, and what the host hands back.
+
+use std::fmt;
+
+/// HTTP method of a request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Method {
+    /// GET: parameters only in the query string.
+    Get,
+    /// POST: parameters only in the body.
+    Post,
+    /// PUT (Perfex REST updates).
+    Put,
+    /// DELETE (Perfex WON deletes).
+    Delete,
+}
+
+impl Method {
+    /// The method's name on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Put => "PUT",
+            Method::Delete => "DELETE",
+        }
+    }
+}
+
+impl fmt::Display for Method {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A request the host must send, exactly as built.
+///
+/// `Debug` redacts secrets in the URL and hides the body and secret headers; use
+/// [`HttpRequest::redacted_url`] whenever a URL is reported.
+#[derive(Clone, PartialEq, Eq)]
+pub struct HttpRequest {
+    /// Method.
+    pub method: Method,
+    /// Absolute URL, including the query string.
+    pub url: String,
+    /// Header name/value pairs, in order.
+    pub headers: Vec<(String, String)>,
+    /// Body bytes (form-encoded or JSON text), if any.
+    pub body: Option<Vec<u8>>,
+}
+
+impl HttpRequest {
+    /// The URL with every secret query parameter's value replaced by `[redacted]`.
+    pub fn redacted_url(&self) -> String {
+        redact_url(&self.url)
+    }
+    /// The first header with this name (case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        find_header(&self.headers, name)
+    }
+    /// The body as UTF-8 text (lossy), or "" when there is none.
+    pub fn body_text(&self) -> std::borrow::Cow<'_, str> {
+        match &self.body {
+            Some(b) => String::from_utf8_lossy(b),
+            None => std::borrow::Cow::Borrowed(""),
+        }
+    }
+}
+
+impl fmt::Debug for HttpRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let headers: Vec<(&str, &str)> = self
+            .headers
+            .iter()
+            .map(|(k, v)| {
+                if is_secret_name(k) {
+                    (k.as_str(), crate::secret::REDACTED)
+                } else {
+                    (k.as_str(), v.as_str())
+                }
+            })
+            .collect();
+        f.debug_struct("HttpRequest")
+            .field("method", &self.method)
+            .field("url", &self.redacted_url())
+            .field("headers", &headers)
+            .field("body_len", &self.body.as_ref().map(|b| b.len()))
+            .finish()
+    }
+}
+
+/// A response as the host received it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct HttpResponse {
+    /// HTTP status code.
+    pub status: u16,
+    /// Header name/value pairs.
+    pub headers: Vec<(String, String)>,
+    /// Raw body bytes.
+    pub body: Vec<u8>,
+}
+
+impl HttpResponse {
+    /// Builds a response with no headers.
+    pub fn new(status: u16, body: impl Into<Vec<u8>>) -> Self {
+        HttpResponse { status, headers: Vec::new(), body: body.into() }
+    }
+    /// The first header with this name (case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        find_header(&self.headers, name)
+    }
+}
+
+impl fmt::Debug for HttpResponse {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HttpResponse")
+            .field("status", &self.status)
+            .field("headers", &self.headers)
+            .field("body_len", &self.body.len())
+            .finish()
+    }
+}
+
+fn find_header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+}
+
+/// Parameter and header names whose values are secrets.
+const SECRET_NAMES: &[&str] = &[
+    "sessionname",
+    "phpsessid",
+    "accesskey",
+    "authtoken",
+    "token",
+    "x-api-token",
+    "authorization",
+    "key",
+    "cookie",
+];
+
+/// True when a query parameter or header with this name carries a secret.
+pub fn is_secret_name(name: &str) -> bool {
+    SECRET_NAMES.iter().any(|s| s.eq_ignore_ascii_case(name))
+}
+
+/// Replaces the value of every secret query parameter (`sessionName`, `accessKey`, …) with
+/// `[redacted]`. Everything else in the URL is kept as it was.
+pub fn redact_url(url: &str) -> String {
+    let Some(q) = url.find('?') else { return url.to_owned() };
+    let (base, query) = url.split_at(q + 1);
+    let (query, fragment) = match query.find('#') {
+        Some(h) => query.split_at(h),
+        None => (query, ""),
+    };
+    let mut out = String::with_capacity(url.len());
+    out.push_str(base);
+    for (i, pair) in query.split('&').enumerate() {
+        if i > 0 {
+            out.push('&');
+        }
+        match pair.split_once('=') {
+            Some((k, _)) if is_secret_name(k) => {
+                out.push_str(k);
+                out.push('=');
+                out.push_str(crate::secret::REDACTED);
+            }
+            _ => out.push_str(pair),
+        }
+    }
+    out.push_str(fragment);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redacts_session_name_and_keeps_the_rest() {
+        let u = "https://crm.example/webservice.php?operation=retrieve&sessionName=abc123&id=12x5";
+        assert_eq!(
+            redact_url(u),
+            "https://crm.example/webservice.php?operation=retrieve&sessionName=[redacted]&id=12x5"
+        );
+        assert_eq!(redact_url("https://x/y"), "https://x/y");
+    }
+
+    #[test]
+    fn debug_never_shows_secrets() {
+        let r = HttpRequest {
+            method: Method::Get,
+            url: "http://h/webservice.php?operation=query&sessionName=s3cr3t".into(),
+            headers: vec![("authtoken".into(), "tok-9".into())],
+            body: Some(b"accessKey=k3y".to_vec()),
+        };
+        let d = format!("{r:?}");
+        assert!(!d.contains("s3cr3t") && !d.contains("tok-9") && !d.contains("k3y"), "{d}");
+    }
+}

@@ -1,0 +1,17 @@
+//! crmwire: a sans-IO protocol core for Vtiger CRM's webservice API and Perfex CRM's HTTP APIs.
+//!
+//! Every operation is a pure pair: build an [`http::HttpRequest`], then parse an
+//! [`http::HttpResponse`]. The core never performs I/O, never reads a clock and never
+//! imports wasm-bindgen; `src/wasm/` (compiled only for `wasm32`) moves the bytes through
+//! the host's `fetch`.
+
+pub mod error;
+pub mod http;
+pub mod secret;
+
+pub use error::{CrmCode, Error, ErrorCode, Result};
+pub use http::{HttpRequest, HttpResponse, Method};
+pub use secret::Secret;
+
+#[cfg(target_arch = "wasm32")]
+pub mod wasm;
