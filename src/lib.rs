@@ -6,6 +6,8 @@
 //! the host's `fetch`.
 
 pub mod error;
+pub mod perfex;
+pub mod vtiger;
 pub mod http;
 pub mod secret;
 

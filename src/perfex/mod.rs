@@ -1,0 +1,1 @@
+//! Perfex CRM HTTP APIs (WON API module and the REST API module), sans-IO.
