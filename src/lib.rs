@@ -5,10 +5,12 @@
 //! imports wasm-bindgen; `src/wasm/` (compiled only for `wasm32`) moves the bytes through
 //! the host's `fetch`.
 
+pub mod encode;
 pub mod error;
 pub mod perfex;
 pub mod vtiger;
 pub mod http;
+pub mod json;
 pub mod secret;
 
 pub use error::{CrmCode, Error, ErrorCode, Result};

@@ -1,5 +1,11 @@
 //! Vtiger CRM classic webservice protocol (`webservice.php`), sans-IO.
 
+pub mod auth;
+pub mod envelope;
 pub mod id;
+pub mod ops;
+pub mod paging;
+pub mod sync;
+pub mod vtql;
 
 pub use id::{ModulePrefixes, WsId};
