@@ -5,6 +5,9 @@
 //! imports wasm-bindgen; `src/wasm/` (compiled only for `wasm32`) moves the bytes through
 //! the host's `fetch`.
 
+// `Error` carries the server code, status and field errors; boxing it would cost every caller an allocation.
+#![allow(clippy::result_large_err)]
+
 pub mod encode;
 pub mod error;
 pub mod perfex;
