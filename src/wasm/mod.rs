@@ -1,1 +1,40 @@
-//! wasm-bindgen bindings: the only place that imports wasm_bindgen, js_sys and web_sys.
+//! wasm-bindgen bindings: the only place that imports `wasm_bindgen`, `js_sys` and `web_sys`.
+//!
+//! The JS face of the package is a thin hand-written layer in `pkg/` (lazy init, async
+//! iterators, the query builder's object form) over the exports defined here. Everything
+//! protocol-related stays in the sans-IO core; this module only moves bytes through the
+//! host's `fetch` and converts errors and values at the boundary.
+
+pub mod errors;
+pub mod paging;
+pub mod vtiger;
+
+use wasm_bindgen::prelude::*;
+
+/// The crate version, for diagnostics (`crmwire.version()`).
+#[wasm_bindgen(js_name = version)]
+pub fn version() -> String {
+    env!("CARGO_PKG_VERSION").to_owned()
+}
+
+/// Lower-case hex MD5 of the UTF-8 bytes of `s` (the Vtiger login digest is
+/// `md5Hex(challengeToken + accessKey)`).
+#[wasm_bindgen(js_name = md5Hex)]
+pub fn md5_hex(s: &str) -> String {
+    crate::encode::md5_hex(s)
+}
+
+/// A string as a VTQL literal (quoted, `'` and `\` doubled). Throws INVALID_INPUT for the
+/// empty string and for NUL.
+#[wasm_bindgen(js_name = vtqlLiteral)]
+pub fn vtql_literal(s: &str) -> Result<String, JsValue> {
+    crate::vtiger::vtql::literal(s).map_err(|e| errors::to_js(&e))
+}
+
+/// Renders a query spec (the builder's object form, as JSON text) to VTQL.
+#[wasm_bindgen(js_name = renderVtql)]
+pub fn render_vtql(spec_json: &str) -> Result<String, JsValue> {
+    crate::vtiger::vtql::Select::from_spec_text(spec_json)
+        .and_then(|s| s.render())
+        .map_err(|e| errors::to_js(&e))
+}

@@ -1,0 +1,196 @@
+// Type declarations for crmwire (hand-written: the public JS face is pkg/*.js over the wasm).
+
+/** Stable error codes. Server codes that this version does not know pass through unchanged. */
+export type CrmErrorCode =
+  // Vtiger server codes
+  | 'INVALID_SESSIONID'
+  | 'AUTHENTICATION_REQUIRED'
+  | 'AUTHENTICATION_FAILURE'
+  | 'INVALID_AUTH_TOKEN'
+  | 'INVALID_USER_CREDENTIALS'
+  | 'ACCESSKEY_UNDEFINED'
+  | 'ACCESS_DENIED'
+  | 'INVALID_ID_ATTRIBUTE'
+  | 'RECORD_NOT_FOUND'
+  | 'REFERENCE_INVALID'
+  | 'MANDATORY_FIELDS_MISSING'
+  | 'DATABASE_QUERY_ERROR'
+  | 'QUERY_SYNTAX_ERROR'
+  | 'UNKNOWN_OPERATION'
+  | 'INTERNAL_SERVER_ERROR'
+  | 'OPERATION_NOT_SUPPORTED'
+  | 'UNKOWN_ENTITY'
+  | 'LEAD_ALREADY_CONVERTED'
+  | 'SESSION_EXPIRED'
+  | 'SESSION_LEFT_IDLE'
+  /** Vtiger duplicate detection (the server sends the integer code 0). */
+  | 'DUPLICATE'
+  // shared with Perfex
+  | 'VALIDATION_FAILED'
+  | 'SERVER_ERROR'
+  // client codes
+  | 'TRANSPORT'
+  | 'TIMEOUT'
+  | 'ABORTED'
+  | 'INVALID_RESPONSE'
+  | 'UNSUPPORTED'
+  | 'INVALID_INPUT'
+  /** A synchronous helper was called before the wasm module finished loading: `await ready()`. */
+  | 'NOT_READY'
+  // open to server codes this version does not list
+  | (string & {});
+
+/** Every error crmwire throws or rejects with. */
+export declare class CrmError extends Error {
+  readonly name: 'CrmError';
+  /** Stable code; match on this, never on `message`. */
+  readonly code: CrmErrorCode;
+  /** The server's own code as sent: a string, or the integer 0 (Vtiger duplicates). */
+  readonly crmCode: string | number | undefined;
+  /** HTTP status when a response was received. */
+  readonly status: number | undefined;
+  /** The operation that failed, e.g. `query`, `create`. */
+  readonly operation: string | undefined;
+  /** The input field at fault (INVALID_INPUT, validation errors). */
+  readonly field: string | undefined;
+  /** Per-field server messages (validation errors). */
+  readonly fieldErrors?: Readonly<Record<string, string>>;
+  /** A short, secret-free excerpt of an unusable response body. */
+  readonly snippet?: string;
+  /** The underlying exception (network error, AbortError, ...). */
+  readonly cause?: unknown;
+  constructor(
+    code: CrmErrorCode,
+    message: string,
+    extra?: { crmCode?: string | number; status?: number; operation?: string; field?: string; cause?: unknown },
+  );
+  static [Symbol.hasInstance](v: unknown): boolean;
+}
+
+/** True when `e` is an error thrown by crmwire (works across package copies and realms of the same Error). */
+export declare function isCrmError(e: unknown): e is CrmError;
+
+/**
+ * Resolves once the WebAssembly module is instantiated. Never required before async methods;
+ * needed once before synchronous helpers only in hosts that must fetch the module
+ * (browsers, extension service workers). In Node, Bun, Deno (local files) and Workers the
+ * module is instantiated synchronously on first use.
+ */
+export declare function ready(): Promise<void>;
+/** True once the WebAssembly module is instantiated. */
+export declare function isReady(): boolean;
+/** Instantiates from bytes or a compiled module loaded by the host itself. */
+export declare function initSync(source: BufferSource | WebAssembly.Module | { module: BufferSource | WebAssembly.Module }): void;
+
+/** The crate version of the WebAssembly module. */
+export declare function version(): string;
+/** Lower-case hex MD5 of a string's UTF-8 bytes (Vtiger's login digest is `md5Hex(token + accessKey)`). */
+export declare function md5Hex(s: string): string;
+
+/** A string as a VTQL literal (quoted, `'` and `\` doubled); INVALID_INPUT for '' and NUL. */
+export declare function vtqlLiteral(s: string): string;
+
+export type VtqlOp = '=' | '!=' | '<' | '>' | '<=' | '>=' | 'in' | 'like' | 'IN' | 'LIKE';
+export type VtqlValue = string | number | boolean;
+export interface VtqlTerm { field: string; op?: VtqlOp; value: VtqlValue | VtqlValue[] }
+export type VtqlWhere = VtqlTerm[][] | VtqlTerm | { and: VtqlWhere[] } | { or: VtqlWhere[] };
+/** The object form of a query (what {@link Query} builds). */
+export interface QuerySpec {
+  module: string;
+  fields?: string[];
+  count?: boolean;
+  where?: VtqlWhere;
+  orderBy?: string | Array<string | { field: string; dir?: 'asc' | 'desc' }>;
+  limit?: number;
+  offset?: number;
+}
+/** Raw VTQL text, a builder, or its object form. */
+export type QueryInput = string | Query | QuerySpec;
+
+/** Fluent VTQL builder; rendered by the core with its escaping guarantees. */
+export declare class Query {
+  constructor(module: string);
+  readonly spec: QuerySpec;
+  fields(...names: Array<string | string[]>): this;
+  count(): this;
+  where(field: string, value: VtqlValue): this;
+  where(field: string, op: VtqlOp, value: VtqlValue | VtqlValue[]): this;
+  orWhere(field: string, value: VtqlValue): this;
+  orWhere(field: string, op: VtqlOp, value: VtqlValue | VtqlValue[]): this;
+  orderBy(field: string, dir?: 'asc' | 'desc'): this;
+  limit(n: number): this;
+  offset(n: number): this;
+  toJSON(): QuerySpec;
+  /** VTQL text (browsers: `await ready()` first). */
+  toVtql(): string;
+  toString(): string;
+}
+export declare function select(module: string): Query;
+export declare function toVtql(q: QueryInput): string;
+
+/** A Vtiger record: webservice values are strings (numbers, booleans '0'/'1', dates). */
+export interface VtigerRecord { id: string; [field: string]: unknown }
+export type FieldValue = string | number | boolean | null | FieldValue[] | { [k: string]: FieldValue };
+export interface RecordFields { [field: string]: FieldValue }
+
+export interface VtigerClientOptions {
+  /** CRM base URL or the full `webservice.php` URL (http/https, no embedded credentials). */
+  url: string;
+  username: string;
+  /** The user's access key (My Preferences → Webservice access key). Never logged or echoed. */
+  accessKey: string;
+  /** fetch to use (default: the global fetch; never `window`). */
+  fetch?: (input: string, init: { method: string; headers: Record<string, string>; body?: string; signal: AbortSignal }) => Promise<Response>;
+  /** Per HTTP exchange, covering the body read. Default 30000. */
+  timeoutMs?: number;
+  /** Retries of GET-type operations on network errors and 502/503/504 (POST never). Default 2. */
+  retry?: number | { retries?: number; baseMs?: number };
+  /** Called before each HTTP request; the URL has secrets redacted. */
+  onRequest?: (info: { operation: string; method: string; url: string }) => void;
+  /** Characters outside the BMP (emoji) in records: stock Vtiger stores them as '????'. Default 'reject'. */
+  fourByteChars?: 'reject' | 'replace' | 'send';
+}
+export interface CallOptions { signal?: AbortSignal }
+export interface LoginInfo { userId: string; version: string; vtigerVersion: string; username?: string; profile: Record<string, unknown> }
+export interface TypeList { types: string[]; information: Record<string, { isEntity: boolean; label: string; singular?: string; name?: string }> | [] }
+export interface FieldDescription { name: string; label: string; mandatory: boolean; editable: boolean; nullable: boolean; type: { name: string; refersTo?: string[]; picklistValues?: Array<{ label: string; value: string }> }; default?: string }
+export interface ModuleDescription { name: string; label: string; idPrefix: number; createable: boolean; updateable: boolean; deleteable: boolean; retrieveable: boolean; isEntity: boolean; labelFields: string; fields: FieldDescription[]; [k: string]: unknown }
+export interface SyncBatch<R = VtigerRecord> {
+  updated: R[];
+  /** Ids deleted since the checkpoint (always empty for source 'query'). */
+  deleted: string[];
+  /** Pass as `since` next time. */
+  checkpoint: number;
+  /** 'sync' when the server's sync answered; 'query' for the modifiedtime fallback (no deletions). */
+  source: 'sync' | 'query';
+  more: boolean;
+}
+export interface ServerInfo { vtigerVersion?: string; apiVersion?: string; userId?: string; endpoint?: string; operations: Record<string, boolean> }
+
+export declare class VtigerClient {
+  constructor(options: VtigerClientOptions);
+  login(): Promise<LoginInfo>;
+  logout(opts?: CallOptions): Promise<{ message?: string }>;
+  extendSession(opts?: CallOptions): Promise<Record<string, unknown>>;
+  listTypes(opts?: CallOptions): Promise<TypeList>;
+  describe(module: string, opts?: CallOptions): Promise<ModuleDescription>;
+  create<R extends VtigerRecord = VtigerRecord>(module: string, fields: RecordFields, opts?: CallOptions): Promise<R>;
+  retrieve<R extends VtigerRecord = VtigerRecord>(id: string, opts?: CallOptions): Promise<R>;
+  update<R extends VtigerRecord = VtigerRecord>(record: RecordFields & { id: string }, opts?: CallOptions): Promise<R>;
+  revise<R extends VtigerRecord = VtigerRecord>(partial: RecordFields & { id: string }, opts?: CallOptions): Promise<R>;
+  delete(id: string, opts?: CallOptions): Promise<{ status: string }>;
+  query<R = VtigerRecord>(q: QueryInput, opts?: CallOptions): Promise<R[]>;
+  queryAll<R = VtigerRecord>(q: QueryInput, opts?: CallOptions): AsyncGenerator<R, void, undefined>;
+  iterate<R = VtigerRecord>(q: QueryInput, opts?: CallOptions): AsyncGenerator<R, void, undefined>;
+  count(q: QueryInput, opts?: CallOptions): Promise<number>;
+  sync<R = VtigerRecord>(module: string, opts?: { since?: number; onProgress?: (b: SyncBatch<R>) => void; signal?: AbortSignal }): AsyncGenerator<SyncBatch<R>, void, undefined>;
+  relatedTypes(module: string, opts?: CallOptions): Promise<TypeList>;
+  retrieveRelated<R = VtigerRecord>(id: string, relatedLabel: string, relatedType: string, opts?: CallOptions): Promise<R[]>;
+  queryRelated<R = VtigerRecord>(q: QueryInput, id: string, relatedLabel: string, opts?: CallOptions): Promise<R[]>;
+  addRelated(sourceId: string, relatedId: string, relationLabel?: string, opts?: CallOptions): Promise<unknown>;
+  convertLead(element: RecordFields & { leadId: string }, opts?: CallOptions): Promise<Record<string, string>>;
+  filesRetrieve(id: string, opts?: CallOptions): Promise<Array<{ fileid: string; filename: string; filetype: string; filesize: number; filecontents: string }>>;
+  retrieveInventory(id: string, opts?: CallOptions): Promise<unknown>;
+  call<T = unknown>(operation: string, params?: Record<string, string | number | boolean>, opts?: CallOptions & { method?: 'GET' | 'POST' }): Promise<T>;
+  serverInfo(): ServerInfo;
+}

@@ -1,0 +1,38 @@
+// Type-level consumer example: `tsc --noEmit` must accept this against the packed package's
+// declarations (tools/typecheck.mjs). No `any` may leak from the public API.
+import { CrmError, type CrmErrorCode, initSync, isCrmError, isReady, md5Hex, ready, version } from 'crmwire';
+
+type IsAny<T> = 0 extends 1 & T ? true : false;
+type AssertFalse<T extends false> = T;
+
+export async function main(): Promise<string> {
+  await ready();
+  const ok: boolean = isReady();
+  const digest: string = md5Hex('token' + 'key');
+  const v: string = version();
+  try {
+    throw new CrmError('TIMEOUT', 'x', { operation: 'query' });
+  } catch (e) {
+    if (isCrmError(e)) {
+      const code: CrmErrorCode = e.code;
+      const crm: string | number | undefined = e.crmCode;
+      const status: number | undefined = e.status;
+      type _noAny = AssertFalse<IsAny<typeof e.code>>;
+      return `${ok}${digest}${v}${code}${String(crm)}${String(status)}`;
+    }
+  }
+  initSync(new Uint8Array(0));
+  return '';
+}
+
+import { VtigerClient, select, type SyncBatch } from 'crmwire';
+export async function client(): Promise<number> {
+  const c = new VtigerClient({ url: 'http://127.0.0.1:1/', username: 'admin', accessKey: 'k', timeoutMs: 1000, fourByteChars: 'replace' });
+  const rec = await c.create('Contacts', { lastname: 'x' });
+  const id: string = rec.id;
+  let n = 0;
+  for await (const r of c.queryAll(select('Contacts').fields('lastname').where('mailingcity', 'in', ['Paris']))) n += r.id === id ? 1 : 0;
+  for await (const b of c.sync('Contacts', { since: 0 })) { const s: SyncBatch = b; n += s.updated.length; }
+  const total: number = await c.count({ module: 'Contacts' });
+  return n + total + (c.serverInfo().operations.sync ? 1 : 0);
+}

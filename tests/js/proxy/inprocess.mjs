@@ -1,0 +1,81 @@
+// In-process checks of crmwire/proxy in Node (handler called directly, and through toNodeListener):
+// rate limit (429 + Retry-After), the authorize hook, constructor validation, the VTQL module scan,
+// upstream failure mapping. Against the simulator. node tests/js/proxy/inprocess.mjs
+import http from 'node:http';
+import { createVtigerProxy, toNodeListener, vtqlModule } from 'crmwire/proxy';
+import { Checks, startSim, simStats, loginCount, stop } from './harness.mjs';
+
+const c = new Checks('[in-process] ');
+const TOKEN = 'inprocess-token-0123456789';
+let sim;
+try {
+  sim = await startSim();
+  const base = { target: sim.url, username: sim.username, accessKey: sim.accessKey, allow: { modules: ['Contacts'] }, log: false };
+  const req = (h, params, headers = {}) => h(new Request(`http://proxy.test/webservice.php?${new URLSearchParams(params)}`, { headers: { authorization: `Bearer ${TOKEN}`, ...headers } }));
+
+  // constructor validation: no caller credential, no module list, short tokens, missing key
+  const throws = (f) => { try { f(); return false; } catch (e) { return e instanceof TypeError; } };
+  c.ok('no tokens and no authorize -> throws', throws(() => createVtigerProxy({ ...base })));
+  c.ok('missing allow.modules -> throws', throws(() => createVtigerProxy({ ...base, allow: {}, tokens: [TOKEN] })));
+  c.ok('token under 16 chars -> throws', throws(() => createVtigerProxy({ ...base, tokens: ['short'] })));
+  c.ok('missing accessKey -> throws', throws(() => createVtigerProxy({ ...base, accessKey: undefined, tokens: [TOKEN] })));
+
+  // rate limit
+  const limited = createVtigerProxy({ ...base, tokens: [TOKEN, 'other-token-0123456789'], rateLimit: { requests: 3, windowMs: 60_000 } });
+  const rs = [];
+  for (let i = 0; i < 5; i++) rs.push(await req(limited, { operation: 'describe', elementType: 'Contacts' }));
+  c.ok('first 3 requests in the window pass', rs.slice(0, 3).every((r) => r.status === 200), rs.map((r) => r.status).join(','));
+  c.ok('4th and 5th -> 429 with Retry-After', rs.slice(3).every((r) => r.status === 429 && Number(r.headers.get('retry-after')) >= 1), rs.map((r) => `${r.status}/${r.headers.get('retry-after')}`).join(','));
+  const body429 = await rs[3].json();
+  c.ok('429 body is an error envelope (RATE_LIMITED)', body429.success === false && body429.error.code === 'RATE_LIMITED', JSON.stringify(body429));
+  const other = await req(limited, { operation: 'describe', elementType: 'Contacts' }, { authorization: 'Bearer other-token-0123456789' });
+  c.ok('the limit is per caller: another token still passes', other.status === 200, String(other.status));
+
+  // authorize hook (alone, and together with tokens)
+  const seen = [];
+  const hooked = createVtigerProxy({ ...base, authorize: (r) => { seen.push(r.headers.get('x-user')); return r.headers.get('x-user') === 'alice' ? { id: 'alice' } : null; } });
+  let r = await req(hooked, { operation: 'describe', elementType: 'Contacts' }, { 'x-user': 'alice', authorization: '' });
+  c.ok('authorize() approving -> 200', r.status === 200, String(r.status));
+  r = await req(hooked, { operation: 'describe', elementType: 'Contacts' }, { 'x-user': 'mallory', authorization: '' });
+  c.ok('authorize() refusing -> 401', r.status === 401, String(r.status));
+  const both = createVtigerProxy({ ...base, tokens: [TOKEN], authorize: () => false });
+  r = await req(both, { operation: 'describe', elementType: 'Contacts' });
+  c.ok('tokens + authorize: both must pass (valid token, hook says no -> 403)', r.status === 403, String(r.status));
+  c.ok('authorize() saw the request', seen.includes('alice') && seen.includes('mallory'));
+
+  // VTQL module scan
+  c.ok('vtqlModule: FROM inside a literal is skipped', vtqlModule("select id from Contacts where lastname = 'x from Users';") === 'Contacts');
+  c.ok("vtqlModule: doubled quotes ('') stay inside the literal", vtqlModule("SELECT * FROM Accounts WHERE accountname = 'O''Brien from Users';") === 'Accounts');
+  c.ok('vtqlModule: an even backslash run before the quote is fine', vtqlModule("SELECT * FROM Contacts WHERE lastname = 'a\\\\';") === 'Contacts');
+  const rejects = (q) => { try { vtqlModule(q); return false; } catch (e) { return e.status === 400; } };
+  c.ok('vtqlModule: odd backslash run before a quote -> rejected', rejects("SELECT * FROM Contacts WHERE lastname = 'x\\' AND lastname = ' OR 1=1) -- ';"));
+  c.ok('vtqlModule: not a SELECT -> rejected', rejects('DELETE FROM Contacts'));
+  c.ok('vtqlModule: no FROM -> rejected', rejects('select 1;'));
+
+  // toNodeListener over a real socket, and an unreachable upstream -> 502 without detail
+  const h = createVtigerProxy({ ...base, tokens: [TOKEN] });
+  const srv = http.createServer(toNodeListener(h));
+  await new Promise((res) => srv.listen(0, '127.0.0.1', res));
+  const url = `http://127.0.0.1:${srv.address().port}/webservice.php`;
+  r = await fetch(url, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ operation: 'create', elementType: 'Contacts', element: JSON.stringify({ lastname: 'Listener', assigned_user_id: '19x1' }) }) });
+  const j = await r.json();
+  c.ok('toNodeListener: POST create through node:http', r.status === 200 && j.success === true, JSON.stringify(j).slice(0, 200));
+  r = await fetch(url, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/x-www-form-urlencoded' }, body: 'operation=create&element=' + 'x'.repeat(2 << 20) });
+  c.ok('toNodeListener: 2 MiB body -> 413 (default 1 MiB limit)', r.status === 413, String(r.status));
+  await new Promise((res) => srv.close(res));
+
+  const dead = createVtigerProxy({ ...base, target: 'http://127.0.0.1:9/', tokens: [TOKEN] });
+  r = await req(dead, { operation: 'describe', elementType: 'Contacts' });
+  const dj = await r.json();
+  c.ok('unreachable CRM -> 502 UPSTREAM_UNAVAILABLE, no internal detail', r.status === 502 && dj.error.code === 'UPSTREAM_UNAVAILABLE' && !/127\.0\.0\.1|ECONNREFUSED/.test(JSON.stringify(dj)), JSON.stringify(dj));
+  const badKey = createVtigerProxy({ ...base, accessKey: 'wrongwrongwrong1', tokens: [TOKEN] });
+  r = await req(badKey, { operation: 'describe', elementType: 'Contacts' });
+  const bj = await r.json();
+  c.ok('wrong access key -> 502 UPSTREAM_LOGIN_FAILED', r.status === 502 && bj.error.code === 'UPSTREAM_LOGIN_FAILED', JSON.stringify(bj));
+  c.ok('simulator still answers', typeof loginCount(await simStats(sim)) === 'number');
+} catch (e) {
+  c.ok('in-process run completed', false, e.stack || String(e));
+} finally {
+  await stop(sim?.proc);
+}
+await c.finish();

@@ -1,0 +1,35 @@
+// Runtime-independent smoke checks of the installed `crmwire` package. Each runtime's driver
+// imports the package BY NAME and passes the namespace here; the result is plain JSON that
+// tools/pack-smoke.mjs compares with what that runtime must do.
+export async function smoke(crm, env = {}) {
+  const out = { runtime: env.runtime || 'unknown' };
+  // Before any ready(): Node/Bun/Deno(file)/workerd instantiate synchronously; browsers cannot.
+  out.readyAtImport = crm.isReady();
+  try {
+    out.syncBeforeReady = crm.md5Hex('abc');
+  } catch (e) {
+    out.syncBeforeReady = crm.isCrmError(e) ? e.code : String(e);
+  }
+  await crm.ready();
+  out.md5 = crm.md5Hex('abc');
+  out.md5Unicode = crm.md5Hex('zoë 😀');
+  out.version = crm.version();
+  const e = new crm.CrmError('TIMEOUT', 'x', { operation: 'query' });
+  out.guard = crm.isCrmError(e) && e instanceof crm.CrmError && e instanceof Error && !crm.isCrmError(new Error('plain'));
+  if (env.simUrl && crm.VtigerClient) out.client = await clientSmoke(crm, env);
+  return out;
+}
+
+async function clientSmoke(crm, env) {
+  const c = new crm.VtigerClient({ url: env.simUrl, username: env.username, accessKey: env.accessKey });
+  const types = await c.listTypes();
+  const created = await c.create('Contacts', { lastname: `Smoke-${env.runtime}`, firstname: 'Zoë' });
+  const rows = await c.query(crm.select('Contacts').fields('id', 'lastname').where('id', '=', created.id));
+  let code = null;
+  try {
+    await c.retrieve('12x999999999');
+  } catch (err) {
+    code = err.code;
+  }
+  return { types: types.types.includes('Contacts'), created: /^12x\d+$/.test(created.id), rows: rows.length, missing: code };
+}
