@@ -1,1 +1,892 @@
-//! (in progress)
+//! Incremental sync of one module: a sans-IO state machine with transparent fallback.
+//!
+//! # Driving it
+//!
+//! ```text
+//! let mut s = SyncRun::new("Contacts", since)?;        // since: Unix seconds ("1795453976") or a checkpoint
+//! while let Some(call) = s.next_call() {
+//!     let resp = host_send(call);                     // the host's fetch
+//!     if let Some(batch) = s.handle(&resp)? {         // Err: nothing changed, retry the same call
+//!         deliver(batch.updated_json, batch.deleted);  // JSON array text; deleted webservice ids
+//!         persist(batch.checkpoint);                  // resume point, valid after every batch
+//!     }
+//! }
+//! // abandon early: if let Some(c) = s.close_call() { host_send(c) }   (releases a wsapp key)
+//! ```
+//!
+//! `handle` returns `Some(Batch)` for every response that carried records (possibly an
+//! empty batch, whose checkpoint may still have moved), `None` for bookkeeping responses
+//! (registration, deregistration, a fallback). An error leaves the machine unchanged, so
+//! the host may log in again and resend [`SyncRun::next_call`].
+//!
+//! # What "since" means
+//!
+//! `since` = Unix seconds `S`: every record whose `modifiedtime` is `>= S` (UTC, second
+//! resolution) is delivered. A checkpoint resumes exactly where a batch left off.
+//!
+//! # Strategies (tried in this order; [`SyncRun::strategy`] tells which one runs)
+//!
+//! 1. **`sync`** (the native operation). Pages with `more`/`lastModifiedTime`; sees updates
+//!    **and soft deletions** of records **owned by the user** (`syncType` `user`, the stock
+//!    default; `userandgroup`/`application` are honoured only by patched servers). It cannot
+//!    see records owned by a group, records re-assigned away from the user (they simply
+//!    stop appearing), or hard deletions (emptied recycle bin). Stock Vtiger 8.x answers
+//!    HTTP 500 here (PHP 8 named-parameter bug).
+//! 2. **`wsapp`** (`wsapp_register` → `wsapp_get`… → `wsapp_deregister`), used when the first
+//!    `sync` call answers HTTP 500, an empty or non-JSON body, `UNKNOWN_OPERATION` or
+//!    `INTERNAL_SERVER_ERROR`. Same data as `sync` (it calls the same server function, with
+//!    the same ownership limits) and **sees soft deletions**, but **reference fields come
+//!    back as display names** (`"modifiedby":"Admin Administrator"`), not ids;
+//!    `assigned_user_id` stays an id. The registration is released with `wsapp_deregister`
+//!    at the end (the machine emits it) or by [`SyncRun::close_call`].
+//! 3. **`query`** (a `modifiedtime` keyset over VTQL), used when `wsapp` fails the same way
+//!    (or with a `WSAPP…` error code). Sees every record the user may read (not only owned
+//!    ones) with normal ids, but **never sees deletions** (detect those by diffing id sets).
+//!    It pages `modifiedtime = 'T' AND id > 'last' ORDER BY id` through one second (any
+//!    number of records), then `modifiedtime > 'T' ORDER BY modifiedtime LIMIT 100`, keeps
+//!    only the complete seconds of that page and re-reads its last second by id, so no
+//!    record is lost or repeated even when hundreds share one second. Datetimes are the
+//!    DB's (`YYYY-MM-DD HH:MM:SS`, UTC on a stock install).
+//!
+//! A fallback happens only on a strategy's **first** call; later failures are returned as
+//! errors (the state is kept, so the call can be retried).
+//!
+//! # Same-second race and de-duplication
+//!
+//! The server pages on `modifiedtime > t`, so a change committed in the same second as the
+//! last delivered one, after the page was read, would be lost. The machine therefore always
+//! re-reads the boundary second (`modifiedTime = lastModifiedTime - 1`, or `= 'T'` for
+//! `query`) and drops records it already delivered for that second: it remembers each
+//! boundary record as `id` + a 64-bit hash of the record's text, so an unchanged repeat is
+//! dropped and a record changed again within that second is delivered again. When a page
+//! cannot make progress with the overlap (100+ changes in the boundary second), the next
+//! call starts at `lastModifiedTime` itself: `sync`/`wsapp_get` cannot page inside one
+//! second, so in that case (only) a change committed in that very second after the read can
+//! still be missed. The `query` strategy has no such gap (it pages a second by id). Deleted ids repeated by the overlap are dropped
+//! within one run; across runs a deletion in the boundary second may be reported twice
+//! (deletions are idempotent).
+//!
+//! # Checkpoint format
+//!
+//! `v1:<strategy>:<module>:<unix seconds T>:<id>.<hash>,<id>.<hash>…` — every change with
+//! `modifiedtime < T` has been delivered, and of second `T` exactly the listed records (ids
+//! plus 16-hex-digit FNV-1a hashes of their text). A run resumed from a checkpoint starts
+//! with the strategy it names. It is validated on parse (`INVALID_INPUT`, field `since`):
+//! version, strategy, module (must equal the synced module), time, and every entry.
+//! It holds no secret (the wsapp key is never stored).
+
+// `Error` is the crate-wide error type; its size is a crate-level decision.
+#![allow(clippy::result_large_err)]
+
+use crate::error::{Error, ErrorCode, Result};
+use crate::http::HttpResponse;
+use crate::json::{self, Json};
+use crate::secret::Secret;
+use crate::vtiger::envelope;
+use crate::vtiger::id::WsId;
+use crate::vtiger::ops::{self, Call};
+use crate::vtiger::paging::{scan_records, string_member, RecordSpan};
+use crate::vtiger::vtql;
+use std::collections::HashSet;
+
+/// The `type` sent to `wsapp_register`/`wsapp_deregister`.
+pub const WSAPP_TYPE: &str = "vtigerCRM";
+
+/// Most boundary entries a checkpoint may hold when parsed.
+const MAX_CHECKPOINT_ENTRIES: usize = 100_000;
+
+/// Which strategy is running.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Strategy {
+    /// The native `sync` operation.
+    Sync,
+    /// `wsapp_register` / `wsapp_get` / `wsapp_deregister`.
+    Wsapp,
+    /// A `modifiedtime` keyset over `query`.
+    Query,
+}
+
+impl Strategy {
+    /// `sync`, `wsapp` or `query`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Strategy::Sync => "sync",
+            Strategy::Wsapp => "wsapp",
+            Strategy::Query => "query",
+        }
+    }
+    fn parse(s: &str) -> Option<Strategy> {
+        match s {
+            "sync" => Some(Strategy::Sync),
+            "wsapp" => Some(Strategy::Wsapp),
+            "query" => Some(Strategy::Query),
+            _ => None,
+        }
+    }
+}
+
+/// One delivery of changes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Batch {
+    /// The changed records as a JSON array text (`JSON.parse`-safe), in server order.
+    pub updated_json: String,
+    /// Number of records in `updated_json`.
+    pub updated_count: usize,
+    /// Webservice ids of soft-deleted records (never filled by the `query` strategy).
+    pub deleted: Vec<String>,
+    /// Resume point after this batch (see the module docs).
+    pub checkpoint: String,
+    /// Strategy that produced the batch: `sync`, `wsapp` or `query`.
+    pub strategy: &'static str,
+}
+
+/// A record delivered in the boundary second: record id and hash of its text.
+type Entry = (WsId, u64);
+
+#[derive(Clone, Debug)]
+enum Phase {
+    /// Native `sync`; `first` until a call of this strategy succeeded.
+    Native {
+        first: bool,
+    },
+    WsappRegister,
+    WsappGet {
+        key: Secret,
+        first: bool,
+    },
+    /// Release the key, then go on with `then` (`None` = done).
+    WsappDeregister {
+        key: Secret,
+        then: Option<Box<Phase>>,
+    },
+    /// Records of second `t` with id above `after`.
+    QuerySecond {
+        t: i64,
+        after: Option<WsId>,
+    },
+    /// Records after second `t`.
+    QueryAfter {
+        t: i64,
+    },
+    Done,
+}
+
+/// The sync state machine (see the module docs).
+#[derive(Clone, Debug)]
+pub struct SyncRun {
+    module: String,
+    scope: &'static str,
+    phase: Phase,
+    /// Cursor second `T`: everything before it was delivered.
+    t: i64,
+    /// Records of second `T` already delivered.
+    boundary: Vec<Entry>,
+    /// The `modifiedTime`/`token` the next native or wsapp call sends.
+    send: i64,
+    /// Deleted ids of the previous page (overlap de-duplication).
+    last_deleted: HashSet<String>,
+    /// Strategy a finished run ended with.
+    done_strategy: Strategy,
+}
+
+impl SyncRun {
+    /// A sync of `module` from `since`: Unix seconds as decimal text, or a checkpoint from
+    /// an earlier [`Batch`]. Errors: `INVALID_INPUT` (field `module` or `since`).
+    pub fn new(module: &str, since: &str) -> Result<SyncRun> {
+        vtql::check_ident(module, "module")?;
+        ops::validate_module(module, "module")?;
+        let s = since.trim();
+        if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) {
+            let secs: i64 = s
+                .parse()
+                .map_err(|_| bad_since("the Unix time is out of range"))?;
+            return SyncRun::from_time(module, secs);
+        }
+        let cp = Checkpoint::parse(s)?;
+        if cp.module != module {
+            return Err(bad_since(&format!(
+                "the checkpoint is for module '{}', not '{module}'",
+                cp.module
+            )));
+        }
+        let mut sync = SyncRun::start(module, cp.time, cp.entries);
+        sync.phase = match cp.strategy {
+            Strategy::Sync => Phase::Native { first: true },
+            Strategy::Wsapp => Phase::WsappRegister,
+            Strategy::Query => Phase::QuerySecond {
+                t: cp.time,
+                after: None,
+            },
+        };
+        Ok(sync)
+    }
+
+    /// A sync of `module` delivering every record modified at or after `since` (Unix
+    /// seconds, UTC).
+    pub fn from_time(module: &str, since: i64) -> Result<SyncRun> {
+        vtql::check_ident(module, "module")?;
+        ops::validate_module(module, "module")?;
+        if !(0..=MAX_TIME).contains(&since) {
+            return Err(bad_since(
+                "since must be a Unix time in seconds between 0 and year 9999",
+            ));
+        }
+        Ok(SyncRun::start(module, since, Vec::new()))
+    }
+
+    fn start(module: &str, t: i64, boundary: Vec<Entry>) -> SyncRun {
+        SyncRun {
+            module: module.to_owned(),
+            scope: "user",
+            phase: Phase::Native { first: true },
+            t,
+            boundary,
+            send: (t - 1).max(1),
+            last_deleted: HashSet::new(),
+            done_strategy: Strategy::Sync,
+        }
+    }
+
+    /// Ownership scope for `sync` / `wsapp`: `user` (default), `userandgroup` or
+    /// `application` (admin only). Stock servers ignore it for `sync`; `wsapp_register`
+    /// honours it (`application` is sent as `app`). The `query` strategy sees every record
+    /// the user may read whatever the scope.
+    pub fn set_scope(&mut self, scope: &str) -> Result<()> {
+        self.scope = match scope {
+            "user" => "user",
+            "userandgroup" => "userandgroup",
+            "application" => "application",
+            _ => {
+                return Err(Error::invalid_input(
+                    "scope",
+                    "scope must be user, userandgroup or application",
+                ))
+            }
+        };
+        Ok(())
+    }
+
+    /// The strategy currently running: `sync`, `wsapp` or `query`.
+    pub fn strategy(&self) -> &'static str {
+        self.strategy_kind().as_str()
+    }
+
+    fn strategy_kind(&self) -> Strategy {
+        match &self.phase {
+            Phase::Native { .. } => Strategy::Sync,
+            Phase::WsappRegister | Phase::WsappGet { .. } => Strategy::Wsapp,
+            Phase::WsappDeregister { then: Some(_), .. } => Strategy::Query,
+            Phase::WsappDeregister { then: None, .. } => Strategy::Wsapp,
+            Phase::QuerySecond { .. } | Phase::QueryAfter { .. } => Strategy::Query,
+            // A finished run keeps the strategy it ended with in its checkpoint.
+            Phase::Done => self.done_strategy,
+        }
+    }
+
+    /// True when the run is over (every change delivered and any wsapp key released).
+    pub fn done(&self) -> bool {
+        matches!(self.phase, Phase::Done)
+    }
+
+    /// The module being synced.
+    pub fn module(&self) -> &str {
+        &self.module
+    }
+
+    /// The current resume point.
+    pub fn checkpoint(&self) -> String {
+        let mut out = format!("v1:{}:{}:{}:", self.strategy(), self.module, self.t);
+        for (i, (id, h)) in self.boundary.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            out.push_str(&format!("{id}.{h:016x}"));
+        }
+        out
+    }
+
+    /// The next call to send, or `None` when done.
+    pub fn next_call(&self) -> Option<Call> {
+        match &self.phase {
+            Phase::Native { .. } => ops::sync(self.send, Some(&self.module), Some(self.scope)).ok(),
+            Phase::WsappRegister => {
+                ops::wsapp_register(WSAPP_TYPE, wsapp_synctype(self.scope)).ok()
+            }
+            Phase::WsappGet { key, .. } => ops::wsapp_get(key, &self.module, self.send).ok(),
+            Phase::WsappDeregister { key, .. } => ops::wsapp_deregister(WSAPP_TYPE, key).ok(),
+            Phase::QuerySecond { t, after } => ops::query(&self.second_query(*t, *after)).ok(),
+            Phase::QueryAfter { t } => ops::query(&format!(
+                "SELECT * FROM {} WHERE modifiedtime > '{}' ORDER BY modifiedtime LIMIT 100;",
+                self.module,
+                unix_to_datetime(*t)
+            ))
+            .ok(),
+            Phase::Done => None,
+        }
+    }
+
+    fn second_query(&self, t: i64, after: Option<WsId>) -> String {
+        let mut q = format!(
+            "SELECT * FROM {} WHERE modifiedtime = '{}'",
+            self.module,
+            unix_to_datetime(t)
+        );
+        if let Some(id) = after {
+            q.push_str(&format!(" AND id > '{id}'"));
+        }
+        q.push_str(" ORDER BY id LIMIT 100;");
+        q
+    }
+
+    /// A call that releases the wsapp registration when the host abandons the run early;
+    /// `None` when nothing is registered. The machine is finished afterwards.
+    pub fn close_call(&mut self) -> Option<Call> {
+        let key = match &self.phase {
+            Phase::WsappGet { key, .. } | Phase::WsappDeregister { key, .. } => Some(key.clone()),
+            _ => None,
+        };
+        self.finish();
+        key.and_then(|k| ops::wsapp_deregister(WSAPP_TYPE, &k).ok())
+    }
+
+    fn finish(&mut self) {
+        self.done_strategy = self.strategy_kind();
+        self.phase = Phase::Done;
+    }
+
+    /// Handles the response to the last [`SyncRun::next_call`].
+    pub fn handle(&mut self, resp: &HttpResponse) -> Result<Option<Batch>> {
+        match self.phase.clone() {
+            Phase::Native { first } => match envelope::decode_raw(resp, "sync") {
+                Err(e) if first && falls_back(&e, false) => {
+                    self.phase = Phase::WsappRegister;
+                    Ok(None)
+                }
+                Err(e) => Err(e),
+                Ok(text) => {
+                    let batch = self.sync_page(&text, "sync", Strategy::Sync)?;
+                    if matches!(self.phase, Phase::Native { .. }) {
+                        self.phase = Phase::Native { first: false };
+                    }
+                    Ok(Some(batch))
+                }
+            },
+            Phase::WsappRegister => {
+                let key = envelope::decode(resp, "wsapp_register").and_then(|r| {
+                    match r.get("key").and_then(Json::as_str) {
+                        Some(k) if !k.is_empty() && k != "0" => Ok(Secret::new(k)),
+                        _ => Err(Error::new(
+                            ErrorCode::InvalidResponse,
+                            "wsapp_register returned no key",
+                        )
+                        .with_operation("wsapp_register")
+                        .with_status(resp.status)),
+                    }
+                });
+                match key {
+                    Ok(key) => {
+                        self.phase = Phase::WsappGet { key, first: true };
+                        Ok(None)
+                    }
+                    Err(e) if falls_back(&e, true) => {
+                        self.phase = self.query_start();
+                        Ok(None)
+                    }
+                    Err(e) => Err(e),
+                }
+            }
+            Phase::WsappGet { key, first } => match envelope::decode_raw(resp, "wsapp_get") {
+                Err(e) if first && falls_back(&e, true) => {
+                    let then = Box::new(self.query_start());
+                    self.phase = Phase::WsappDeregister {
+                        key,
+                        then: Some(then),
+                    };
+                    Ok(None)
+                }
+                Err(e) => Err(e),
+                Ok(text) => {
+                    let batch = self.sync_page(&text, "wsapp_get", Strategy::Wsapp)?;
+                    if matches!(self.phase, Phase::Done) {
+                        // Paging finished: release the key before finishing.
+                        self.phase = Phase::WsappDeregister { key, then: None };
+                    } else {
+                        self.phase = Phase::WsappGet { key, first: false };
+                    }
+                    Ok(Some(batch))
+                }
+            },
+            Phase::WsappDeregister { then, .. } => {
+                // Best effort: a failed release only leaves a row in vtiger_wsapp. A dead
+                // session is reported so that the host can log in again and retry.
+                if let Err(e) = envelope::decode(resp, "wsapp_deregister") {
+                    if e.code.is_session_expiry() {
+                        return Err(e);
+                    }
+                }
+                match then {
+                    Some(p) => self.phase = *p,
+                    None => self.finish(),
+                }
+                Ok(None)
+            }
+            Phase::QuerySecond { t, after } => {
+                let text = envelope::decode_raw(resp, "query")?;
+                self.query_second(&text, t, after).map(Some)
+            }
+            Phase::QueryAfter { t } => {
+                let text = envelope::decode_raw(resp, "query")?;
+                self.query_after(&text, t).map(Some)
+            }
+            Phase::Done => Err(Error::invalid_input(
+                "sync",
+                "the sync run is already finished",
+            )),
+        }
+    }
+
+    fn query_start(&self) -> Phase {
+        Phase::QuerySecond {
+            t: self.t,
+            after: None,
+        }
+    }
+
+    /// A `sync`/`wsapp_get` result page.
+    fn sync_page(&mut self, text: &str, op: &str, strategy: Strategy) -> Result<Batch> {
+        let bad = |m: String| invalid(op, m);
+        let members = json::scan_object(text)
+            .map_err(|e| bad(format!("the result is not an object: {e}")))?;
+        let member = |k: &str| {
+            members
+                .iter()
+                .find(|(n, _)| n == k)
+                .map(|(_, r)| &text[r.clone()])
+        };
+        let more = match member("more").map(str::trim) {
+            None | Some("false") | Some("null") | Some("0") => false,
+            Some("true") | Some("1") => true,
+            Some(other) => return Err(bad(format!("'more' is not a boolean: {}", short(other)))),
+        };
+        let last = member("lastModifiedTime")
+            .map(|raw| raw.trim().trim_matches('"'))
+            .and_then(|raw| raw.parse::<i64>().ok())
+            .ok_or_else(|| bad("the result has no integer lastModifiedTime".to_owned()))?;
+        let updated_text = member("updated").unwrap_or("[]");
+        let recs = scan_records(updated_text).map_err(|m| bad(format!("updated: {m}")))?;
+        let deleted_all = match member("deleted") {
+            None => Vec::new(),
+            Some(raw) => match json::parse(raw) {
+                Ok(Json::Arr(items)) => items
+                    .into_iter()
+                    .map(|v| match v {
+                        Json::Str(s) => Ok(s),
+                        _ => Err(bad("deleted holds a non-string".to_owned())),
+                    })
+                    .collect::<Result<Vec<_>>>()?,
+                Ok(Json::Obj(o)) if o.is_empty() => Vec::new(),
+                _ => return Err(bad("deleted is not an array".to_owned())),
+            },
+        };
+        if last < self.send || (more && last == self.send) {
+            return Err(bad(format!(
+                "lastModifiedTime {last} does not move past the requested {}; stopping instead of looping",
+                self.send
+            )));
+        }
+        // Validate every record before changing any state.
+        let infos = recs
+            .iter()
+            .map(|r| record_info(updated_text, r).map_err(&bad))
+            .collect::<Result<Vec<_>>>()?;
+        let old_t = self.t;
+        let new_t = last.max(old_t);
+        let mut batch = self.collect(updated_text, &recs, &infos, new_t, strategy);
+        let mut deleted_now = HashSet::with_capacity(deleted_all.len());
+        for d in deleted_all {
+            if deleted_now.insert(d.clone()) && !self.last_deleted.contains(&d) {
+                batch.deleted.push(d);
+            }
+        }
+        if new_t == old_t {
+            self.last_deleted.extend(deleted_now);
+        } else {
+            self.last_deleted = deleted_now;
+        }
+        if more {
+            self.send = if last - 1 > self.send { last - 1 } else { last };
+        } else {
+            self.send = (new_t - 1).max(1);
+            self.done_strategy = strategy;
+            self.phase = Phase::Done;
+        }
+        batch.checkpoint = self.checkpoint();
+        Ok(batch)
+    }
+
+    /// Moves the cursor to `new_t` and emits the records not yet delivered; the boundary
+    /// keeps the records of second `new_t`.
+    fn collect(
+        &mut self,
+        text: &str,
+        recs: &[RecordSpan],
+        infos: &[RecInfo],
+        new_t: i64,
+        strategy: Strategy,
+    ) -> Batch {
+        let seen: HashSet<Entry> = self.boundary.iter().copied().collect();
+        let mut next_boundary: Vec<Entry> = if new_t == self.t {
+            self.boundary.clone()
+        } else {
+            Vec::new()
+        };
+        let mut in_boundary: HashSet<Entry> = next_boundary.iter().copied().collect();
+        let mut json_out = String::with_capacity(text.len());
+        json_out.push('[');
+        let mut count = 0;
+        for (r, info) in recs.iter().zip(infos) {
+            let entry = (info.id, info.hash);
+            let dup = seen.contains(&entry);
+            if info.second == Some(new_t) && in_boundary.insert(entry) {
+                next_boundary.push(entry);
+            }
+            if dup {
+                continue;
+            }
+            if count > 0 {
+                json_out.push(',');
+            }
+            json_out.push_str(&text[r.range.clone()]);
+            count += 1;
+        }
+        json_out.push(']');
+        self.t = new_t;
+        self.boundary = next_boundary;
+        Batch {
+            updated_json: json_out,
+            updated_count: count,
+            deleted: Vec::new(),
+            checkpoint: String::new(),
+            strategy: strategy.as_str(),
+        }
+    }
+
+    /// A page of `modifiedtime = 't' [AND id > after] ORDER BY id`.
+    fn query_second(&mut self, text: &str, t: i64, after: Option<WsId>) -> Result<Batch> {
+        let bad = |m: String| invalid("query", m);
+        let recs = scan_records(text).map_err(&bad)?;
+        let infos = recs
+            .iter()
+            .map(|r| record_info(text, r).map_err(&bad))
+            .collect::<Result<Vec<_>>>()?;
+        if let Some(i) = infos.iter().find(|i| i.second != Some(t)) {
+            return Err(bad(format!(
+                "record {} is not from the requested second",
+                i.id
+            )));
+        }
+        // Ids must increase through the page and past the keyset.
+        let mut prev = after.map(|a| a.record);
+        for i in &infos {
+            if prev.is_some_and(|p| i.id.record <= p) {
+                return Err(bad(format!(
+                    "id {} does not follow the keyset; stopping instead of looping",
+                    i.id
+                )));
+            }
+            prev = Some(i.id.record);
+        }
+        let batch = self.collect(text, &recs, &infos, t, Strategy::Query);
+        self.phase = match infos.last() {
+            None => Phase::QueryAfter { t },
+            Some(last) => Phase::QuerySecond {
+                t,
+                after: Some(last.id),
+            },
+        };
+        Ok(Batch {
+            checkpoint: self.checkpoint(),
+            ..batch
+        })
+    }
+
+    /// A page of `modifiedtime > 't' ORDER BY modifiedtime`: delivers its complete seconds
+    /// and re-reads its last second by id.
+    fn query_after(&mut self, text: &str, t: i64) -> Result<Batch> {
+        let bad = |m: String| invalid("query", m);
+        let recs = scan_records(text).map_err(&bad)?;
+        let infos = recs
+            .iter()
+            .map(|r| record_info(text, r).map_err(&bad))
+            .collect::<Result<Vec<_>>>()?;
+        let mut tmax = None;
+        for i in &infos {
+            match i.second {
+                Some(s) if s > t => tmax = tmax.max(Some(s)),
+                _ => {
+                    return Err(bad(format!(
+                        "record {} has no modifiedtime after the requested second",
+                        i.id
+                    )))
+                }
+            }
+        }
+        let Some(tmax) = tmax else {
+            // Nothing after `t`: the run is complete.
+            self.finish_query();
+            return Ok(Batch {
+                updated_json: "[]".to_owned(),
+                updated_count: 0,
+                deleted: Vec::new(),
+                checkpoint: self.checkpoint(),
+                strategy: Strategy::Query.as_str(),
+            });
+        };
+        // Keep the complete seconds (< tmax); second tmax is re-read by id.
+        let keep: Vec<(RecordSpan, RecInfo)> = recs
+            .into_iter()
+            .zip(infos)
+            .filter(|(_, i)| i.second.is_some_and(|s| s < tmax))
+            .collect();
+        let (recs, infos): (Vec<RecordSpan>, Vec<RecInfo>) = keep.into_iter().unzip();
+        // Everything before tmax is now delivered; none of second tmax yet.
+        self.boundary.clear();
+        let batch = self.collect(text, &recs, &infos, tmax, Strategy::Query);
+        self.phase = Phase::QuerySecond {
+            t: tmax,
+            after: None,
+        };
+        Ok(Batch {
+            checkpoint: self.checkpoint(),
+            ..batch
+        })
+    }
+
+    fn finish_query(&mut self) {
+        self.done_strategy = Strategy::Query;
+        self.phase = Phase::Done;
+    }
+}
+
+/// What the machine reads from one record.
+#[derive(Clone, Copy, Debug)]
+struct RecInfo {
+    id: WsId,
+    /// `modifiedtime` as Unix seconds, when present and well-formed.
+    second: Option<i64>,
+    /// FNV-1a hash of the record's text.
+    hash: u64,
+}
+
+fn record_info(text: &str, rec: &RecordSpan) -> std::result::Result<RecInfo, String> {
+    let id_text = string_member(text, rec, "id")?;
+    let id = WsId::parse_field(&id_text, "id")
+        .map_err(|_| format!("record id '{}' is not a webservice id", short(&id_text)))?;
+    let second = string_member(text, rec, "modifiedtime")
+        .ok()
+        .and_then(|m| datetime_to_unix(&m));
+    Ok(RecInfo {
+        id,
+        second,
+        hash: fnv1a(text[rec.range.clone()].as_bytes()),
+    })
+}
+
+/// 64-bit FNV-1a.
+fn fnv1a(bytes: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in bytes {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h
+}
+
+/// True when a failure of a strategy's first call means "not available here".
+fn falls_back(e: &Error, wsapp: bool) -> bool {
+    match &e.code {
+        ErrorCode::ServerError
+        | ErrorCode::InvalidResponse
+        | ErrorCode::UnknownOperation
+        | ErrorCode::InternalServerError => true,
+        ErrorCode::OperationNotSupported => wsapp,
+        ErrorCode::Other(c) => wsapp && c.starts_with("WSAPP"),
+        _ => false,
+    }
+}
+
+fn wsapp_synctype(scope: &str) -> &'static str {
+    match scope {
+        "userandgroup" => "userandgroup",
+        "application" => "app",
+        _ => "user",
+    }
+}
+
+fn invalid(op: &str, msg: String) -> Error {
+    Error::new(ErrorCode::InvalidResponse, msg).with_operation(op)
+}
+
+fn bad_since(msg: &str) -> Error {
+    Error::invalid_input("since", msg.to_owned())
+}
+
+fn short(s: &str) -> String {
+    s.chars()
+        .take(40)
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
+}
+
+/// Latest accepted time: 9999-12-31 23:59:59 UTC.
+pub const MAX_TIME: i64 = 253_402_300_799;
+
+/// Days since 1970-01-01 of a civil date (proleptic Gregorian).
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = if y >= 0 { y } else { y - 399 } / 400;
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// Civil date of a day count since 1970-01-01.
+fn civil_from_days(z: i64) -> (i64, i64, i64) {
+    let z = z + 719_468;
+    let era = if z >= 0 { z } else { z - 146_096 } / 146_097;
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+/// Unix seconds → `YYYY-MM-DD HH:MM:SS` (UTC), the DB's datetime format. Values are
+/// clamped to `0..=MAX_TIME`.
+pub fn unix_to_datetime(secs: i64) -> String {
+    let secs = secs.clamp(0, MAX_TIME);
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    let (y, m, d) = civil_from_days(days);
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+/// `YYYY-MM-DD HH:MM:SS` (UTC) → Unix seconds; `None` unless the text is exactly a valid
+/// datetime of that shape from 1970 on (MySQL's zero date included: `None`).
+pub fn datetime_to_unix(s: &str) -> Option<i64> {
+    let b = s.as_bytes();
+    if b.len() != 19
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || b[10] != b' '
+        || b[13] != b':'
+        || b[16] != b':'
+    {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<i64> {
+        let part = &s[r];
+        if part.bytes().all(|c| c.is_ascii_digit()) {
+            part.parse().ok()
+        } else {
+            None
+        }
+    };
+    let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (h, mi, se) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    if y < 1970 || !(1..=12).contains(&mo) || d < 1 || h > 23 || mi > 59 || se > 59 {
+        return None;
+    }
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let dim = [
+        31,
+        if leap { 29 } else { 28 },
+        31,
+        30,
+        31,
+        30,
+        31,
+        31,
+        30,
+        31,
+        30,
+        31,
+    ][(mo - 1) as usize];
+    if d > dim {
+        return None;
+    }
+    Some(days_from_civil(y, mo, d) * 86_400 + h * 3600 + mi * 60 + se)
+}
+
+/// A parsed checkpoint.
+struct Checkpoint {
+    strategy: Strategy,
+    module: String,
+    time: i64,
+    entries: Vec<Entry>,
+}
+
+impl Checkpoint {
+    fn parse(s: &str) -> Result<Checkpoint> {
+        let mut parts = s.splitn(5, ':');
+        let (Some(v), Some(st), Some(module), Some(time), Some(entries)) = (
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+        ) else {
+            return Err(bad_since("since must be Unix seconds or a checkpoint 'v1:<strategy>:<module>:<time>:<entries>'"));
+        };
+        if v != "v1" {
+            return Err(bad_since("unsupported checkpoint version (expected v1)"));
+        }
+        let strategy = Strategy::parse(st)
+            .ok_or_else(|| bad_since("the checkpoint names an unknown strategy"))?;
+        vtql::check_ident(module, "since")
+            .map_err(|_| bad_since("the checkpoint's module name is invalid"))?;
+        if time.is_empty() || time.len() > 12 || !time.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(bad_since("the checkpoint's time is not Unix seconds"));
+        }
+        let time: i64 = time
+            .parse()
+            .map_err(|_| bad_since("the checkpoint's time is out of range"))?;
+        if time > MAX_TIME {
+            return Err(bad_since("the checkpoint's time is out of range"));
+        }
+        let mut list = Vec::new();
+        if !entries.is_empty() {
+            for e in entries.split(',') {
+                if list.len() >= MAX_CHECKPOINT_ENTRIES {
+                    return Err(bad_since("the checkpoint holds too many entries"));
+                }
+                let (id, h) = e
+                    .split_once('.')
+                    .ok_or_else(|| bad_since("malformed checkpoint entry"))?;
+                let id = WsId::parse_field(id, "since")
+                    .map_err(|_| bad_since("malformed checkpoint entry id"))?;
+                if h.len() != 16 || !h.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+                    return Err(bad_since("malformed checkpoint entry hash"));
+                }
+                let h = u64::from_str_radix(h, 16)
+                    .map_err(|_| bad_since("malformed checkpoint entry hash"))?;
+                list.push((id, h));
+            }
+        }
+        Ok(Checkpoint {
+            strategy,
+            module: module.to_owned(),
+            time,
+            entries: list,
+        })
+    }
+}
