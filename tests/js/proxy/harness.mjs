@@ -79,8 +79,8 @@ export async function startSim(extra = []) {
   const deadline = Date.now() + 5000;
   let username, accessKey;
   while (Date.now() < deadline) {
-    username = /user(?:name)?\s*[:=]\s*(\S+)/i.exec(proc.out)?.[1];
-    accessKey = /access[ _-]?key\s*[:=]\s*(\S+)/i.exec(proc.out)?.[1];
+    username = /^\s*user(?:name)?(?:\s*[:=]\s*|\s+)(\S+)/im.exec(proc.out)?.[1];
+    accessKey = /^\s*access[ _-]?key(?:\s*[:=]\s*|\s+)(\S+)/im.exec(proc.out)?.[1];
     if (username && accessKey) break;
     await new Promise((r) => setTimeout(r, 20));
   }
@@ -104,8 +104,9 @@ export function loginCount(stats) {
   };
   return find(stats);
 }
-export async function simFault(sim, fault) {
-  const r = await fetch(sim.url + '/__sim/faults', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ fault }) });
+/** Queue a simulator fault for the next `count` webservice requests (default 1). */
+export async function simFault(sim, fault, count = 1) {
+  const r = await fetch(sim.url + '/__sim/faults', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ fault, count }) });
   if (!r.ok) throw new Error(`fault ${fault}: HTTP ${r.status} ${await r.text()}`);
 }
 

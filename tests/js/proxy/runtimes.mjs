@@ -1,6 +1,7 @@
 // Start www/edge/* examples in their real runtimes against a given CRM URL.
 import path from 'node:path';
 import net from 'node:net';
+import { execFileSync } from 'node:child_process';
 import { ROOT, BIN, start, tmp } from './harness.mjs';
 
 export const TOKEN = 'test-token-0123456789abcdef';
@@ -48,6 +49,8 @@ export const RUNTIMES = ['workerd', 'deno', 'bun', 'node'];
 export async function startProxy(rt, env) {
   const edge = path.join(ROOT, 'www/edge');
   if (rt === 'workerd') {
+    // keep config.capnp's module list in step with the package (it lists every embedded module)
+    execFileSync(process.execPath, [path.join(edge, 'workerd-config.mjs')], { stdio: 'ignore' });
     const port = await freePort();
     const proc = await start(path.join(BIN, 'workerd'), ['serve', path.join(edge, 'config.capnp'), '--socket-addr', `http=127.0.0.1:${port}`],
       { env, ready: null, name: 'workerd' });

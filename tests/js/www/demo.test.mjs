@@ -32,7 +32,7 @@ try {
   const nMods = await page.locator('#modules button').count();
   c.ok('module list shown', nMods > 3 && (await page.locator('#modules button[data-module=Contacts]').count()) === 1, String(nMods));
   await page.click('#modules button[data-module=Contacts]');
-  await page.waitForFunction(() => document.querySelectorAll('#fields tbody tr').length > 3, null, { timeout: 15_000 });
+  await page.waitForFunction(() => document.querySelectorAll('#fields tbody tr').length >= 2, null, { timeout: 15_000 });
   c.ok('describe Contacts shows its fields', /Contacts/.test(await page.textContent('#describe-title')) && (await page.locator('#fields tbody tr', { hasText: 'lastname' }).count()) >= 1);
 
   // add a contact (a quote in the name: the query below must escape it)

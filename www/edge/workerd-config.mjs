@@ -1,0 +1,31 @@
+// (Re)writes config.capnp: the worker plus every package module that pkg/proxy.js reaches through
+// `crmwire` (pkg/workerd.js), found by following the static imports. Run after the package changes:
+//   node www/edge/workerd-config.mjs
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+const here = path.dirname(new URL(import.meta.url).pathname);
+const pkg = path.resolve(here, '../../pkg');
+const files = new Set();
+const walk = (rel) => {
+  if (files.has(rel)) return;
+  files.add(rel);
+  if (rel.endsWith('.wasm')) return;
+  const src = readFileSync(path.join(pkg, rel), 'utf8');
+  for (const m of src.matchAll(/(?:import|export)\s[^'"]*?from\s*['"](\.[^'"]+)['"]|import\s*['"](\.[^'"]+)['"]/g)) {
+    walk(path.posix.normalize(path.posix.join(path.posix.dirname(rel), m[1] ?? m[2])));
+  }
+};
+walk('workerd.js');
+files.delete('workerd.js');
+const mods = [
+  '    (name = "crmwire/proxy", esModule = embed "../../pkg/proxy.js"),',
+  '    (name = "crmwire/crmwire", esModule = embed "../../pkg/workerd.js"),',
+  ...[...files].sort().map((f) => `    (name = "crmwire/${f}", ${f.endsWith('.wasm') ? 'wasm' : 'esModule'} = embed "../../pkg/${f}"),`),
+];
+const cfg = path.join(here, 'config.capnp');
+const text = readFileSync(cfg, 'utf8');
+const start = text.indexOf('    (name = "crmwire/proxy"');
+const end = text.indexOf('  ],\n  bindings');
+writeFileSync(cfg, text.slice(0, start) + mods.join('\n') + '\n' + text.slice(end));
+console.log(`config.capnp: ${mods.length} package modules`);
