@@ -6,7 +6,6 @@ use std::collections::BTreeMap;
 pub(crate) type Row = BTreeMap<String, Option<String>>;
 
 pub(crate) struct Table {
-    pub name: &'static str,
     pub pk: &'static str,
     pub columns: &'static [&'static str],
     pub rows: BTreeMap<u64, Row>,
@@ -252,9 +251,8 @@ fn default_for(col: &str) -> Option<String> {
 }
 
 impl Table {
-    fn new(name: &'static str, pk: &'static str, columns: &'static [&'static str]) -> Table {
+    fn new(pk: &'static str, columns: &'static [&'static str]) -> Table {
         Table {
-            name,
             pk,
             columns,
             rows: BTreeMap::new(),
@@ -358,13 +356,13 @@ impl Db {
 
     pub fn seeded() -> Db {
         let mut db = Db {
-            clients: Table::new("clients", "userid", CLIENTS),
-            contacts: Table::new("contacts", "id", CONTACTS),
-            leads: Table::new("leads", "id", LEADS),
-            projects: Table::new("projects", "id", PROJECTS),
-            tasks: Table::new("tasks", "id", TASKS),
-            invoices: Table::new("invoices", "id", INVOICES),
-            items: Table::new("itemable", "id", ITEMS),
+            clients: Table::new("userid", CLIENTS),
+            contacts: Table::new("id", CONTACTS),
+            leads: Table::new("id", LEADS),
+            projects: Table::new("id", PROJECTS),
+            tasks: Table::new("id", TASKS),
+            invoices: Table::new("id", INVOICES),
+            items: Table::new("id", ITEMS),
         };
         seed(&mut db);
         db
