@@ -197,7 +197,7 @@ fn parse_session(resp: &HttpResponse, op: &str) -> Result<LoginInfo> {
     let profile = Json::Obj(
         members
             .iter()
-            .filter(|(k, _)| !is_secret_name(k) && !k.to_ascii_lowercase().contains("password"))
+            .filter(|(k, _)| !is_secret_name(k) && !contains_password(k))
             .cloned()
             .collect(),
     );
@@ -209,6 +209,14 @@ fn parse_session(resp: &HttpResponse, op: &str) -> Result<LoginInfo> {
         username: r.get("username").and_then(Json::as_str).map(str::to_owned),
         profile,
     })
+}
+
+/// True when `k` contains `password` in any ASCII case. A byte-window scan: `str::contains`
+/// with a `&str` pattern links core's two-way searcher (about 2.5 KB of wasm).
+fn contains_password(k: &str) -> bool {
+    k.as_bytes()
+        .windows(8)
+        .any(|w| w.eq_ignore_ascii_case(b"password"))
 }
 
 /// Parses a `login` response.

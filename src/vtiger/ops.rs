@@ -298,10 +298,8 @@ impl Call {
             if known && php_falsy(v) {
                 return Err(Error::invalid_input(
                     k.clone(),
-                    format!(
-                        "parameter '{k}' is {:?}: the server treats \"\" and \"0\" as a missing value",
-                        v.as_str()
-                    ),
+                    // `v` is "" or "0": quoted by hand (no `{:?}`, whose escaper pulls Unicode tables into the wasm).
+                    format!("parameter '{k}' is \"{v}\": the server treats \"\" and \"0\" as a missing value"),
                 ));
             }
         }
