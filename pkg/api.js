@@ -5,6 +5,7 @@ export { initSync, isReady, ready } from './core.js';
 export { CrmError, isCrmError } from './errors.js';
 export { Query } from './query.js';
 export { VtigerClient } from './vtiger.js';
+export { PerfexClient } from './perfex.js';
 import { Query } from './query.js';
 
 /** The crate version of the wasm module. */

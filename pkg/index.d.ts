@@ -37,6 +37,13 @@ export type CrmErrorCode =
   | 'INVALID_INPUT'
   /** A synchronous helper was called before the wasm module finished loading: `await ready()`. */
   | 'NOT_READY'
+  // crmwire/proxy refusals (proxy mode)
+  | 'UNAUTHORIZED'
+  | 'RATE_LIMITED'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'UPSTREAM_UNAVAILABLE'
+  | 'UPSTREAM_TIMEOUT'
+  | 'UPSTREAM_LOGIN_FAILED'
   // open to server codes this version does not list
   | (string & {});
 
@@ -133,12 +140,7 @@ export interface VtigerRecord { id: string; [field: string]: unknown }
 export type FieldValue = string | number | boolean | null | FieldValue[] | { [k: string]: FieldValue };
 export interface RecordFields { [field: string]: FieldValue }
 
-export interface VtigerClientOptions {
-  /** CRM base URL or the full `webservice.php` URL (http/https, no embedded credentials). */
-  url: string;
-  username: string;
-  /** The user's access key (My Preferences → Webservice access key). Never logged or echoed. */
-  accessKey: string;
+interface VtigerClientCommonOptions {
   /** fetch to use (default: the global fetch; never `window`). */
   fetch?: (input: string, init: { method: string; headers: Record<string, string>; body?: string; signal: AbortSignal }) => Promise<Response>;
   /** Per HTTP exchange, covering the body read. Default 30000. */
@@ -150,20 +152,51 @@ export interface VtigerClientOptions {
   /** Characters outside the BMP (emoji) in records: stock Vtiger stores them as '????'. Default 'reject'. */
   fourByteChars?: 'reject' | 'replace' | 'send';
 }
+/** Direct mode: the client logs in with the user's access key. */
+export interface VtigerDirectOptions extends VtigerClientCommonOptions {
+  /** CRM base URL or the full `webservice.php` URL (http/https, no embedded credentials). */
+  url: string;
+  username: string;
+  /** The user's access key (My Preferences → Webservice access key). Never logged or echoed. */
+  accessKey: string;
+  auth?: undefined;
+}
+/**
+ * Proxy mode (`crmwire/proxy`): the proxy holds the credentials and the session. The client
+ * never logs in and sends no `sessionName`; `token` goes out as `Authorization: Bearer <token>`.
+ */
+export interface VtigerProxyOptions extends VtigerClientCommonOptions {
+  /** The proxy's URL (e.g. `https://edge.example.com` or `https://app.example.com/proxy`). */
+  url: string;
+  auth: 'proxy';
+  /** The caller token the proxy expects. */
+  token?: string;
+}
+export type VtigerClientOptions = VtigerDirectOptions | VtigerProxyOptions;
 export interface CallOptions { signal?: AbortSignal }
 export interface LoginInfo { userId: string; version: string; vtigerVersion: string; username?: string; profile: Record<string, unknown> }
 export interface TypeList { types: string[]; information: Record<string, { isEntity: boolean; label: string; singular?: string; name?: string }> | [] }
 export interface FieldDescription { name: string; label: string; mandatory: boolean; editable: boolean; nullable: boolean; type: { name: string; refersTo?: string[]; picklistValues?: Array<{ label: string; value: string }> }; default?: string }
 export interface ModuleDescription { name: string; label: string; idPrefix: number; createable: boolean; updateable: boolean; deleteable: boolean; retrieveable: boolean; isEntity: boolean; labelFields: string; fields: FieldDescription[]; [k: string]: unknown }
+/** How a sync batch was obtained (see the README for what each can and cannot see). */
+export type SyncStrategy = 'sync' | 'wsapp' | 'query';
 export interface SyncBatch<R = VtigerRecord> {
+  /** Records created or changed, in server order (wsapp renders reference fields as display names). */
   updated: R[];
-  /** Ids deleted since the checkpoint (always empty for source 'query'). */
+  /** Webservice ids of soft-deleted records (always empty with strategy 'query'). */
   deleted: string[];
-  /** Pass as `since` next time. */
-  checkpoint: number;
-  /** 'sync' when the server's sync answered; 'query' for the modifiedtime fallback (no deletions). */
-  source: 'sync' | 'query';
-  more: boolean;
+  /** Resume point after this batch: pass it as `since` to continue from here. */
+  checkpoint: string;
+  strategy: SyncStrategy;
+}
+export interface SyncOptions<R = VtigerRecord> {
+  /** Unix seconds (records modified at or after it), a Date, or a checkpoint. Default 0 (everything). */
+  since?: number | Date | string;
+  /** Called with every batch before it is yielded. */
+  onProgress?: (b: SyncBatch<R>) => void;
+  signal?: AbortSignal;
+  /** Ownership scope for sync/wsapp: 'user' (default), 'userandgroup', 'application'. */
+  scope?: 'user' | 'userandgroup' | 'application';
 }
 export interface ServerInfo { vtigerVersion?: string; apiVersion?: string; userId?: string; endpoint?: string; operations: Record<string, boolean> }
 
@@ -183,7 +216,8 @@ export declare class VtigerClient {
   queryAll<R = VtigerRecord>(q: QueryInput, opts?: CallOptions): AsyncGenerator<R, void, undefined>;
   iterate<R = VtigerRecord>(q: QueryInput, opts?: CallOptions): AsyncGenerator<R, void, undefined>;
   count(q: QueryInput, opts?: CallOptions): Promise<number>;
-  sync<R = VtigerRecord>(module: string, opts?: { since?: number; onProgress?: (b: SyncBatch<R>) => void; signal?: AbortSignal }): AsyncGenerator<SyncBatch<R>, void, undefined>;
+  /** Changes since `since` as batches; leaving the loop early releases a wsapp registration. */
+  sync<R = VtigerRecord>(module: string, opts?: SyncOptions<R>): AsyncGenerator<SyncBatch<R>, void, undefined>;
   relatedTypes(module: string, opts?: CallOptions): Promise<TypeList>;
   retrieveRelated<R = VtigerRecord>(id: string, relatedLabel: string, relatedType: string, opts?: CallOptions): Promise<R[]>;
   queryRelated<R = VtigerRecord>(q: QueryInput, id: string, relatedLabel: string, opts?: CallOptions): Promise<R[]>;
@@ -194,3 +228,4 @@ export declare class VtigerClient {
   call<T = unknown>(operation: string, params?: Record<string, string | number | boolean>, opts?: CallOptions & { method?: 'GET' | 'POST' }): Promise<T>;
   serverInfo(): ServerInfo;
 }
+export * from './perfex.js';

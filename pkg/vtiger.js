@@ -1,7 +1,8 @@
 // VtigerClient: the JS half of the client. The wasm `VtigerCore` owns the protocol and the
-// secrets (builds requests, decodes envelopes, computes the login digest); this file moves
-// bytes through fetch and handles what is easier in JS: timeouts covering the body, aborts,
-// retries, single-flight login, the session-expiry repeat and async iterators.
+// secrets (builds requests, decodes envelopes, computes the login digest, plans split
+// queries, runs the sync state machine); this file moves bytes through fetch and handles what
+// is easier in JS: timeouts covering the body, aborts, retries, single-flight login, the
+// session-expiry repeat and async iterators.
 import { wasm, wasmSync } from './core.js';
 import { CrmError, isCrmError } from './errors.js';
 import { Query } from './query.js';
@@ -21,17 +22,20 @@ export class VtigerClient {
 
   constructor(options) {
     if (!options || typeof options !== 'object') throw new CrmError('INVALID_INPUT', 'VtigerClient needs an options object', { field: 'options' });
-    const { url, username, accessKey } = options;
-    for (const [k, v] of Object.entries({ url, username, accessKey })) {
+    const proxy = options.auth === 'proxy';
+    if (options.auth !== undefined && !proxy) throw new CrmError('INVALID_INPUT', "option 'auth' must be 'proxy' or absent", { field: 'auth' });
+    const { url, username, accessKey, token } = options;
+    for (const [k, v] of Object.entries(proxy ? { url } : { url, username, accessKey })) {
       if (typeof v !== 'string' || v === '') throw new CrmError('INVALID_INPUT', `option '${k}' must be a non-empty string`, { field: k });
     }
+    if (proxy && token !== undefined && (typeof token !== 'string' || /\s/.test(token))) throw new CrmError('INVALID_INPUT', "option 'token' must be a string without spaces", { field: 'token' });
     if (options.fetch !== undefined && typeof options.fetch !== 'function') throw new CrmError('INVALID_INPUT', "option 'fetch' must be a function", { field: 'fetch' });
     const t = options.timeoutMs ?? 30000;
     if (!(Number.isFinite(t) && t > 0)) throw new CrmError('INVALID_INPUT', "option 'timeoutMs' must be a positive number", { field: 'timeoutMs' });
     const r = options.retry ?? {};
     const retry = typeof r === 'number' ? { retries: r } : r;
     this.#opts = {
-      url, username, accessKey,
+      url, username, accessKey, proxy, token: token || undefined,
       timeoutMs: t,
       retries: retry.retries ?? 2,
       retryBaseMs: retry.baseMs ?? 200,
@@ -48,21 +52,22 @@ export class VtigerClient {
     }
   }
 
+  #newCore(w) {
+    const o = this.#opts;
+    return o.proxy ? w.VtigerCore.proxy(o.url, o.token, o.fourByteChars) : new w.VtigerCore(o.url, o.username, o.accessKey, o.fourByteChars);
+  }
+
   #coreSync() {
     if (this.#core) return this.#core;
     const w = wasmSync('new VtigerClient()'); // NOT_READY in hosts that load the module asynchronously
-    const o = this.#opts;
-    this.#core = new w.VtigerCore(o.url, o.username, o.accessKey, o.fourByteChars);
+    this.#core = this.#newCore(w);
     return this.#core;
   }
 
   async #getCore() {
     if (this.#core) return this.#core;
     const w = await wasm();
-    if (!this.#core) {
-      const o = this.#opts;
-      this.#core = new w.VtigerCore(o.url, o.username, o.accessKey, o.fourByteChars);
-    }
+    if (!this.#core) this.#core = this.#newCore(w);
     return this.#core;
   }
 
@@ -137,11 +142,21 @@ export class VtigerClient {
     return this.#login;
   }
 
+  /** Logs in when needed (never in proxy mode: the proxy owns the session). */
+  async #session(core) {
+    if (!core.isProxy && !core.hasSession()) await this.#ensureLogin();
+  }
+
+  /** True when `e` means "log in again and repeat" (never in proxy mode). */
+  #expired(core, e) {
+    return !core.isProxy && isCrmError(e) && SESSION_CODES.has(e.code);
+  }
+
   /** Runs one operation: lazy login, one re-login + repeat on session expiry. Returns JSON text. */
   async #exec(op, build, signal) {
     const core = await this.#getCore();
     for (let attempt = 0; ; attempt++) {
-      if (!core.hasSession()) await this.#ensureLogin();
+      await this.#session(core);
       const req = build(core);
       const res = await this.#sendRetry(req, signal);
       try {
@@ -149,7 +164,7 @@ export class VtigerClient {
         this.#answered[req.operation] = true;
         return text;
       } catch (e) {
-        if (attempt === 0 && isCrmError(e) && SESSION_CODES.has(e.code)) {
+        if (attempt === 0 && this.#expired(core, e)) {
           core.clearSession();
           continue;
         }
@@ -168,6 +183,7 @@ export class VtigerClient {
   /** Logs in now (otherwise the first call does). Returns the login information. */
   async login() {
     const core = await this.#getCore();
+    if (core.isProxy) throw new CrmError('UNSUPPORTED', 'in proxy mode the proxy logs in; the client never does', { operation: 'login' });
     core.clearSession();
     return this.#ensureLogin();
   }
@@ -175,17 +191,31 @@ export class VtigerClient {
   /** Ends the session. A server failure (HTTP 500 on stock 8.3) is reported, not hidden. */
   async logout(opts = {}) {
     const core = await this.#getCore();
-    if (!core.hasSession()) return { message: 'no session' };
+    if (core.isProxy || !core.hasSession()) return { message: 'no session' };
     const req = core.build('logout');
     core.clearSession();
     const res = await this.#send(req, opts.signal);
-    const out = JSON.parse(core.decode('logout', res.status, res.body));
+    let out;
+    try {
+      out = JSON.parse(core.decode('logout', res.status, res.body));
+    } catch (e) {
+      if (isCrmError(e) && e.status >= 500) this.#answered.logout = false;
+      throw e;
+    }
     this.#answered.logout = true;
     return out ?? {};
   }
 
   async extendSession(opts = {}) {
-    return this.#op('extendsession', [], opts.signal);
+    const core = await this.#getCore();
+    if (core.isProxy) throw new CrmError('UNSUPPORTED', 'in proxy mode the proxy owns the session', { operation: 'extendsession' });
+    await this.#session(core);
+    const req = core.build('extendsession');
+    const res = await this.#send(req, opts.signal);
+    // The core keeps the (possibly new) session name; the caller gets the rest.
+    const info = JSON.parse(core.acceptLogin('extendsession', res.status, res.body));
+    this.#answered.extendsession = true;
+    return info;
   }
 
   async listTypes(opts = {}) {
@@ -194,7 +224,7 @@ export class VtigerClient {
 
   /** Module metadata (cached per client); `idPrefix` is a number. */
   async describe(module, opts = {}) {
-    const key = String(module);
+    const key = arg(module, 'elementType', 'describe');
     if (!this.#describe.has(key)) {
       const p = this.#op('describe', [key], opts.signal).then((d) => ({ ...d, idPrefix: Number(d.idPrefix) }));
       this.#describe.set(key, p);
@@ -204,10 +234,10 @@ export class VtigerClient {
   }
 
   async create(module, fields, opts = {}) {
-    return this.#op('create', [String(module), elementJson(fields)], opts.signal);
+    return this.#op('create', [arg(module, 'elementType', 'create'), elementJson(fields)], opts.signal);
   }
   async retrieve(id, opts = {}) {
-    return this.#op('retrieve', [String(id)], opts.signal);
+    return this.#op('retrieve', [arg(id, 'id', 'retrieve')], opts.signal);
   }
   /** Full update: every mandatory field must be present (use revise for partial updates). */
   async update(record, opts = {}) {
@@ -218,27 +248,55 @@ export class VtigerClient {
     return this.#op('revise', [elementJson(partial)], opts.signal);
   }
   async delete(id, opts = {}) {
-    return this.#op('delete', [String(id)], opts.signal);
+    return this.#op('delete', [arg(id, 'id', 'delete')], opts.signal);
   }
 
-  /** One page, as the server answers it (at most 100 rows). */
+  /**
+   * One page, as the server answers it (at most 100 rows). A query too long for a GET
+   * (8 KB) because of a long `IN (…)` list is split into several queries on that list and
+   * the answers are concatenated (de-duplicated by id); see the README.
+   */
   async query(q, opts = {}) {
-    const w = await wasm();
-    const vtql = typeof q === 'string' ? q : w.renderVtql(JSON.stringify(q instanceof Query ? q.spec : q));
-    return this.#op('query', [vtql], opts.signal);
+    const core = await this.#getCore();
+    const [text, raw] = queryText(q);
+    const plan = core.planQuery(text, raw);
+    if (plan.length === 1) return this.#op('query', [plan[0]], opts.signal);
+    const seen = new Set();
+    const out = [];
+    for (const vtql of plan) {
+      for (const row of await this.#op('query', [vtql], opts.signal)) {
+        if (row && row.id != null) {
+          if (seen.has(row.id)) continue;
+          seen.add(row.id);
+        }
+        out.push(row);
+      }
+    }
+    return out;
   }
 
   /** Every row, paged by keyset on id (never stops on a short page; no skip or repeat). */
   async *queryAll(q, opts = {}) {
-    const w = await wasm();
-    const pager = typeof q === 'string' ? new w.Pager(q, true, false) : new w.Pager(JSON.stringify(q instanceof Query ? q.spec : q), false, false);
+    const core = await this.#getCore();
+    const [text, raw] = queryText(q);
+    const pager = core.pager(text, raw, false);
+    const seen = pager.split ? new Set() : null;
     try {
       for (;;) {
         const vtql = pager.nextQuery();
         if (vtql === undefined) return;
-        const text = await this.#exec('query', (core) => core.build('query', vtql), opts.signal);
-        pager.advancePage(text);
-        yield* JSON.parse(text);
+        const page = await this.#exec('query', (c) => c.build('query', vtql), opts.signal);
+        pager.advancePage(page);
+        const rows = JSON.parse(page);
+        if (!seen) {
+          yield* rows;
+          continue;
+        }
+        for (const row of rows) {
+          if (seen.has(row.id)) continue;
+          seen.add(row.id);
+          yield row;
+        }
       }
     } finally {
       pager.free();
@@ -251,14 +309,17 @@ export class VtigerClient {
 
   /** Row count; pages `SELECT id` where `count(*)` answers `[]` (Vtiger 8.3+). */
   async count(q, opts = {}) {
-    const w = await wasm();
-    const pager = typeof q === 'string' ? new w.Pager(q, true, true) : new w.Pager(JSON.stringify(q instanceof Query ? q.spec : q), false, true);
+    const core = await this.#getCore();
+    const [text, raw] = queryText(q);
+    const pager = core.pager(text, raw, true);
+    const seen = pager.split ? new Set() : null;
     try {
       for (;;) {
         const vtql = pager.nextQuery();
-        if (vtql === undefined) return pager.total;
-        const text = await this.#exec('query', (core) => core.build('query', vtql), opts.signal);
-        pager.advancePage(text);
+        if (vtql === undefined) return seen ? seen.size : pager.total;
+        const page = await this.#exec('query', (c) => c.build('query', vtql), opts.signal);
+        pager.advancePage(page);
+        if (seen) for (const row of JSON.parse(page)) seen.add(row.id);
       }
     } finally {
       pager.free();
@@ -266,78 +327,105 @@ export class VtigerClient {
   }
 
   /**
-   * Changes since `since` (Unix seconds) as batches `{ updated, deleted, checkpoint, source }`.
-   * Uses `sync` when the server answers it; otherwise (HTTP 500 on stock 8.3/8.4, unknown
-   * operation) falls back to a `modifiedtime` query, which cannot see deletions.
+   * Changes of `module` since `since` (Unix seconds, a Date, or a checkpoint string from an
+   * earlier batch), as batches `{ updated, deleted, checkpoint, strategy }`. The core's sync
+   * machine picks the strategy: the native `sync` operation, else (HTTP 500 on stock 8.x)
+   * `wsapp_register`/`wsapp_get`/`wsapp_deregister`, else a `modifiedtime` keyset query
+   * (which cannot see deletions). A wsapp registration is released when the run ends, when
+   * the loop is left early (`break`, `return`, an exception) and on abort.
    */
   async *sync(module, opts = {}) {
-    const { since = 0, onProgress, signal } = opts;
-    let t = Math.max(0, Math.floor(Number(since) || 0));
-    let useSync = this.#answered.sync !== false;
-    while (useSync) {
-      let r;
-      try {
-        r = await this.#op('sync', [String(t), String(module)], signal);
-      } catch (e) {
-        if (isCrmError(e) && (e.code === 'UNKNOWN_OPERATION' || e.code === 'SERVER_ERROR' || e.code === 'INVALID_RESPONSE' || (e.status ?? 0) >= 500)) {
-          this.#answered.sync = false;
-          useSync = false;
+    const { since = 0, onProgress, signal, scope } = opts ?? {};
+    if (onProgress !== undefined && typeof onProgress !== 'function') throw new CrmError('INVALID_INPUT', "option 'onProgress' must be a function", { field: 'onProgress', operation: 'sync' });
+    const core = await this.#getCore();
+    const w = await wasm();
+    let start = sinceText(since);
+    const mod = arg(module, 'module', 'sync');
+    // Skip strategies this client already saw fail on this server (a fresh run from a time
+    // may start at any strategy: the checkpoint form names it).
+    if (/^\d+$/.test(start) && this.#answered.sync === false) {
+      const wsappFailed = this.#answered.wsapp_register === false || this.#answered.wsapp_get === false;
+      if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(mod)) start = `v1:${wsappFailed ? 'query' : 'wsapp'}:${mod}:${start}:`;
+    }
+    const state = new w.SyncState(mod, start, scope);
+    try {
+      for (;;) {
+        let batch;
+        for (let attempt = 0; ; attempt++) {
+          await this.#session(core);
+          const req = core.syncRequest(state);
+          if (req === undefined) return;
+          const res = await this.#sendRetry(req, signal);
+          const before = state.strategy;
+          try {
+            batch = state.handle(res.status, res.body);
+          } catch (e) {
+            if (attempt === 0 && this.#expired(core, e)) {
+              core.clearSession();
+              continue;
+            }
+            throw e;
+          }
+          this.#noteSync(req.operation, before, state.strategy, batch !== undefined);
           break;
         }
-        throw e;
+        if (batch !== undefined) {
+          const b = { updated: JSON.parse(batch.updatedJson), deleted: batch.deleted, checkpoint: batch.checkpoint, strategy: batch.strategy };
+          if (onProgress) onProgress(b);
+          yield b;
+        }
       }
-      const updated = Array.isArray(r?.updated) ? r.updated : [];
-      const deleted = Array.isArray(r?.deleted) ? r.deleted : [];
-      const next = Number(r?.lastModifiedTime ?? t);
-      const batch = { updated, deleted, checkpoint: next, source: 'sync', more: Boolean(r?.more) };
-      onProgress?.(batch);
-      yield batch;
-      if (!r?.more || next <= t) return;
-      t = next;
+    } finally {
+      if (!state.done) await this.#syncRelease(core, state);
+      state.free();
     }
-    // Fallback: modifiedtime keyset over query (deletions are invisible).
-    const ts = new Date(t * 1000).toISOString().slice(0, 19).replace('T', ' ');
-    const q = { module: String(module), where: t > 0 ? [[{ field: 'modifiedtime', op: '>=', value: ts }]] : undefined };
-    let updated = [];
-    let checkpoint = t;
-    for await (const row of this.queryAll(q, { signal })) {
-      updated.push(row);
-      const mt = Date.parse(String(row.modifiedtime ?? '').replace(' ', 'T') + 'Z');
-      if (Number.isFinite(mt)) checkpoint = Math.max(checkpoint, Math.floor(mt / 1000));
-      if (updated.length === 100) {
-        const b = { updated, deleted: [], checkpoint, source: 'query', more: true };
-        onProgress?.(b);
-        yield b;
-        updated = [];
-      }
+  }
+
+  /** Records which sync strategies this server answers (serverInfo, later runs). */
+  #noteSync(op, before, after, gotBatch) {
+    if (before === 'sync') this.#answered.sync = after === 'sync' ? gotBatch || this.#answered.sync === true : false;
+    else if (before === 'wsapp' && (op === 'wsapp_register' || op === 'wsapp_get')) this.#answered[op] = after !== 'query';
+  }
+
+  /** Releases a wsapp registration of an abandoned run (best effort; never the caller's signal). */
+  async #syncRelease(core, state) {
+    let req;
+    try {
+      req = core.syncClose(state);
+    } catch {
+      return; // no session to release it with
     }
-    const b = { updated, deleted: [], checkpoint, source: 'query', more: false };
-    onProgress?.(b);
-    yield b;
+    if (req === undefined) return;
+    try {
+      const res = await this.#send(req);
+      core.decode(req.operation, res.status, res.body);
+    } catch {
+      // Best effort: a failed release only leaves a row in vtiger_wsapp.
+    }
   }
 
   async relatedTypes(module, opts = {}) {
-    return this.#op('relatedtypes', [String(module)], opts.signal);
+    return this.#op('relatedtypes', [arg(module, 'elementType', 'relatedtypes')], opts.signal);
   }
   async retrieveRelated(id, relatedLabel, relatedType, opts = {}) {
-    return this.#op('retrieve_related', [String(id), String(relatedLabel), String(relatedType)], opts.signal);
+    return this.#op('retrieve_related', [arg(id, 'id', 'retrieve_related'), arg(relatedLabel, 'relatedLabel', 'retrieve_related'), arg(relatedType, 'relatedType', 'retrieve_related')], opts.signal);
   }
   async queryRelated(q, id, relatedLabel, opts = {}) {
     const w = await wasm();
     const text = typeof q === 'string' ? q : w.renderVtql(JSON.stringify(q instanceof Query ? q.spec : q));
-    return this.#op('query_related', [text, String(id), String(relatedLabel)], opts.signal);
+    return this.#op('query_related', [text, arg(id, 'id', 'query_related'), arg(relatedLabel, 'relatedLabel', 'query_related')], opts.signal);
   }
   async addRelated(sourceId, relatedId, relationLabel, opts = {}) {
-    return this.#op('add_related', [String(sourceId), String(relatedId), relationLabel == null ? undefined : String(relationLabel)], opts.signal);
+    return this.#op('add_related', [arg(sourceId, 'sourceRecordId', 'add_related'), arg(relatedId, 'relatedRecordId', 'add_related'), relationLabel == null ? undefined : String(relationLabel)], opts.signal);
   }
   async convertLead(element, opts = {}) {
     return this.#op('convertlead', [elementJson(element)], opts.signal);
   }
   async filesRetrieve(id, opts = {}) {
-    return this.#op('files_retrieve', [String(id)], opts.signal);
+    return this.#op('files_retrieve', [arg(id, 'id', 'files_retrieve')], opts.signal);
   }
   async retrieveInventory(id, opts = {}) {
-    return this.#op('retrieve_inventory', [String(id)], opts.signal);
+    return this.#op('retrieve_inventory', [arg(id, 'id', 'retrieve_inventory')], opts.signal);
   }
 
   /** Any operation (extensions included). `params` values are sent as strings. */
@@ -357,6 +445,31 @@ export class VtigerClient {
       operations: ops,
     };
   }
+}
+
+/** A required string argument (numbers are accepted and converted). */
+function arg(v, field, operation) {
+  if (typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v))) return String(v);
+  throw new CrmError('INVALID_INPUT', `'${field}' is required (a string)`, { field, operation });
+}
+
+/** `[text, raw]` for the core: raw VTQL text, or the builder's object form as JSON. */
+function queryText(q) {
+  if (typeof q === 'string') return [q, true];
+  if (q instanceof Query) return [JSON.stringify(q.spec), false];
+  if (q && typeof q === 'object' && !Array.isArray(q)) return [JSON.stringify(q), false];
+  throw new CrmError('INVALID_INPUT', 'the query must be VTQL text, a Query or its object form', { field: 'query', operation: 'query' });
+}
+
+/** `since` as the core reads it: decimal Unix seconds, or a checkpoint string. */
+function sinceText(since) {
+  if (since instanceof Date) since = since.getTime() / 1000;
+  if (typeof since === 'number') {
+    if (!Number.isFinite(since) || since < 0) throw new CrmError('INVALID_INPUT', 'since must be Unix seconds (>= 0), a Date or a checkpoint string', { field: 'since', operation: 'sync' });
+    return String(Math.floor(since));
+  }
+  if (typeof since === 'string' && since !== '') return since;
+  throw new CrmError('INVALID_INPUT', 'since must be Unix seconds (>= 0), a Date or a checkpoint string', { field: 'since', operation: 'sync' });
 }
 
 function elementJson(v) {

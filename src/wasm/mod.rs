@@ -7,6 +7,9 @@
 
 pub mod errors;
 pub mod paging;
+pub mod perfex;
+pub mod split;
+pub mod sync;
 pub mod vtiger;
 
 use wasm_bindgen::prelude::*;

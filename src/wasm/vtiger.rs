@@ -6,17 +6,26 @@
 //! login, async iterators). Secrets therefore never become JS strings except inside the
 //! request URL/body handed to `fetch`; they are never in an error or a returned value.
 //!
+//! Proxy mode (`VtigerCore.proxy(url, token)`, for `crmwire/proxy`): no login and no
+//! `sessionName` (the proxy owns the session); every request carries
+//! `Authorization: Bearer <token>` when a token is given.
+//!
 //! Requests cross to JS as `{ operation, method, url, headers, body, redactedUrl, get }`;
 //! successful results cross back as clean JSON text (`envelope::decode_raw`) for a single
 //! `JSON.parse` on the JS side (no per-value conversion).
 
 use super::errors::{string_pairs, to_js};
+use super::paging::{self, Kind, Pager};
+use super::split::split_select;
+use super::sync::SyncState;
 use crate::error::{Error, Result};
 use crate::http::{HttpRequest, HttpResponse, Method};
 use crate::secret::Secret;
 use crate::vtiger::ops::{self, Call, ElementInput, Endpoint, FourBytePolicy};
+use crate::vtiger::paging::{Count, QueryAll};
+use crate::vtiger::vtql::Select;
 use crate::vtiger::{auth, envelope, WsId};
-use js_sys::{Object, Reflect};
+use js_sys::{Array, Object, Reflect};
 use wasm_bindgen::prelude::*;
 
 /// Protocol state of one Vtiger client (endpoint, credentials, session).
@@ -28,7 +37,14 @@ pub struct VtigerCore {
     session: Option<Secret>,
     policy: FourBytePolicy,
     login_json: Option<String>,
+    /// Proxy mode: `Some(token)` (possibly empty = no Authorization header).
+    proxy: Option<Secret>,
 }
+
+/// Bytes a `sessionName` may add to a GET URL (PHP session ids are 26–40 characters).
+const SESSION_URL_BUDGET: usize = "&sessionName=".len() + 64;
+/// Bytes a keyset page adds over the first page (`AND id > '…'`, encoded).
+const KEYSET_URL_BUDGET: usize = 96;
 
 fn js_err(e: Error) -> JsValue {
     to_js(&e)
@@ -108,7 +124,28 @@ impl VtigerCore {
             session: None,
             policy,
             login_json: None,
+            proxy: None,
         })
+    }
+
+    /// Proxy mode: requests go to `url` (a `crmwire/proxy` endpoint) without login or
+    /// `sessionName`; `token`, when given, is sent as `Authorization: Bearer <token>`.
+    pub fn proxy(
+        url: &str,
+        token: Option<String>,
+        four_byte_chars: Option<String>,
+    ) -> Result<VtigerCore, JsValue> {
+        let mut core = VtigerCore::new(url, "proxy", "proxy", four_byte_chars)?;
+        core.username.clear();
+        core.access_key = Secret::new("");
+        core.proxy = Some(Secret::new(token.unwrap_or_default()));
+        Ok(core)
+    }
+
+    /// True in proxy mode.
+    #[wasm_bindgen(getter, js_name = isProxy)]
+    pub fn is_proxy(&self) -> bool {
+        self.proxy.is_some()
     }
 
     /// The normalised `webservice.php` URL.
@@ -132,6 +169,7 @@ impl VtigerCore {
     /// The `getchallenge` request.
     #[wasm_bindgen(js_name = challengeRequest)]
     pub fn challenge_request(&self) -> Result<JsValue, JsValue> {
+        self.no_proxy("login")?;
         let c = ops::getchallenge(&self.username).map_err(js_err)?;
         self.to_req(&c)
     }
@@ -140,6 +178,7 @@ impl VtigerCore {
     /// `md5(token + accessKey)` is computed here; the token never reaches JS).
     #[wasm_bindgen(js_name = loginRequest)]
     pub fn login_request(&self, status: u16, body: &[u8]) -> Result<JsValue, JsValue> {
+        self.no_proxy("login")?;
         let ch = auth::parse_challenge(&HttpResponse::new(status, body)).map_err(js_err)?;
         let c = ops::login(&self.username, &ch.token, &self.access_key).map_err(js_err)?;
         self.to_req(&c)
@@ -234,6 +273,106 @@ impl VtigerCore {
         envelope::decode_raw(&HttpResponse::new(status, body), op).map_err(js_err)
     }
 
+    /// Plans `query()`: the VTQL text(s) to send. One text when the GET fits (raw text is
+    /// sent unchanged); several when the query is too long for a GET and can be split on
+    /// its `IN (…)` list (the answers are concatenated; see `split.rs`); INVALID_INPUT
+    /// (field `query`) when it is too long and cannot be split.
+    #[wasm_bindgen(js_name = planQuery)]
+    pub fn plan_query(&self, query: &str, raw: bool) -> Result<Array, JsValue> {
+        let out = Array::new();
+        let run = || -> Result<Vec<String>> {
+            if raw && self.get_url_len(query) <= ops::MAX_GET_URL_BYTES {
+                return Ok(vec![query.to_owned()]);
+            }
+            let sel = if raw {
+                Select::parse(query).map_err(|e| {
+                    Error::invalid_input(
+                        "query",
+                        format!(
+                            "the query's GET URL would exceed {} bytes and the text cannot be split into several queries ({})",
+                            ops::MAX_GET_URL_BYTES,
+                            e.message
+                        ),
+                    )
+                })?
+            } else {
+                Select::from_spec_text(query)?
+            };
+            let fits = |s: &Select| -> Result<bool> {
+                Ok(self.get_url_len(&s.render()?) <= ops::MAX_GET_URL_BYTES)
+            };
+            match split_select(&sel, &fits)? {
+                None => Ok(vec![sel.render()?]),
+                Some(parts) => parts.into_iter().map(|p| with_id(p).render()).collect(),
+            }
+        };
+        for q in run().map_err(|e| js_err(e.with_operation("query")))? {
+            out.push(&JsValue::from_str(&q));
+        }
+        Ok(out)
+    }
+
+    /// A keyset pager for `queryAll` (`count = false`) or `count` (`count = true`) over raw
+    /// VTQL (`raw`) or the builder's object form (JSON text), split on a long `IN (…)` list
+    /// when its pages would not fit in a GET (`pager.split`).
+    pub fn pager(&self, query: &str, raw: bool, count: bool) -> Result<Pager, JsValue> {
+        let run = || -> Result<Pager> {
+            let sel = paging::select(query, raw)?;
+            let fits = |s: &Select| -> Result<bool> {
+                let first = if count {
+                    Count::new(s.clone())?.next_query()
+                } else {
+                    QueryAll::new(s.clone())?.next_query()
+                };
+                Ok(
+                    first.map_or(0, |q| self.get_url_len(&q)) + KEYSET_URL_BUDGET
+                        <= ops::MAX_GET_URL_BYTES,
+                )
+            };
+            Ok(match split_select(&sel, &fits)? {
+                None => Pager::from_parts(
+                    vec![if count {
+                        Kind::Count(Count::new(sel)?)
+                    } else {
+                        Kind::All(QueryAll::new(sel)?)
+                    }],
+                    false,
+                ),
+                // Split: every part pages ids too, so that the client can de-duplicate.
+                Some(parts) => Pager::from_parts(
+                    parts
+                        .into_iter()
+                        .map(|p| {
+                            QueryAll::new(if count { ids_only(p) } else { with_id(p) })
+                                .map(Kind::All)
+                        })
+                        .collect::<Result<Vec<_>>>()?,
+                    true,
+                ),
+            })
+        };
+        run().map_err(|e| js_err(e.with_operation("query")))
+    }
+
+    /// The next request of a sync run, or `undefined` when it is over.
+    #[wasm_bindgen(js_name = syncRequest)]
+    pub fn sync_request(&self, state: &SyncState) -> Result<JsValue, JsValue> {
+        match state.run.next_call() {
+            None => Ok(JsValue::UNDEFINED),
+            Some(c) => self.to_req(&c),
+        }
+    }
+
+    /// Ends a sync run early; returns the request releasing its wsapp registration, or
+    /// `undefined` when nothing is registered (the run is finished either way).
+    #[wasm_bindgen(js_name = syncClose)]
+    pub fn sync_close(&self, state: &mut SyncState) -> Result<JsValue, JsValue> {
+        match state.run.close_call() {
+            None => Ok(JsValue::UNDEFINED),
+            Some(c) => self.to_req(&c),
+        }
+    }
+
     /// The element JSON as it would be sent (4-byte policy, Calendar default applied).
     #[wasm_bindgen(js_name = encodeElement)]
     pub fn encode_element(
@@ -247,10 +386,50 @@ impl VtigerCore {
 
 impl VtigerCore {
     fn to_req(&self, c: &Call) -> Result<JsValue, JsValue> {
-        let r = c
-            .to_request(&self.ep, self.session.as_ref())
-            .map_err(js_err)?;
+        let r = match &self.proxy {
+            None => c.to_request(&self.ep, self.session.as_ref()),
+            Some(token) => {
+                let mut c = c.clone();
+                c.needs_session = false;
+                c.to_request(&self.ep, None).map(|mut r| {
+                    if !token.is_empty() {
+                        r.headers.push((
+                            "Authorization".to_owned(),
+                            format!("Bearer {}", token.expose()),
+                        ));
+                    }
+                    r
+                })
+            }
+        }
+        .map_err(js_err)?;
         Ok(request_to_js(&c.operation, &r))
+    }
+
+    fn no_proxy(&self, op: &str) -> Result<(), JsValue> {
+        if self.proxy.is_some() {
+            return Err(js_err(
+                Error::new(
+                    crate::error::ErrorCode::Unsupported,
+                    "in proxy mode the proxy logs in; the client never does",
+                )
+                .with_operation(op),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Length of the GET URL of `query(vtql)`, with room for the session name.
+    fn get_url_len(&self, vtql: &str) -> usize {
+        let mut enc = String::with_capacity(vtql.len() * 2);
+        crate::encode::encode_component(vtql, &mut enc);
+        let session = if self.proxy.is_some() {
+            0
+        } else {
+            SESSION_URL_BUDGET
+                .max("&sessionName=".len() + self.session.as_ref().map_or(0, |s| s.expose().len()))
+        };
+        self.ep.url().len() + "?operation=query&query=".len() + enc.len() + session
     }
 
     fn element(&self, json: &str) -> Result<ElementInput> {
@@ -321,4 +500,18 @@ impl VtigerCore {
             }
         })
     }
+}
+
+/// Makes sure `id` is selected (a split query's rows are de-duplicated by id).
+fn with_id(mut s: Select) -> Select {
+    if !s.fields.is_empty() && !s.fields.iter().any(|f| f.eq_ignore_ascii_case("id")) {
+        s.fields.push("id".to_owned());
+    }
+    s
+}
+
+/// `SELECT id` (counting a split query pages ids and counts the distinct ones).
+fn ids_only(mut s: Select) -> Select {
+    s.fields = vec!["id".to_owned()];
+    s
 }

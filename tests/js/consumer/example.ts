@@ -36,3 +36,20 @@ export async function client(): Promise<number> {
   const total: number = await c.count({ module: 'Contacts' });
   return n + total + (c.serverInfo().operations.sync ? 1 : 0);
 }
+
+import type { SyncStrategy, VtigerProxyOptions } from 'crmwire';
+export async function syncAndProxy(): Promise<string> {
+  const opts: VtigerProxyOptions = { url: 'http://127.0.0.1:1/proxy', auth: 'proxy', token: 't' };
+  const p = new VtigerClient(opts);
+  const d = new VtigerClient({ url: 'http://127.0.0.1:1/', username: 'admin', accessKey: 'k' });
+  let cp = '';
+  for await (const b of d.sync('Contacts', { since: new Date(0), scope: 'user', onProgress: (x) => void x.deleted.length })) {
+    const s: SyncStrategy = b.strategy;
+    const deleted: string[] = b.deleted;
+    cp = b.checkpoint + s + deleted.join();
+  }
+  for await (const b of p.sync('Contacts', { since: cp })) cp = b.checkpoint;
+  // @ts-expect-error a direct client needs an access key
+  new VtigerClient({ url: 'http://x/', username: 'admin' });
+  return cp;
+}

@@ -23,7 +23,7 @@ export async function smoke(crm, env = {}) {
 async function clientSmoke(crm, env) {
   const c = new crm.VtigerClient({ url: env.simUrl, username: env.username, accessKey: env.accessKey });
   const types = await c.listTypes();
-  const created = await c.create('Contacts', { lastname: `Smoke-${env.runtime}`, firstname: 'Zoë' });
+  const created = await c.create('Contacts', { lastname: `Smoke-${env.runtime}`, firstname: 'Zoë', assigned_user_id: '19x1' });
   const rows = await c.query(crm.select('Contacts').fields('id', 'lastname').where('id', '=', created.id));
   let code = null;
   try {

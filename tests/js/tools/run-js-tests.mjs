@@ -13,9 +13,11 @@ try {
   else rmSync(link);
 } catch {}
 symlinkSync(path.resolve(jsDir, '../../pkg'), link, 'dir');
-const files = readdirSync(path.join(jsDir, 'test'))
-  .filter((f) => f.endsWith('.test.mjs'))
-  .filter((f) => !process.env.ONLY || f.includes(process.env.ONLY))
-  .map((f) => path.join('test', f));
+const files = ['test', 'perfex'].flatMap((dir) =>
+  readdirSync(path.join(jsDir, dir))
+    .filter((f) => f.endsWith('.test.mjs'))
+    .filter((f) => !process.env.ONLY || f.includes(process.env.ONLY))
+    .map((f) => path.join(dir, f)),
+);
 const r = spawnSync(process.execPath, ['--test', '--test-concurrency=1', ...files], { cwd: jsDir, stdio: 'inherit' });
 process.exit(r.status ?? 1);
