@@ -84,13 +84,19 @@ const SERVER_CODES: &[(&str, ErrorCode)] = &[
     ("AUTHENTICATION_REQUIRED", ErrorCode::AuthenticationRequired),
     ("AUTHENTICATION_FAILURE", ErrorCode::AuthenticationFailure),
     ("INVALID_AUTH_TOKEN", ErrorCode::InvalidAuthToken),
-    ("INVALID_USER_CREDENTIALS", ErrorCode::InvalidUserCredentials),
+    (
+        "INVALID_USER_CREDENTIALS",
+        ErrorCode::InvalidUserCredentials,
+    ),
     ("ACCESSKEY_UNDEFINED", ErrorCode::AccesskeyUndefined),
     ("ACCESS_DENIED", ErrorCode::AccessDenied),
     ("INVALID_ID_ATTRIBUTE", ErrorCode::InvalidIdAttribute),
     ("RECORD_NOT_FOUND", ErrorCode::RecordNotFound),
     ("REFERENCE_INVALID", ErrorCode::ReferenceInvalid),
-    ("MANDATORY_FIELDS_MISSING", ErrorCode::MandatoryFieldsMissing),
+    (
+        "MANDATORY_FIELDS_MISSING",
+        ErrorCode::MandatoryFieldsMissing,
+    ),
     ("DATABASE_QUERY_ERROR", ErrorCode::DatabaseQueryError),
     ("QUERY_SYNTAX_ERROR", ErrorCode::QuerySyntaxError),
     ("UNKNOWN_OPERATION", ErrorCode::UnknownOperation),
@@ -288,7 +294,14 @@ pub fn snippet(body: &[u8]) -> String {
 
 /// Masks the value after any secret-looking key (`sessionName`, `accessKey`, `token`, …).
 fn mask_secret_values(s: &str) -> String {
-    const KEYS: &[&str] = &["sessionname", "accesskey", "token", "authtoken", "phpsessid", "key"];
+    const KEYS: &[&str] = &[
+        "sessionname",
+        "accesskey",
+        "token",
+        "authtoken",
+        "phpsessid",
+        "key",
+    ];
     let lower = s.to_ascii_lowercase();
     let bytes = s.as_bytes();
     let mut out = String::with_capacity(s.len());
@@ -304,7 +317,9 @@ fn mask_secret_values(s: &str) -> String {
                 if j > i + k.len() {
                     out.push_str(&s[i..j]);
                     out.push_str(crate::secret::REDACTED);
-                    while j < s.len() && !matches!(bytes[j], b'"' | b'\'' | b'&' | b',' | b'}' | b' ') {
+                    while j < s.len()
+                        && !matches!(bytes[j], b'"' | b'\'' | b'&' | b',' | b'}' | b' ')
+                    {
                         j += 1;
                     }
                     i = j;
@@ -329,7 +344,10 @@ mod tests {
             assert_eq!(c.as_str(), *s);
             assert_eq!(ErrorCode::parse(s), *c);
         }
-        assert_eq!(ErrorCode::parse("WSAPP04"), ErrorCode::Other("WSAPP04".into()));
+        assert_eq!(
+            ErrorCode::parse("WSAPP04"),
+            ErrorCode::Other("WSAPP04".into())
+        );
         assert_eq!(ErrorCode::parse("WSAPP04").as_str(), "WSAPP04");
     }
 

@@ -103,7 +103,11 @@ pub struct HttpResponse {
 impl HttpResponse {
     /// Builds a response with no headers.
     pub fn new(status: u16, body: impl Into<Vec<u8>>) -> Self {
-        HttpResponse { status, headers: Vec::new(), body: body.into() }
+        HttpResponse {
+            status,
+            headers: Vec::new(),
+            body: body.into(),
+        }
     }
     /// The first header with this name (case-insensitive).
     pub fn header(&self, name: &str) -> Option<&str> {
@@ -122,7 +126,10 @@ impl fmt::Debug for HttpResponse {
 }
 
 fn find_header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
 }
 
 /// Parameter and header names whose values are secrets.
@@ -146,7 +153,9 @@ pub fn is_secret_name(name: &str) -> bool {
 /// Replaces the value of every secret query parameter (`sessionName`, `accessKey`, …) with
 /// `[redacted]`. Everything else in the URL is kept as it was.
 pub fn redact_url(url: &str) -> String {
-    let Some(q) = url.find('?') else { return url.to_owned() };
+    let Some(q) = url.find('?') else {
+        return url.to_owned();
+    };
     let (base, query) = url.split_at(q + 1);
     let (query, fragment) = match query.find('#') {
         Some(h) => query.split_at(h),
@@ -194,6 +203,9 @@ mod tests {
             body: Some(b"accessKey=k3y".to_vec()),
         };
         let d = format!("{r:?}");
-        assert!(!d.contains("s3cr3t") && !d.contains("tok-9") && !d.contains("k3y"), "{d}");
+        assert!(
+            !d.contains("s3cr3t") && !d.contains("tok-9") && !d.contains("k3y"),
+            "{d}"
+        );
     }
 }

@@ -10,11 +10,11 @@
 
 pub mod encode;
 pub mod error;
-pub mod perfex;
-pub mod vtiger;
 pub mod http;
 pub mod json;
+pub mod perfex;
 pub mod secret;
+pub mod vtiger;
 
 pub use error::{CrmCode, Error, ErrorCode, Result};
 pub use http::{HttpRequest, HttpResponse, Method};

@@ -17,7 +17,10 @@ impl WsId {
     /// Builds an id from its parts; both must be non-zero.
     pub fn new(prefix: u32, record: u64) -> Result<Self> {
         if prefix == 0 || record == 0 {
-            return Err(Error::invalid_input("id", "webservice id parts must be non-zero"));
+            return Err(Error::invalid_input(
+                "id",
+                "webservice id parts must be non-zero",
+            ));
         }
         Ok(WsId { prefix, record })
     }
@@ -27,7 +30,10 @@ impl WsId {
         parse_parts(s).ok_or_else(|| {
             Error::invalid_input(
                 field,
-                format!("'{}' is not a webservice id (<prefix>x<record>, e.g. 12x34)", shorten(s)),
+                format!(
+                    "'{}' is not a webservice id (<prefix>x<record>, e.g. 12x34)",
+                    shorten(s)
+                ),
             )
         })
     }
@@ -50,7 +56,10 @@ fn parse_parts(s: &str) -> Option<WsId> {
     if !digits_no_leading_zero(p) || !digits_no_leading_zero(r) {
         return None;
     }
-    Some(WsId { prefix: p.parse().ok()?, record: r.parse().ok()? })
+    Some(WsId {
+        prefix: p.parse().ok()?,
+        record: r.parse().ok()?,
+    })
 }
 
 impl FromStr for WsId {
@@ -80,11 +89,17 @@ impl ModulePrefixes {
     }
     /// The prefix of a module, if known.
     pub fn prefix_of(&self, module: &str) -> Option<u32> {
-        self.entries.iter().find(|(m, _)| m == module).map(|(_, p)| *p)
+        self.entries
+            .iter()
+            .find(|(m, _)| m == module)
+            .map(|(_, p)| *p)
     }
     /// The module an id belongs to, if its prefix is known.
     pub fn module_of(&self, id: WsId) -> Option<&str> {
-        self.entries.iter().find(|(_, p)| *p == id.prefix).map(|(m, _)| m.as_str())
+        self.entries
+            .iter()
+            .find(|(_, p)| *p == id.prefix)
+            .map(|(m, _)| m.as_str())
     }
 }
 
@@ -94,8 +109,29 @@ mod tests {
 
     #[test]
     fn accepts_only_the_canonical_form() {
-        assert_eq!("12x345".parse::<WsId>().unwrap(), WsId { prefix: 12, record: 345 });
-        for bad in ["", "12x", "x5", "0x0", "12x0", "012x5", "12x05", "12x268abc", "abc", "13", "12x5 OR 1=1", "12X5", " 12x5", "1x2x3"] {
+        assert_eq!(
+            "12x345".parse::<WsId>().unwrap(),
+            WsId {
+                prefix: 12,
+                record: 345
+            }
+        );
+        for bad in [
+            "",
+            "12x",
+            "x5",
+            "0x0",
+            "12x0",
+            "012x5",
+            "12x05",
+            "12x268abc",
+            "abc",
+            "13",
+            "12x5 OR 1=1",
+            "12X5",
+            " 12x5",
+            "1x2x3",
+        ] {
             let e = bad.parse::<WsId>().unwrap_err();
             assert_eq!(e.code, crate::ErrorCode::InvalidInput, "{bad}");
             assert_eq!(e.field.as_deref(), Some("id"));
