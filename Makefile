@@ -20,7 +20,8 @@ GEN      := pkg/gen
 WB_VER    = $(shell awk '/^name = "wasm-bindgen"$$/{getline; gsub(/"/,"",$$3); print $$3}' Cargo.lock)
 
 .PHONY: setup setup-rust setup-js setup-chromium pkg wasm-build sim test test-native test-lint test-wasm \
-        test-pkg test-js test-browser test-types demo demo-node bench size clean-pkg
+        test-pkg test-js test-browser test-types \
+        test-proxy test-ext test-www test-bench-quick link-pkg demo demo-node bench size clean-pkg
 
 ## ---------------------------------------------------------------- setup (idempotent)
 setup: setup-rust setup-js setup-chromium
@@ -65,7 +66,8 @@ size:
 ## ---------------------------------------------------------------- tests
 # The phases of `make test`, in order; each is timed and the timings are printed at the end.
 # `make test KEEP_GOING=1` runs every phase even after a failure (and still fails at the end).
-TEST_PHASES := setup test-lint test-native pkg sim test-wasm test-pkg test-js test-browser test-types
+TEST_PHASES := setup test-lint test-native pkg sim test-wasm test-pkg test-js test-browser test-types \
+               test-proxy test-ext test-www test-bench-quick
 
 test:
 	@total=$$(date +%s); report=""; failed=""; \
@@ -112,23 +114,50 @@ test-js: sim
 test-browser: sim setup-chromium
 	node $(JS)/browser/run.mjs
 
-test-types:
+test-types: link-pkg
 	node $(JS)/tools/typecheck.mjs
+	node $(JS)/perfex/typecheck.mjs
+
+# The package under its own name for the suites that import 'crmwire' from tests/js.
+link-pkg:
+	@mkdir -p $(JS)/node_modules && ln -sfn "$(CURDIR)/pkg" $(JS)/node_modules/crmwire
+
+# crmwire/proxy in workerd, Deno, Bun and Node against the simulator, plus in-process checks.
+test-proxy: sim link-pkg
+	node $(JS)/proxy/run.mjs
+	node $(JS)/proxy/inprocess.mjs
+
+# The MV3 extension loaded unpacked in headless Chromium: direct and through the proxy.
+test-ext: sim link-pkg setup-chromium
+	node www/extension/build.mjs
+	node $(JS)/ext/ext.test.mjs
+
+# The www demo page in headless Chromium.
+test-www: sim link-pkg setup-chromium
+	node $(JS)/www/demo.test.mjs
+
+# Size budget (fails when over) and a quick per-call CPU sanity run.
+test-bench-quick: pkg link-pkg
+	node tests/bench/run.mjs --quick
 
 ## ---------------------------------------------------------------- simulator
 sim:
 	cargo build --release --locked -p crmwire-sim
 
 ## ---------------------------------------------------------------- demo / bench
-# `make demo` runs the Node walkthrough for now (the www demo page will take its place);
-# CRMWIRE_URL / CRMWIRE_USERNAME / CRMWIRE_ACCESS_KEY point it at a real Vtiger.
-demo: demo-node
+# `make demo` serves the www demo page, same-origin with the simulator, and prints its URL;
+# it runs until Ctrl-C. `make demo-node` is the terminal walkthrough; CRMWIRE_URL /
+# CRMWIRE_USERNAME / CRMWIRE_ACCESS_KEY point it at a real Vtiger.
+demo: setup-rust setup-js pkg sim link-pkg
+	node www/serve.mjs
 
-demo-node: setup-rust setup-js pkg sim
+demo-node: setup-rust setup-js pkg sim link-pkg
 	node $(JS)/demo.mjs
 
-bench:
-	@echo "bench: not written yet (placeholder)"
+# The full benchmark suite (about 10 min): writes tests/bench/results/latest.json and BENCHMARKS.md.
+bench: setup pkg sim link-pkg
+	node $(JS)/proxy/load.mjs 2000 20
+	node tests/bench/run.mjs
 
 clean-pkg:
 	rm -rf $(GEN) pkg/*.tgz

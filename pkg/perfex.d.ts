@@ -140,7 +140,7 @@ type View<N, O> = O extends { normalize: infer M extends boolean } ? M : N;
 
 /**
  * Perfex CRM client for both API modules. Every method validates its input before any request
- * (INVALID_INPUT with `field`), and rejects with a {@link CrmError} (see README-perfex.md for
+ * (INVALID_INPUT with `field`), and rejects with a {@link CrmError} (see the Perfex section of README.md for
  * the code table). `N` is the client's `normalize` option.
  */
 export declare class PerfexClient<N extends boolean = false> {

@@ -173,11 +173,14 @@ $('sync').addEventListener('submit', async (e) => {
   try {
     let n = 0;
     let last = null;
-    for await (const b of client.sync($('s-module').value.trim(), { since: Number($('s-since').value) || 0 })) {
+    // `since` is Unix seconds or a checkpoint string from an earlier batch (opaque: resume from it).
+    const raw = $('s-since').value.trim();
+    const since = /^\d*$/.test(raw) ? Number(raw) || 0 : raw;
+    for await (const b of client.sync($('s-module').value.trim(), { since })) {
       n++;
       last = b;
       const tr = document.createElement('tr');
-      for (const v of [n, b.source, b.updated.length, b.deleted.length, `${b.checkpoint} (${new Date(b.checkpoint * 1000).toISOString()})`, b.more ? 'yes' : 'no']) tr.append(cell(v));
+      for (const v of [n, b.strategy, b.updated.length, b.deleted.length, b.checkpoint]) tr.append(cell(v));
       body.append(tr);
     }
     if (last) $('s-since').value = String(last.checkpoint);

@@ -27,6 +27,7 @@ const proxyWorker :Workerd.Worker = (
     (name = "crmwire/errors.js", esModule = embed "../../pkg/errors.js"),
     (name = "crmwire/gen/crmwire.js", esModule = embed "../../pkg/gen/crmwire.js"),
     (name = "crmwire/gen/crmwire_bg.wasm", wasm = embed "../../pkg/gen/crmwire_bg.wasm"),
+    (name = "crmwire/perfex.js", esModule = embed "../../pkg/perfex.js"),
     (name = "crmwire/query.js", esModule = embed "../../pkg/query.js"),
     (name = "crmwire/vtiger.js", esModule = embed "../../pkg/vtiger.js"),
   ],
