@@ -5,8 +5,8 @@
 // iterators. One call shape for both Perfex API modules: WON (`won_api`) and REST (`api`).
 import { wasm, wasmSync } from './core.js';
 import { CrmError, isCrmError } from './errors.js';
+import { send, sendRetry } from './transport.js';
 
-const RETRY_STATUS = new Set([502, 503, 504]);
 const APIS = new Set(['won', 'rest']);
 
 export class PerfexClient {
@@ -74,48 +74,13 @@ export class PerfexClient {
     return opts?.normalize ?? this.#opts.normalize;
   }
 
-  // ---- transport -------------------------------------------------------------------
-  async #send(req, signal) {
-    const f = this.#fetch ?? globalThis.fetch;
-    if (typeof f !== 'function') throw new CrmError('TRANSPORT', 'no fetch function in this runtime; pass options.fetch', { operation: req.operation });
-    if (signal?.aborted) throw new CrmError('ABORTED', 'the request was aborted', { operation: req.operation, cause: signal.reason });
-    const timeout = AbortSignal.timeout(this.#opts.timeoutMs);
-    const s = signal ? AbortSignal.any([signal, timeout]) : timeout;
-    if (this.#opts.onRequest) {
-      try {
-        this.#opts.onRequest({ operation: req.operation, method: req.method, url: req.url });
-      } catch {}
-    }
-    try {
-      const res = await f(req.url, { method: req.method, headers: req.headers, body: req.body, signal: s });
-      // The timeout stays armed while the body is read.
-      const body = new Uint8Array(await res.arrayBuffer());
-      return { status: res.status, body };
-    } catch (e) {
-      if (signal?.aborted) throw new CrmError('ABORTED', 'the request was aborted', { operation: req.operation, cause: signal.reason });
-      if (timeout.aborted) throw new CrmError('TIMEOUT', `no complete answer within ${this.#opts.timeoutMs} ms`, { operation: req.operation, cause: e });
-      throw new CrmError('TRANSPORT', `network error: ${e && e.message ? String(e.message) : 'fetch failed'}`, { operation: req.operation, cause: e });
-    }
+  // ---- transport (pkg/transport.js) ---------------------------------------------------
+  #send(req, signal) {
+    return send(this.#fetch, this.#opts, req, signal);
   }
 
-  /** GETs are retried on network errors and 502/503/504; POST, PUT and DELETE never. */
-  async #sendRetry(req, signal) {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        const res = await this.#send(req, signal);
-        if (req.get && RETRY_STATUS.has(res.status) && attempt < this.#opts.retries) {
-          await sleep(this.#opts.retryBaseMs * 2 ** attempt, signal);
-          continue;
-        }
-        return res;
-      } catch (e) {
-        if (req.get && e.code === 'TRANSPORT' && attempt < this.#opts.retries) {
-          await sleep(this.#opts.retryBaseMs * 2 ** attempt, signal);
-          continue;
-        }
-        throw e;
-      }
-    }
+  #sendRetry(req, signal) {
+    return sendRetry(this.#fetch, this.#opts, req, signal);
   }
 
   async *#pages(build, opts = {}) {
@@ -229,14 +194,4 @@ function num(v, field, zeroOk = false) {
   if (v === undefined || v === null) return undefined;
   if (!Number.isInteger(v) || v < (zeroOk ? 0 : 1) || v > 0xffffffff) throw new CrmError('INVALID_INPUT', `${field} must be a ${zeroOk ? 'non-negative' : 'positive'} integer`, { field });
   return v;
-}
-
-function sleep(ms, signal) {
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
-      clearTimeout(t);
-      reject(new CrmError('ABORTED', 'the request was aborted', { cause: signal.reason }));
-    }, { once: true });
-  });
 }

@@ -5,11 +5,11 @@
 // session-expiry repeat and async iterators.
 import { wasm, wasmSync } from './core.js';
 import { CrmError, isCrmError } from './errors.js';
+import { send, sendRetry } from './transport.js';
 import { Query } from './query.js';
 
 const SESSION_CODES = new Set(['INVALID_SESSIONID', 'AUTHENTICATION_REQUIRED', 'SESSION_EXPIRED', 'SESSION_LEFT_IDLE']);
 const OPTIONAL_OPS = ['sync', 'wsapp_register', 'wsapp_get', 'convertlead', 'retrieve_inventory', 'files_retrieve', 'relatedtypes', 'retrieve_related', 'query_related', 'add_related', 'logout', 'extendsession'];
-const RETRY_STATUS = new Set([502, 503, 504]);
 
 export class VtigerClient {
   #opts;
@@ -71,58 +71,13 @@ export class VtigerClient {
     return this.#core;
   }
 
-  // ---- transport -------------------------------------------------------------------
-  async #send(req, signal) {
-    const f = this.#fetch ?? globalThis.fetch;
-    if (typeof f !== 'function') throw new CrmError('TRANSPORT', 'no fetch function in this runtime; pass options.fetch', { operation: req.operation });
-    if (signal?.aborted) throw new CrmError('ABORTED', 'the request was aborted', { operation: req.operation, cause: signal.reason });
-    // One controller + one timer: AbortSignal.timeout()/any() cost ~40 µs per call on Node 20.
-    const ctl = new AbortController();
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      ctl.abort(new CrmError('TIMEOUT', `no complete answer within ${this.#opts.timeoutMs} ms`, { operation: req.operation }));
-    }, this.#opts.timeoutMs);
-    const onAbort = () => ctl.abort(signal.reason);
-    signal?.addEventListener('abort', onAbort, { once: true });
-    if (this.#opts.onRequest) {
-      try {
-        this.#opts.onRequest({ operation: req.operation, method: req.method, url: req.redactedUrl });
-      } catch {}
-    }
-    try {
-      const res = await f(req.url, { method: req.method, headers: req.headers, body: req.body, signal: ctl.signal });
-      // The timeout stays armed while the body is read.
-      const body = new Uint8Array(await res.arrayBuffer());
-      return { status: res.status, body };
-    } catch (e) {
-      if (signal?.aborted) throw new CrmError('ABORTED', 'the request was aborted', { operation: req.operation, cause: signal.reason });
-      if (timedOut) throw new CrmError('TIMEOUT', `no complete answer within ${this.#opts.timeoutMs} ms`, { operation: req.operation, cause: e });
-      throw new CrmError('TRANSPORT', `network error: ${e && e.message ? String(e.message).replace(/sessionName=[^&\s]*/gi, 'sessionName=[redacted]') : 'fetch failed'}`, { operation: req.operation, cause: e });
-    } finally {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-    }
+  // ---- transport (pkg/transport.js) ---------------------------------------------------
+  #send(req, signal) {
+    return send(this.#fetch, this.#opts, req, signal);
   }
 
-  /** GET-type operations are retried on network errors and 502/503/504; POST never. */
-  async #sendRetry(req, signal) {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        const res = await this.#send(req, signal);
-        if (req.get && RETRY_STATUS.has(res.status) && attempt < this.#opts.retries) {
-          await sleep(this.#opts.retryBaseMs * 2 ** attempt, signal);
-          continue;
-        }
-        return res;
-      } catch (e) {
-        if (req.get && e.code === 'TRANSPORT' && attempt < this.#opts.retries) {
-          await sleep(this.#opts.retryBaseMs * 2 ** attempt, signal);
-          continue;
-        }
-        throw e;
-      }
-    }
+  #sendRetry(req, signal) {
+    return sendRetry(this.#fetch, this.#opts, req, signal);
   }
 
   // ---- session ------------------------------------------------------------------------
@@ -485,14 +440,4 @@ function sinceText(since) {
 function elementJson(v) {
   if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new CrmError('INVALID_INPUT', 'the record must be a plain object', { field: 'element' });
   return JSON.stringify(v);
-}
-
-function sleep(ms, signal) {
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
-      clearTimeout(t);
-      reject(new CrmError('ABORTED', 'the request was aborted', { cause: signal.reason }));
-    }, { once: true });
-  });
 }
