@@ -12,10 +12,7 @@ use js_sys::{Array, Object, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-fn set(o: &JsValue, k: &str, v: &JsValue) {
-    // Reflect.set only fails on frozen/proxy targets; a fresh Error is neither.
-    let _ = Reflect::set(o, &JsValue::from_str(k), v);
-}
+use super::set;
 
 /// Converts a core error into a JS `Error` named `CrmError`.
 pub fn to_js(e: &Error) -> JsValue {

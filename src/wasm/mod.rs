@@ -12,7 +12,34 @@ pub mod split;
 pub mod sync;
 pub mod vtiger;
 
+use crate::http::{HttpRequest, Method};
+use js_sys::{Object, Reflect};
 use wasm_bindgen::prelude::*;
+
+/// Sets `o[k] = v`. Reflect.set only fails on frozen or proxy targets; ours are fresh objects.
+pub(crate) fn set(o: &JsValue, k: &str, v: &JsValue) {
+    let _ = Reflect::set(o, &JsValue::from_str(k), v);
+}
+
+/// A core request as the plain object the JS transport sends:
+/// `{operation, method, url, redactedUrl, get, headers, body?}`.
+pub(crate) fn request_to_js(operation: &str, r: &HttpRequest) -> JsValue {
+    let o = Object::new();
+    set(&o, "operation", &JsValue::from_str(operation));
+    set(&o, "method", &JsValue::from_str(r.method.as_str()));
+    set(&o, "url", &JsValue::from_str(&r.url));
+    set(&o, "redactedUrl", &JsValue::from_str(&r.redacted_url()));
+    set(&o, "get", &JsValue::from_bool(r.method == Method::Get));
+    let h = Object::new();
+    for (k, v) in &r.headers {
+        set(&h, k, &JsValue::from_str(v));
+    }
+    set(&o, "headers", &h);
+    if let Some(b) = &r.body {
+        set(&o, "body", &JsValue::from_str(&String::from_utf8_lossy(b)));
+    }
+    o.into()
+}
 
 /// The crate version, for diagnostics (`crmwire.version()`).
 #[wasm_bindgen(js_name = version)]

@@ -8,14 +8,14 @@
 //! single `JSON.parse` on the JS side. The token only appears in the request headers.
 
 use super::errors::{string_pairs, to_js};
+use super::request_to_js;
 use crate::error::{Error, Result};
-use crate::http::{HttpRequest, HttpResponse, Method};
+use crate::http::HttpResponse;
 use crate::json::{self, Json};
 use crate::perfex::{
     normalize_record, Config, ListOptions, ListPager, Locale, Op, PagerStep, Perfex, Profile,
     RecordOptions, Resource, WriteResult,
 };
-use js_sys::{Object, Reflect};
 use wasm_bindgen::prelude::*;
 
 type JsResult<T> = std::result::Result<T, JsValue>;
@@ -24,32 +24,11 @@ fn js_err(e: Error) -> JsValue {
     to_js(&e)
 }
 
-fn set(o: &Object, k: &str, v: &JsValue) {
-    let _ = Reflect::set(o, &JsValue::from_str(k), v);
-}
-
 fn op_name(r: Resource, op: Op) -> String {
     let mut s = String::from(r.as_str());
     s.push('.');
     s.push_str(op.as_str());
     s
-}
-
-fn request_to_js(operation: &str, r: &HttpRequest) -> JsValue {
-    let o = Object::new();
-    set(&o, "operation", &JsValue::from_str(operation));
-    set(&o, "method", &JsValue::from_str(r.method.as_str()));
-    set(&o, "url", &JsValue::from_str(&r.url));
-    set(&o, "get", &JsValue::from_bool(r.method == Method::Get));
-    let h = Object::new();
-    for (k, v) in &r.headers {
-        set(&h, k, &JsValue::from_str(v));
-    }
-    set(&o, "headers", &h);
-    if let Some(b) = &r.body {
-        set(&o, "body", &JsValue::from_str(&String::from_utf8_lossy(b)));
-    }
-    o.into()
 }
 
 fn resource(name: &str) -> Result<Resource> {

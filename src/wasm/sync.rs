@@ -6,19 +6,16 @@
 //! after a re-login the same call is rebuilt and sent again.
 
 use super::errors::to_js;
+use super::set;
 use crate::http::HttpResponse;
 use crate::vtiger::sync::SyncRun;
-use js_sys::{Array, Object, Reflect};
+use js_sys::{Array, Object};
 use wasm_bindgen::prelude::*;
 
 /// One sync run of one module.
 #[wasm_bindgen]
 pub struct SyncState {
     pub(crate) run: SyncRun,
-}
-
-fn set(o: &Object, k: &str, v: &JsValue) {
-    let _ = Reflect::set(o, &JsValue::from_str(k), v);
 }
 
 #[wasm_bindgen]

@@ -16,16 +16,17 @@
 
 use super::errors::{string_pairs, to_js};
 use super::paging::{self, Kind, Pager};
+use super::request_to_js;
 use super::split::split_select;
 use super::sync::SyncState;
 use crate::error::{Error, Result};
-use crate::http::{HttpRequest, HttpResponse, Method};
+use crate::http::{HttpResponse, Method};
 use crate::secret::Secret;
 use crate::vtiger::ops::{self, Call, ElementInput, Endpoint, FourBytePolicy};
 use crate::vtiger::paging::{Count, QueryAll};
 use crate::vtiger::vtql::Select;
 use crate::vtiger::{auth, envelope, WsId};
-use js_sys::{Array, Object, Reflect};
+use js_sys::Array;
 use wasm_bindgen::prelude::*;
 
 /// Protocol state of one Vtiger client (endpoint, credentials, session).
@@ -48,28 +49,6 @@ const KEYSET_URL_BUDGET: usize = 96;
 
 fn js_err(e: Error) -> JsValue {
     to_js(&e)
-}
-
-fn set(o: &Object, k: &str, v: &JsValue) {
-    let _ = Reflect::set(o, &JsValue::from_str(k), v);
-}
-
-fn request_to_js(op: &str, r: &HttpRequest) -> JsValue {
-    let o = Object::new();
-    set(&o, "operation", &JsValue::from_str(op));
-    set(&o, "method", &JsValue::from_str(r.method.as_str()));
-    set(&o, "url", &JsValue::from_str(&r.url));
-    set(&o, "redactedUrl", &JsValue::from_str(&r.redacted_url()));
-    set(&o, "get", &JsValue::from_bool(r.method == Method::Get));
-    let h = Object::new();
-    for (k, v) in &r.headers {
-        set(&h, k, &JsValue::from_str(v));
-    }
-    set(&o, "headers", &h);
-    if let Some(b) = &r.body {
-        set(&o, "body", &JsValue::from_str(&String::from_utf8_lossy(b)));
-    }
-    o.into()
 }
 
 fn id(s: &str, field: &str) -> Result<WsId> {
