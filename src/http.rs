@@ -69,17 +69,7 @@ impl HttpRequest {
 
 impl fmt::Debug for HttpRequest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let headers: Vec<(&str, &str)> = self
-            .headers
-            .iter()
-            .map(|(k, v)| {
-                if is_secret_name(k) {
-                    (k.as_str(), crate::secret::REDACTED)
-                } else {
-                    (k.as_str(), v.as_str())
-                }
-            })
-            .collect();
+        let headers = redacted_pairs(&self.headers);
         f.debug_struct("HttpRequest")
             .field("method", &self.method)
             .field("url", &self.redacted_url())
@@ -144,6 +134,21 @@ const SECRET_NAMES: &[&str] = &[
     "key",
     "cookie",
 ];
+
+/// Name/value pairs for `Debug` output, with the value of every secret-named pair replaced by
+/// `[redacted]`.
+pub fn redacted_pairs(pairs: &[(String, String)]) -> Vec<(&str, &str)> {
+    pairs
+        .iter()
+        .map(|(k, v)| {
+            if is_secret_name(k) {
+                (k.as_str(), crate::secret::REDACTED)
+            } else {
+                (k.as_str(), v.as_str())
+            }
+        })
+        .collect()
+}
 
 /// True when a query parameter or header with this name carries a secret.
 pub fn is_secret_name(name: &str) -> bool {

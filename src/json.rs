@@ -224,6 +224,12 @@ pub fn is_number(s: &str) -> bool {
 /// Parses a whole text as one JSON value (surrounding whitespace allowed).
 pub fn parse(text: &str) -> Result<Json, JsonError> {
     let (v, end) = parse_prefix(text, 0)?;
+    expect_end(text, end)?;
+    Ok(v)
+}
+
+/// Checks that only whitespace follows offset `end`.
+fn expect_end(text: &str, end: usize) -> Result<(), JsonError> {
     let mut p = Parser {
         s: text,
         b: text.as_bytes(),
@@ -233,7 +239,7 @@ pub fn parse(text: &str) -> Result<Json, JsonError> {
     if p.i != text.len() {
         return Err(p.err("unexpected characters after the JSON value"));
     }
-    Ok(v)
+    Ok(())
 }
 
 /// Parses one JSON value starting at byte `start` (leading whitespace skipped) and returns it
@@ -256,15 +262,7 @@ pub type Members = Vec<(String, Range<usize>)>;
 /// around it allowed); values are fully validated with the same tolerance as [`parse`].
 pub fn scan_object(text: &str) -> Result<Members, JsonError> {
     let (members, end) = scan_object_at(text, 0)?;
-    let mut p = Parser {
-        s: text,
-        b: text.as_bytes(),
-        i: end,
-    };
-    p.ws();
-    if p.i != text.len() {
-        return Err(p.err("unexpected characters after the JSON value"));
-    }
+    expect_end(text, end)?;
     Ok(members)
 }
 

@@ -23,7 +23,7 @@
 
 use crate::encode::{encode_component, md5_hex};
 use crate::error::{Error, ErrorCode, Result};
-use crate::http::{is_secret_name, HttpRequest, Method};
+use crate::http::{redacted_pairs, HttpRequest, Method};
 use crate::json::{self, Json};
 use crate::secret::Secret;
 use crate::vtiger::id::WsId;
@@ -240,17 +240,7 @@ pub struct Call {
 
 impl fmt::Debug for Call {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let params: Vec<(&str, &str)> = self
-            .params
-            .iter()
-            .map(|(k, v)| {
-                if is_secret_name(k) {
-                    (k.as_str(), crate::secret::REDACTED)
-                } else {
-                    (k.as_str(), v.as_str())
-                }
-            })
-            .collect();
+        let params = redacted_pairs(&self.params);
         f.debug_struct("Call")
             .field("operation", &self.operation)
             .field("method", &self.method)

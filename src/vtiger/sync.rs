@@ -574,11 +574,7 @@ impl SyncRun {
     /// A page of `modifiedtime = 't' [AND id > after] ORDER BY id`.
     fn query_second(&mut self, text: &str, t: i64, after: Option<WsId>) -> Result<Batch> {
         let bad = |m: String| invalid("query", m);
-        let recs = scan_records(text).map_err(&bad)?;
-        let infos = recs
-            .iter()
-            .map(|r| record_info(text, r).map_err(&bad))
-            .collect::<Result<Vec<_>>>()?;
+        let (recs, infos) = scan_page(text).map_err(&bad)?;
         if let Some(i) = infos.iter().find(|i| i.second != Some(t)) {
             return Err(bad(format!(
                 "record {} is not from the requested second",
@@ -614,11 +610,7 @@ impl SyncRun {
     /// and re-reads its last second by id.
     fn query_after(&mut self, text: &str, t: i64) -> Result<Batch> {
         let bad = |m: String| invalid("query", m);
-        let recs = scan_records(text).map_err(&bad)?;
-        let infos = recs
-            .iter()
-            .map(|r| record_info(text, r).map_err(&bad))
-            .collect::<Result<Vec<_>>>()?;
+        let (recs, infos) = scan_page(text).map_err(&bad)?;
         let mut tmax = None;
         for i in &infos {
             match i.second {
@@ -676,6 +668,16 @@ struct RecInfo {
     second: Option<i64>,
     /// FNV-1a hash of the record's text.
     hash: u64,
+}
+
+/// The records of a query page and what the machine reads from each.
+fn scan_page(text: &str) -> std::result::Result<(Vec<RecordSpan>, Vec<RecInfo>), String> {
+    let recs = scan_records(text)?;
+    let infos = recs
+        .iter()
+        .map(|r| record_info(text, r))
+        .collect::<std::result::Result<Vec<_>, _>>()?;
+    Ok((recs, infos))
 }
 
 fn record_info(text: &str, rec: &RecordSpan) -> std::result::Result<RecInfo, String> {
