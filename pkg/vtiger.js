@@ -251,8 +251,9 @@ export class VtigerClient {
         const vtql = pager.nextQuery();
         if (vtql === undefined) return;
         const page = await this.#exec('query', (c) => c.build('query', vtql), opts.signal);
-        pager.advancePage(page);
         const rows = JSON.parse(page);
+        const last = rows.length ? rows[rows.length - 1].id : undefined;
+        pager.advanceRows(rows.length, last == null ? undefined : String(last));
         if (!seen) {
           yield* rows;
           continue;

@@ -107,6 +107,22 @@ impl Pager {
         .map_err(|e| to_js(&e.with_operation("query")))
     }
 
+    /// Records a page the host has already parsed: its row count and the last row's `id`
+    /// (so the page text does not cross into wasm a second time).
+    #[wasm_bindgen(js_name = advanceRows)]
+    pub fn advance_rows(
+        &mut self,
+        rows: usize,
+        last_id: Option<String>,
+    ) -> std::result::Result<(), JsValue> {
+        match self.parts.front_mut() {
+            Some(Kind::All(q)) => q.advance(rows, last_id.as_deref()),
+            Some(Kind::Count(c)) => c.advance(rows, last_id.as_deref()),
+            None => Ok(()),
+        }
+        .map_err(|e| to_js(&e.with_operation("query")))
+    }
+
     /// True when the query was split into several (rows may then repeat across parts when
     /// values differ only by case; the client de-duplicates by id).
     #[wasm_bindgen(getter)]
