@@ -5,7 +5,7 @@
 // iterators. One call shape for both Perfex API modules: WON (`won_api`) and REST (`api`).
 import { wasm, wasmSync } from './core.js';
 import { CrmError, isCrmError } from './errors.js';
-import { send, sendRetry } from './transport.js';
+import { send, sendRetry, unpackRequest as toRequest } from './transport.js';
 
 const APIS = new Set(['won', 'rest']);
 
@@ -124,7 +124,7 @@ export class PerfexClient {
   /** One record. REST contacts need `customerId`. RECORD_NOT_FOUND when absent. */
   async get(resource, id, opts = {}) {
     const core = await this.#getCore();
-    const req = core.getRequest(String(resource), String(id ?? ''), opts.customerId == null ? undefined : String(opts.customerId));
+    const req = toRequest(core.getRequest(String(resource), String(id ?? ''), opts.customerId == null ? undefined : String(opts.customerId)));
     const res = await this.#sendRetry(req, opts.signal);
     return JSON.parse(core.parseRecord(String(resource), 'get', res.status, res.body, this.#norm(opts)));
   }
@@ -132,7 +132,7 @@ export class PerfexClient {
   /** WON only: the customer whose VAT (CPF/CNPJ, punctuation ignored) matches. */
   async joinByVat(vat, opts = {}) {
     const core = await this.#getCore();
-    const req = core.joinRequest(String(vat ?? ''));
+    const req = toRequest(core.joinRequest(String(vat ?? '')));
     const res = await this.#sendRetry(req, opts.signal);
     return JSON.parse(core.parseRecord('customers', 'join', res.status, res.body, this.#norm(opts)));
   }
@@ -147,11 +147,11 @@ export class PerfexClient {
   async create(resource, fields, opts = {}) {
     const core = await this.#getCore();
     const text = fieldsJson(fields);
-    const req = core.createRequest(String(resource), text);
+    const req = toRequest(core.createRequest(String(resource), text));
     const res = await this.#send(req, opts.signal);
     const out = JSON.parse(core.parseWrite(String(resource), 'create', res.status, res.body, this.#norm(opts)));
     if (out.record === undefined) {
-      const lookup = core.lookupRequest(String(resource), text);
+      const lookup = toRequest(core.lookupRequest(String(resource), text));
       if (lookup !== undefined) {
         try {
           const lr = await this.#sendRetry(lookup, opts.signal);
@@ -171,7 +171,7 @@ export class PerfexClient {
   /** Updates the given fields. WON answers the updated row as `record`; REST only a message. */
   async update(resource, id, fields, opts = {}) {
     const core = await this.#getCore();
-    const req = core.updateRequest(String(resource), String(id ?? ''), fieldsJson(fields));
+    const req = toRequest(core.updateRequest(String(resource), String(id ?? ''), fieldsJson(fields)));
     const res = await this.#send(req, opts.signal);
     return JSON.parse(core.parseWrite(String(resource), 'update', res.status, res.body, this.#norm(opts)));
   }
@@ -179,7 +179,7 @@ export class PerfexClient {
   /** Deletes a record. */
   async delete(resource, id, opts = {}) {
     const core = await this.#getCore();
-    const req = core.deleteRequest(String(resource), String(id ?? ''));
+    const req = toRequest(core.deleteRequest(String(resource), String(id ?? '')));
     const res = await this.#send(req, opts.signal);
     return JSON.parse(core.parseWrite(String(resource), 'delete', res.status, res.body, false));
   }

@@ -18,12 +18,13 @@ export async function send(fetchFn, opts, req, signal) {
     } catch {}
   }
   // One controller + one timer: AbortSignal.timeout()/any() cost ~40 µs per call on Node 20.
+  // The delay is clamped: hosts fire a delay over 2^31-1 ms at once.
   const ctl = new AbortController();
   let timedOut = false;
   const timer = setTimeout(() => {
     timedOut = true;
     ctl.abort(new CrmError('TIMEOUT', `no complete answer within ${opts.timeoutMs} ms`, { operation: req.operation }));
-  }, opts.timeoutMs);
+  }, Math.min(opts.timeoutMs, 0x7fffffff));
   const onAbort = () => ctl.abort(signal.reason);
   signal?.addEventListener('abort', onAbort, { once: true });
   try {
@@ -70,4 +71,32 @@ function sleep(ms, signal) {
       reject(new CrmError('ABORTED', 'the request was aborted', { cause: signal.reason }));
     }, { once: true });
   });
+}
+
+/**
+ * A request from the wasm core as the transport's object. The core packs it into one string
+ * (src/wasm/mod.rs `request_to_js`: one boundary crossing instead of one per field); an object
+ * (the core's fallback form) is returned as it is.
+ */
+export function unpackRequest(s) {
+  if (typeof s !== 'string') return s;
+  let i = 0;
+  const line = () => {
+    const j = s.indexOf('\n', i);
+    const v = s.slice(i, j);
+    i = j + 1;
+    return v;
+  };
+  const operation = line();
+  const method = line();
+  const url = line();
+  const redactedUrl = line() || url;
+  const headers = {};
+  for (let n = +line(); n > 0; n--) {
+    const h = line();
+    const k = h.indexOf(':');
+    headers[h.slice(0, k)] = h.slice(k + 1);
+  }
+  const body = line() === 'B' ? s.slice(i) : undefined;
+  return { operation, method, url, redactedUrl, get: method === 'GET', headers, body };
 }

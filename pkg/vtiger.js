@@ -5,11 +5,32 @@
 // session-expiry repeat and async iterators.
 import { wasm, wasmSync } from './core.js';
 import { CrmError, isCrmError } from './errors.js';
-import { send, sendRetry } from './transport.js';
+import { send, sendRetry, unpackRequest as toRequest } from './transport.js';
 import { Query } from './query.js';
 
 const SESSION_CODES = new Set(['INVALID_SESSIONID', 'AUTHENTICATION_REQUIRED', 'SESSION_EXPIRED', 'SESSION_LEFT_IDLE']);
 const OPTIONAL_OPS = ['sync', 'wsapp_register', 'wsapp_get', 'convertlead', 'retrieve_inventory', 'files_retrieve', 'relatedtypes', 'retrieve_related', 'query_related', 'add_related', 'logout', 'extendsession'];
+
+// The body of a clean success envelope is parsed once, here, with JSON.parse; anything else
+// (PHP notices or HTML before the JSON, raw control characters in strings, failures) goes to the
+// tolerant wasm decoder, which gives the same value for a clean body and a typed error otherwise.
+const UNCLEAN = Symbol('unclean');
+const utf8 = new TextDecoder(); // replaces invalid UTF-8 and drops a BOM, like the core
+
+/** The envelope's `result` (null when absent) if `body` is a clean success envelope, else UNCLEAN. */
+function cleanResult(body) {
+  // '{' first (after an optional BOM): anything else needs the tolerant decoder anyway.
+  const at = body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf ? 3 : 0;
+  if (body[at] !== 0x7b) return UNCLEAN;
+  let env;
+  try {
+    env = JSON.parse(utf8.decode(body));
+  } catch {
+    return UNCLEAN;
+  }
+  if (env === null || env.success !== true) return UNCLEAN;
+  return env.result === undefined ? null : env.result;
+}
 
 export class VtigerClient {
   #opts;
@@ -84,8 +105,8 @@ export class VtigerClient {
   async #doLogin() {
     const core = await this.#getCore();
     for (let attempt = 0; ; attempt++) {
-      const ch = await this.#sendRetry(core.challengeRequest());
-      const loginReq = core.loginRequest(ch.status, ch.body);
+      const ch = await this.#sendRetry(toRequest(core.challengeRequest()));
+      const loginReq = toRequest(core.loginRequest(ch.status, ch.body));
       const r = await this.#send(loginReq);
       try {
         this.#loginInfo = JSON.parse(core.acceptLogin('login', r.status, r.body));
@@ -117,17 +138,22 @@ export class VtigerClient {
     return !core.isProxy && isCrmError(e) && SESSION_CODES.has(e.code);
   }
 
-  /** Runs one operation: lazy login, one re-login + repeat on session expiry. Returns JSON text. */
+  /** Runs one operation: lazy login, one re-login + repeat on session expiry. Returns the result value. */
   async #exec(op, build, signal) {
-    const core = await this.#getCore();
+    const core = this.#core ?? (await this.#getCore());
     for (let attempt = 0; ; attempt++) {
-      await this.#session(core);
-      const req = build(core);
+      if (!core.isProxy && !core.hasSession()) await this.#ensureLogin();
+      const req = toRequest(build(core));
       const res = await this.#sendRetry(req, signal);
+      const clean = cleanResult(res.body);
+      if (clean !== UNCLEAN) {
+        this.#answered[req.operation] = true;
+        return clean;
+      }
       try {
         const text = core.decode(req.operation, res.status, res.body);
         this.#answered[req.operation] = true;
-        return text;
+        return JSON.parse(text);
       } catch (e) {
         if (attempt === 0 && this.#expired(core, e)) {
           core.clearSession();
@@ -139,9 +165,9 @@ export class VtigerClient {
     }
   }
 
-  async #op(op, args = [], signal) {
+  #op(op, args = [], signal) {
     const [a, b, c] = args;
-    return JSON.parse(await this.#exec(op, (core) => core.build(op, a, b, c), signal));
+    return this.#exec(op, (core) => core.build(op, a, b, c), signal);
   }
 
   // ---- public API -----------------------------------------------------------------
@@ -157,7 +183,7 @@ export class VtigerClient {
   async logout(opts = {}) {
     const core = await this.#getCore();
     if (core.isProxy || !core.hasSession()) return { message: 'no session' };
-    const req = core.build('logout');
+    const req = toRequest(core.build('logout'));
     core.clearSession();
     const res = await this.#send(req, opts.signal);
     let out;
@@ -175,7 +201,7 @@ export class VtigerClient {
     const core = await this.#getCore();
     if (core.isProxy) throw new CrmError('UNSUPPORTED', 'in proxy mode the proxy owns the session', { operation: 'extendsession' });
     await this.#session(core);
-    const req = core.build('extendsession');
+    const req = toRequest(core.build('extendsession'));
     const res = await this.#send(req, opts.signal);
     // The core keeps the (possibly new) session name; the caller gets the rest.
     const info = JSON.parse(core.acceptLogin('extendsession', res.status, res.body));
@@ -250,10 +276,7 @@ export class VtigerClient {
       for (;;) {
         const vtql = pager.nextQuery();
         if (vtql === undefined) return;
-        const page = await this.#exec('query', (c) => c.build('query', vtql), opts.signal);
-        const rows = JSON.parse(page);
-        const last = rows.length ? rows[rows.length - 1].id : undefined;
-        pager.advanceRows(rows.length, last == null ? undefined : String(last));
+        const rows = await this.#page(pager, vtql, opts.signal);
         if (!seen) {
           yield* rows;
           continue;
@@ -267,6 +290,19 @@ export class VtigerClient {
     } finally {
       pager.free();
     }
+  }
+
+  /** One keyset page: runs `vtql` and moves the pager by the parsed rows (count + last id). */
+  async #page(pager, vtql, signal) {
+    const rows = await this.#exec('query', (c) => c.build('query', vtql), signal);
+    if (!Array.isArray(rows)) {
+      // PHP's `{}` for an empty list is accepted; anything else gets the core's INVALID_RESPONSE.
+      pager.advancePage(JSON.stringify(rows));
+      return [];
+    }
+    const last = rows.length ? rows[rows.length - 1]?.id : undefined;
+    pager.advanceRows(rows.length, last == null ? undefined : String(last));
+    return rows;
   }
 
   iterate(q, opts) {
@@ -283,9 +319,8 @@ export class VtigerClient {
       for (;;) {
         const vtql = pager.nextQuery();
         if (vtql === undefined) return seen ? seen.size : pager.total;
-        const page = await this.#exec('query', (c) => c.build('query', vtql), opts.signal);
-        pager.advancePage(page);
-        if (seen) for (const row of JSON.parse(page)) seen.add(row.id);
+        const rows = await this.#page(pager, vtql, opts.signal);
+        if (seen) for (const row of rows) seen.add(row.id);
       }
     } finally {
       pager.free();
@@ -319,7 +354,7 @@ export class VtigerClient {
         let batch;
         for (let attempt = 0; ; attempt++) {
           await this.#session(core);
-          const req = core.syncRequest(state);
+          const req = toRequest(core.syncRequest(state));
           if (req === undefined) return;
           const res = await this.#sendRetry(req, signal);
           const before = state.strategy;
@@ -357,7 +392,7 @@ export class VtigerClient {
   async #syncRelease(core, state) {
     let req;
     try {
-      req = core.syncClose(state);
+      req = toRequest(core.syncClose(state));
     } catch {
       return; // no session to release it with
     }
@@ -396,7 +431,7 @@ export class VtigerClient {
 
   /** Any operation (extensions included). `params` values are sent as strings. */
   async call(operation, params = {}, opts = {}) {
-    return JSON.parse(await this.#exec(String(operation), (core) => core.buildCall(String(operation), params, opts.method), opts.signal));
+    return this.#exec(String(operation), (core) => core.buildCall(String(operation), params, opts.method), opts.signal);
   }
 
   /** What this client learned about the server: version from login, which optional ops answered. */

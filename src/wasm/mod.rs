@@ -21,14 +21,64 @@ pub(crate) fn set(o: &JsValue, k: &str, v: &JsValue) {
     let _ = Reflect::set(o, &JsValue::from_str(k), v);
 }
 
-/// A core request as the plain object the JS transport sends:
-/// `{operation, method, url, redactedUrl, get, headers, body?}`.
+/// A core request for the JS transport, as one string that `unpackRequest` (pkg/transport.js)
+/// turns into `{operation, method, url, redactedUrl, get, headers, body?}`: one boundary
+/// crossing instead of a `Reflect.set` (and a key string) per field. Lines:
+/// operation, method, url, redacted url (empty when equal to the url), the header count,
+/// one `name:value` line per header, then `B` and the body (the rest, newlines included)
+/// or an empty line. A field with a newline or more than 9 headers (none of ours) gets the
+/// object form, which `unpackRequest` passes through.
 pub(crate) fn request_to_js(operation: &str, r: &HttpRequest) -> JsValue {
+    let redacted = r.redacted_url();
+    let red = if redacted == r.url { "" } else { &redacted };
+    let fields = [operation, r.method.as_str(), &r.url, red];
+    let unsafe_line = |t: &str| t.contains('\n');
+    if fields.iter().any(|f| unsafe_line(f))
+        || r.headers.len() >= DIGITS.len()
+        || r.headers.iter().any(|(k, v)| unsafe_line(k) || unsafe_line(v) || k.contains(':'))
+    {
+        return request_object(operation, r, &redacted);
+    }
+    let body = r.body.as_deref().map(String::from_utf8_lossy);
+    let mut out = String::with_capacity(
+        r.url.len() * 2 + 64 + body.as_ref().map_or(0, |b| b.len()),
+    );
+    for f in fields {
+        out.push_str(f);
+        out.push('\n');
+    }
+    out.push_str(DIGITS[r.headers.len()]);
+    out.push('\n');
+    for (k, v) in &r.headers {
+        out.push_str(k);
+        out.push(':');
+        out.push_str(v);
+        out.push('\n');
+    }
+    if let Some(b) = body {
+        out.push('B');
+        out.push('\n');
+        out.push_str(&b);
+    } else {
+        out.push('\n');
+    }
+    JsValue::from_str(&out)
+}
+
+const DIGITS: [&str; 10] = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
+
+/// The object form of [`request_to_js`], for callers whose JS side tells a request from a
+/// string result (the Perfex pager's `step`).
+pub(crate) fn request_to_object(operation: &str, r: &HttpRequest) -> JsValue {
+    request_object(operation, r, &r.redacted_url())
+}
+
+fn request_object(operation: &str, r: &HttpRequest, redacted: &str) -> JsValue {
     let o = Object::new();
     set(&o, "operation", &JsValue::from_str(operation));
     set(&o, "method", &JsValue::from_str(r.method.as_str()));
     set(&o, "url", &JsValue::from_str(&r.url));
-    set(&o, "redactedUrl", &JsValue::from_str(&r.redacted_url()));
+    set(&o, "redactedUrl", &JsValue::from_str(redacted));
     set(&o, "get", &JsValue::from_bool(r.method == Method::Get));
     let h = Object::new();
     for (k, v) in &r.headers {

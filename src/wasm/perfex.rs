@@ -8,7 +8,7 @@
 //! single `JSON.parse` on the JS side. The token only appears in the request headers.
 
 use super::errors::{string_pairs, to_js};
-use super::request_to_js;
+use super::{request_to_js, request_to_object};
 use crate::error::{Error, Result};
 use crate::http::HttpResponse;
 use crate::json::{self, Json};
@@ -303,7 +303,7 @@ impl PerfexPager {
     /// page already buffered (JSON array text), or `undefined` when done.
     pub fn step(&mut self) -> JsValue {
         match self.pager.step() {
-            PagerStep::Send(req) => request_to_js(&self.operation, &req),
+            PagerStep::Send(req) => request_to_object(&self.operation, &req),
             PagerStep::Page(p) => JsValue::from_str(&self.page_text(&p)),
             PagerStep::Done => JsValue::UNDEFINED,
         }
