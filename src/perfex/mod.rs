@@ -84,6 +84,7 @@
 #![allow(clippy::result_large_err)] // the crate-wide Error is large by design
 
 mod normalize;
+mod num;
 mod pager;
 mod request;
 mod response;

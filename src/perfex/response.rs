@@ -247,12 +247,7 @@ fn num_u64(j: Option<&Json>) -> Option<u64> {
         _ => return None,
     };
     let s = s.trim();
-    s.parse::<u64>().ok().or_else(|| {
-        s.parse::<f64>()
-            .ok()
-            .filter(|x| *x >= 0.0 && x.is_finite())
-            .map(|x| x.ceil() as u64)
-    })
+    s.parse::<u64>().ok().or_else(|| super::num::ceil_u64(s))
 }
 
 pub(crate) fn parse_list(p: Profile, r: Resource, op: Op, resp: &HttpResponse) -> Result<ListPage> {

@@ -224,7 +224,7 @@ fn php_empty(v: Option<&Json>) -> bool {
     match v {
         None | Some(Json::Null) | Some(Json::Bool(false)) => true,
         Some(Json::Str(s)) => s.is_empty() || s == "0",
-        Some(Json::Num(n)) => n.parse::<f64>() == Ok(0.0),
+        Some(Json::Num(n)) => super::num::is_zero(n),
         Some(Json::Arr(a)) => a.is_empty(),
         Some(Json::Obj(o)) => o.is_empty(),
         Some(Json::Bool(true)) => false,
@@ -363,8 +363,7 @@ pub(crate) fn check_fields(
             *v = check_items(p, l, v)?;
         } else if (k == "subtotal" || k == "total") && r == Resource::Invoices && p == Profile::Rest
         {
-            let ok = scalar_text(v)
-                .is_some_and(|s| is_decimal(&s) && s.parse::<f64>().is_ok_and(|x| x > 0.0));
+            let ok = scalar_text(v).is_some_and(|s| is_decimal(&s) && super::num::is_positive(&s));
             if !ok {
                 return Err(Error::invalid_input(k, msg_positive_decimal(l, k)));
             }

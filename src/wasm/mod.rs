@@ -35,14 +35,15 @@ pub(crate) fn request_to_js(operation: &str, r: &HttpRequest) -> JsValue {
     let unsafe_line = |t: &str| t.contains('\n');
     if fields.iter().any(|f| unsafe_line(f))
         || r.headers.len() >= DIGITS.len()
-        || r.headers.iter().any(|(k, v)| unsafe_line(k) || unsafe_line(v) || k.contains(':'))
+        || r.headers
+            .iter()
+            .any(|(k, v)| unsafe_line(k) || unsafe_line(v) || k.contains(':'))
     {
         return request_object(operation, r, &redacted);
     }
     let body = r.body.as_deref().map(String::from_utf8_lossy);
-    let mut out = String::with_capacity(
-        r.url.len() * 2 + 64 + body.as_ref().map_or(0, |b| b.len()),
-    );
+    let mut out =
+        String::with_capacity(r.url.len() * 2 + 64 + body.as_ref().map_or(0, |b| b.len()));
     for f in fields {
         out.push_str(f);
         out.push('\n');
