@@ -228,8 +228,8 @@ pub fn parse(text: &str) -> Result<Json, JsonError> {
     Ok(v)
 }
 
-/// Checks that only whitespace follows offset `end`.
-fn expect_end(text: &str, end: usize) -> Result<(), JsonError> {
+/// Checks that only whitespace follows offset `end` (an error names the first other byte).
+pub fn expect_end(text: &str, end: usize) -> Result<(), JsonError> {
     let mut p = Parser {
         s: text,
         b: text.as_bytes(),
@@ -269,6 +269,82 @@ pub fn scan_object(text: &str) -> Result<Members, JsonError> {
 /// Like [`scan_object`], for an object starting at `start` (after optional whitespace);
 /// returns the members and the offset just after the closing `}`.
 pub fn scan_object_at(text: &str, start: usize) -> Result<(Members, usize), JsonError> {
+    let mut members = Vec::new();
+    let end = scan_object_with(text, start, 0, |key, vs| {
+        let end = skip_value_at(text, vs, 1)?;
+        members.push((key.to_owned(), vs..end));
+        Ok(end)
+    })?;
+    Ok((members, end))
+}
+
+/// [`scan_object_keys_at`] for a whole text, which must be one object (whitespace around
+/// it allowed), as [`scan_object`].
+pub fn scan_object_keys(
+    text: &str,
+    keys: &[&str],
+    found: &mut [Option<Range<usize>>],
+) -> Result<(), JsonError> {
+    let end = scan_object_keys_at(text, 0, 0, keys, found)?;
+    expect_end(text, end)
+}
+
+/// Like [`scan_object_at`] without collecting anything: for each `keys[k]`, `found[k]` gets
+/// the value range of the **first** member with that (decoded) key, and is left alone when
+/// there is none. Allocates only for keys written with escapes. `depth` is the object's
+/// nesting depth (0 for a top-level object), as in [`scan_object_with`]. Returns the offset
+/// just after the closing `}`; validation and errors are exactly those of
+/// [`scan_object_at`] (at depth 0).
+pub fn scan_object_keys_at(
+    text: &str,
+    start: usize,
+    depth: usize,
+    keys: &[&str],
+    found: &mut [Option<Range<usize>>],
+) -> Result<usize, JsonError> {
+    scan_object_with(text, start, depth, |key, vs| {
+        let end = skip_value_at(text, vs, depth + 1)?;
+        if let Some(slot) = key_slot(keys, found, key) {
+            *slot = Some(vs..end);
+        }
+        Ok(end)
+    })
+}
+
+/// The slot of `found` for `key` when `key` is one of `keys` (same index) and that slot is
+/// still empty.
+#[inline(always)]
+pub fn key_slot<'f>(
+    keys: &[&str],
+    found: &'f mut [Option<Range<usize>>],
+    key: &str,
+) -> Option<&'f mut Option<Range<usize>>> {
+    for (k, slot) in keys.iter().zip(found.iter_mut()) {
+        if slot.is_none() && same_bytes(k.as_bytes(), key.as_bytes()) {
+            return Some(slot);
+        }
+    }
+    None
+}
+
+/// `a == b` for short slices, without a call to `memcmp`.
+#[inline(always)]
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y)
+}
+
+/// The member loop of [`scan_object_at`] for an object starting at `start` (after optional
+/// whitespace) at nesting depth `depth` (0 for a top-level object; its members are at
+/// `depth + 1`). Calls `value` with each member's decoded key (borrowed from `text` when it
+/// has no escapes) and the offset where its value starts; `value` must validate the value
+/// (normally with [`skip_value_at`] at `depth + 1`) and return the offset just after it.
+/// Returns the offset just after the closing `}`.
+pub fn scan_object_with(
+    text: &str,
+    start: usize,
+    depth: usize,
+    mut value: impl FnMut(&str, usize) -> Result<usize, JsonError>,
+) -> Result<usize, JsonError> {
     let mut p = Parser {
         s: text,
         b: text.as_bytes(),
@@ -278,31 +354,62 @@ pub fn scan_object_at(text: &str, start: usize) -> Result<(Members, usize), Json
     if p.peek() != Some(b'{') {
         return Err(p.err("expected an object"));
     }
+    if depth >= MAX_DEPTH {
+        return Err(p.err("nesting too deep"));
+    }
     p.i += 1;
-    let mut members = Vec::new();
     p.ws();
     if p.peek() == Some(b'}') {
-        p.i += 1;
-        return Ok((members, p.i));
+        return Ok(p.i + 1);
     }
     loop {
         p.ws();
         p.expect(b'"', "expected a string key")?;
-        let key = p.string()?;
+        let ks = p.i;
+        p.i = quote_or_backslash(p.b, ks);
+        let decoded;
+        let key = if p.peek() == Some(b'"') {
+            p.i += 1;
+            &text[ks..p.i - 1]
+        } else {
+            p.i = ks;
+            decoded = p.string()?;
+            decoded.as_str()
+        };
         p.ws();
         p.expect(b':', "expected ':'")?;
         p.ws();
-        let vs = p.i;
-        p.skip_value(1)?;
-        members.push((key, vs..p.i));
+        p.i = value(key, p.i)?;
         p.ws();
         match p.next_byte() {
             Some(b',') => continue,
-            Some(b'}') => return Ok((members, p.i)),
+            Some(b'}') => return Ok(p.i),
             None => return Err(p.err("unexpected end of input")),
             Some(_) => return Err(p.err_back("expected ',' or '}'")),
         }
     }
+}
+
+/// Validates the value that starts at `start` (after optional whitespace) at nesting depth
+/// `depth` (1 for a member of a top-level object) with the tolerance, errors and nesting
+/// limit of [`parse`], and returns the offset just after it.
+#[inline(always)]
+pub fn skip_value_at(text: &str, start: usize, depth: usize) -> Result<usize, JsonError> {
+    // Fast path: a string without escapes (most values).
+    let b = text.as_bytes();
+    if b.get(start) == Some(&b'"') {
+        let end = quote_or_backslash(b, start + 1);
+        if b.get(end) == Some(&b'"') {
+            return Ok(end + 1);
+        }
+    }
+    let mut p = Parser {
+        s: text,
+        b: text.as_bytes(),
+        i: start,
+    };
+    p.skip_value(depth)?;
+    Ok(p.i)
 }
 
 /// Returns `text` with every raw control character inside a string literal escaped, so a
@@ -310,7 +417,7 @@ pub fn scan_object_at(text: &str, start: usize) -> Result<(Members, usize), Json
 /// [`parse`] or [`scan_object`]). Borrowed unchanged when there is nothing to escape.
 pub fn escape_raw_controls(text: &str) -> std::borrow::Cow<'_, str> {
     let bytes = text.as_bytes();
-    if !bytes.iter().any(|&b| b < 0x20) {
+    if !has_control(bytes) {
         return std::borrow::Cow::Borrowed(text);
     }
     let mut out = String::new();
@@ -349,6 +456,33 @@ pub fn escape_raw_controls(text: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(out)
 }
 
+/// Offset of the first `"` or `\\` in `b` at or after `i` (`b.len()` when there is none).
+#[inline(always)]
+fn quote_or_backslash(b: &[u8], mut i: usize) -> usize {
+    while i < b.len() {
+        let c = b[i];
+        if c == b'"' || c == b'\\' {
+            break;
+        }
+        i += 1;
+    }
+    i
+}
+
+/// True when some byte of `b` is below 0x20, tested eight bytes at a time.
+fn has_control(b: &[u8]) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    let mut words = b.chunks_exact(8);
+    for w in &mut words {
+        let x = u64::from_le_bytes(<[u8; 8]>::try_from(w).unwrap_or_default());
+        // Exact "some byte < 0x20" test (valid for bounds up to 0x80).
+        if x.wrapping_sub(ONES * 0x20) & !x & (ONES * 0x80) != 0 {
+            return true;
+        }
+    }
+    words.remainder().iter().any(|&c| c < 0x20)
+}
+
 struct Parser<'a> {
     s: &'a str,
     b: &'a [u8],
@@ -370,25 +504,26 @@ impl<'a> Parser<'a> {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn peek(&self) -> Option<u8> {
         self.b.get(self.i).copied()
     }
 
-    #[inline]
+    #[inline(always)]
     fn next_byte(&mut self) -> Option<u8> {
         let c = self.peek()?;
         self.i += 1;
         Some(c)
     }
 
-    #[inline]
+    #[inline(always)]
     fn ws(&mut self) {
         while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
             self.i += 1;
         }
     }
 
+    #[inline(always)]
     fn expect(&mut self, c: u8, message: &'static str) -> Result<(), JsonError> {
         match self.peek() {
             Some(x) if x == c => {
@@ -588,17 +723,15 @@ impl<'a> Parser<'a> {
     fn string(&mut self) -> Result<String, JsonError> {
         let start = self.i;
         // Fast path: no escapes.
-        loop {
-            match self.peek() {
-                None => return Err(self.err("unterminated string")),
-                Some(b'"') => {
-                    let s = &self.s[start..self.i];
-                    self.i += 1;
-                    return Ok(s.to_owned());
-                }
-                Some(b'\\') => break,
-                Some(_) => self.i += 1,
+        self.i = quote_or_backslash(self.b, self.i);
+        match self.peek() {
+            None => return Err(self.err("unterminated string")),
+            Some(b'"') => {
+                let s = &self.s[start..self.i];
+                self.i += 1;
+                return Ok(s.to_owned());
             }
+            _ => {}
         }
         let mut out = String::with_capacity(self.i - start + 16);
         out.push_str(&self.s[start..self.i]);
@@ -616,12 +749,7 @@ impl<'a> Parser<'a> {
                 }
                 Some(_) => {
                     let run = self.i;
-                    while let Some(c) = self.peek() {
-                        if c == b'"' || c == b'\\' {
-                            break;
-                        }
-                        self.i += 1;
-                    }
+                    self.i = quote_or_backslash(self.b, self.i);
                     out.push_str(&self.s[run..self.i]);
                 }
             }
@@ -631,13 +759,13 @@ impl<'a> Parser<'a> {
     /// Validates a string body without decoding it.
     fn skip_string(&mut self) -> Result<(), JsonError> {
         loop {
+            self.i = quote_or_backslash(self.b, self.i);
             match self.next_byte() {
                 None => return Err(self.err("unterminated string")),
                 Some(b'"') => return Ok(()),
-                Some(b'\\') => {
+                _ => {
                     self.escape()?;
                 }
-                Some(_) => {}
             }
         }
     }
@@ -868,6 +996,136 @@ mod tests {
         assert!(scan_object(r#"{"a":1} {"#).is_err());
         assert!(scan_object(r#"{"a":[1,}"#).is_err());
         assert_eq!(scan_object("{}").unwrap(), vec![]);
+    }
+
+    /// Texts for comparing the scanners: valid objects with escaped keys, nested values,
+    /// strings holding braces/quotes/backslashes, raw control characters, and broken ones.
+    fn scan_corpus() -> Vec<String> {
+        let mut v: Vec<String> = [
+            r#"{}"#,
+            r#" { } "#,
+            r#"{"id":"12x1","modifiedtime":"2026-01-02 03:04:05"}"#,
+            r#"{"i\u0064":"esc","id":"second","modifiedtime":null}"#,
+            r#"{"id":"a\"b}","x":{"id":"nested","y":[{"}":"{"},"\\"]},"modifiedtime":"m"}"#,
+            "{\"id\":\"raw\u{1}ctl\u{1f}\",\"modifiedtime\":\"t\ta\"}",
+            "{\n\t\"a\" : [ 1 , -2.5e3 , true , false , null ] ,\r\n\"id\":\"x\"}",
+            r#"{"modifiedtime":"first","modifiedtime":"second","id":1}"#,
+            r#"{"\ud83d\ude00":"emoji key","id":"\u00e9"}"#,
+            r#"{"a":"é中😀","id":"12x9"}"#,
+            r#"{"id":"x"} trailing"#,
+            r#"[1]"#,
+            r#""str""#,
+            r#"{"a":[1,}"#,
+            r#"{"a":1,}"#,
+            r#"{"a" 1}"#,
+            r#"{"a":1 "b":2}"#,
+            r#"{'a':1}"#,
+            r#"{"a":"\x"}"#,
+            r#"{"\x":1}"#,
+            r#"{"a":"\ud83d"}"#,
+            r#"{"a":tru}"#,
+            r#"{"a":01}"#,
+            "{\"a\":\u{1}}",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        // Every prefix of a valid object (truncation at each byte).
+        let full = r#"{"i\u0064":"1","x":{"y":["}",2.5e-1,null]},"modifiedtime":"a\"b"}"#;
+        for n in 0..full.len() {
+            v.push(full[..n].to_owned());
+        }
+        v.push(format!("{}1{}", "{\"a\":".repeat(200), "}".repeat(200)));
+        v
+    }
+
+    #[test]
+    fn scan_object_keys_matches_scan_object() {
+        let keys = ["id", "modifiedtime", "a", "😀"];
+        for text in scan_corpus() {
+            let full = scan_object(&text);
+            let mut found = [None, None, None, None];
+            let quick = scan_object_keys(&text, &keys, &mut found);
+            assert_eq!(quick.is_ok(), full.is_ok(), "{text:?}");
+            match full {
+                Err(e) => assert_eq!(quick.unwrap_err(), e, "{text:?}"),
+                Ok(members) => {
+                    for (k, f) in keys.iter().zip(&found) {
+                        let first = members.iter().find(|(n, _)| n == k).map(|(_, r)| r);
+                        assert_eq!(f.as_ref(), first, "{text:?} {k}");
+                    }
+                }
+            }
+            // The `_at` forms agree with each other on where the object ends.
+            let at = scan_object_at(&text, 0).map(|(_, end)| end);
+            let keys_at = scan_object_keys_at(&text, 0, 0, &keys, &mut [None, None, None, None]);
+            assert_eq!(keys_at, at, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn scan_object_keys_takes_the_first_decoded_key() {
+        let text = r#"{"i\u0064":"esc","id":"plain","x":{"id":"nested"},"modifiedtime":"t"}"#;
+        let mut found = [None, None, None];
+        scan_object_keys(text, &["id", "modifiedtime", "absent"], &mut found).unwrap();
+        assert_eq!(&text[found[0].clone().unwrap()], r#""esc""#);
+        assert_eq!(&text[found[1].clone().unwrap()], r#""t""#);
+        assert_eq!(found[2], None);
+    }
+
+    #[test]
+    fn skip_value_at_validates_like_parse() {
+        for v in [
+            r#""plain""#,
+            r#""esc\"aped\\""#,
+            "\"raw\u{1}ctl\"",
+            r#""\ud83d""#,
+            r#""unterminated"#,
+            r#""bad \x escape""#,
+            r#"{"a":["}",{"b":"]"}]}"#,
+            "  [1, 2]",
+            "nul",
+            "-1.5e3",
+            "1.",
+            "{",
+        ] {
+            let text = format!("{v} ,");
+            let got = skip_value_at(&text, 0, 1);
+            match parse_prefix(&text, 0) {
+                Ok((_, end)) => assert_eq!(got, Ok(end), "{v:?}"),
+                Err(e) => assert_eq!(got, Err(e), "{v:?}"),
+            }
+        }
+        let deep = "[".repeat(MAX_DEPTH);
+        assert_eq!(
+            skip_value_at(&deep, 0, 1).unwrap_err().message,
+            "nesting too deep"
+        );
+        assert_eq!(
+            scan_object_with(r#"{"a":1}"#, 0, MAX_DEPTH, |_, vs| Ok(vs + 1))
+                .unwrap_err()
+                .message,
+            "nesting too deep"
+        );
+    }
+
+    #[test]
+    fn has_control_checks_every_byte() {
+        for len in 0..24 {
+            let clean = vec![b'a'; len];
+            assert!(!has_control(&clean));
+            for at in 0..len {
+                for c in [0u8, 0x09, 0x1f] {
+                    let mut b = clean.clone();
+                    b[at] = c;
+                    assert!(has_control(&b), "{len} {at} {c}");
+                }
+                let mut b = clean.clone();
+                b[at] = 0x20;
+                b[len - 1 - at] = 0xff;
+                assert!(!has_control(&b));
+            }
+        }
     }
 
     #[test]

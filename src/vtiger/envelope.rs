@@ -30,7 +30,7 @@ const MAX_CANDIDATES: usize = 64;
 /// the server reported (or a typed error for an unusable body).
 pub fn decode(resp: &HttpResponse, operation: &str) -> Result<Json> {
     let text = body_text(resp);
-    let env = locate(resp, &text, operation)?;
+    let (env, _) = locate(resp, &text, operation, None)?;
     match env.result {
         None => Ok(Json::Null),
         Some(range) => json::parse(&text[range]).map_err(|e| {
@@ -44,12 +44,46 @@ pub fn decode(resp: &HttpResponse, operation: &str) -> Result<Json> {
 /// (`JSON.parse`) accepts: raw control characters inside strings are escaped, nothing else is
 /// rewritten and no tree is built. `"null"` when there is no result.
 pub fn decode_raw(resp: &HttpResponse, operation: &str) -> Result<String> {
+    decode_raw_ref(resp, operation).map(Cow::into_owned)
+}
+
+/// [`decode_raw`], borrowing the text from the response body when it needs no change (valid
+/// UTF-8 and no raw control character inside a string of the result).
+pub fn decode_raw_ref<'r>(resp: &'r HttpResponse, operation: &str) -> Result<Cow<'r, str>> {
+    decode_raw_scan(resp, operation, &mut |_| None).map(|(text, _)| text)
+}
+
+/// A scan of an envelope's `result` value made while the envelope is validated: called with
+/// the text starting at the value, it returns the length of the value when it validated it
+/// the way the envelope scan would have (as a member value at depth 1, see
+/// [`json::skip_value_at`]), or `None` to let the envelope scan validate it.
+pub type ResultScan<'s> = dyn FnMut(&str) -> Option<usize> + 's;
+
+/// [`decode_raw_ref`], also running `scan` on the `result` value during the envelope's
+/// validation, so that the result is not read twice. The flag is true when `scan` succeeded
+/// on exactly the returned text (offsets it found are offsets in that text); when false, any
+/// findings of `scan` are to be ignored.
+pub fn decode_raw_scan<'r>(
+    resp: &'r HttpResponse,
+    operation: &str,
+    scan: &mut ResultScan<'_>,
+) -> Result<(Cow<'r, str>, bool)> {
     let text = body_text(resp);
-    let env = locate(resp, &text, operation)?;
-    match env.result {
-        None => Ok("null".to_owned()),
-        Some(range) => Ok(json::escape_raw_controls(&text[range]).into_owned()),
-    }
+    let (env, scanned) = locate(resp, &text, operation, Some(scan))?;
+    let Some(range) = env.result else {
+        return Ok((Cow::Borrowed("null"), false));
+    };
+    let same = scanned.as_ref() == Some(&range);
+    Ok(match text {
+        Cow::Borrowed(t) => match json::escape_raw_controls(&t[range]) {
+            Cow::Borrowed(r) => (Cow::Borrowed(r), same),
+            escaped => (escaped, false),
+        },
+        Cow::Owned(t) => match json::escape_raw_controls(&t[range]) {
+            Cow::Borrowed(r) => (Cow::Owned(r.to_owned()), same),
+            escaped => (Cow::Owned(escaped.into_owned()), false),
+        },
+    })
 }
 
 /// The members of an object, with PHP's `[]` for an empty map read as `{}`.
@@ -68,7 +102,11 @@ fn body_text(resp: &HttpResponse) -> Cow<'_, str> {
         .body
         .strip_prefix(b"\xEF\xBB\xBF")
         .unwrap_or(&resp.body);
-    String::from_utf8_lossy(body)
+    // `from_utf8` first: its validation is much faster than the lossy decoder's on clean text.
+    match std::str::from_utf8(body) {
+        Ok(t) => Cow::Borrowed(t),
+        Err(_) => String::from_utf8_lossy(body),
+    }
 }
 
 /// Error for an unusable body: SERVER_ERROR for 5xx, INVALID_RESPONSE otherwise.
@@ -91,7 +129,14 @@ fn invalid(resp: &HttpResponse, operation: &str, message: String) -> Error {
         .with_snippet(&resp.body)
 }
 
-fn locate(resp: &HttpResponse, text: &str, operation: &str) -> Result<Envelope> {
+/// Finds the envelope; with `scan`, also the range of the `result` value that `scan`
+/// validated (fast path only).
+fn locate(
+    resp: &HttpResponse,
+    text: &str,
+    operation: &str,
+    mut scan: Option<&mut ResultScan<'_>>,
+) -> Result<(Envelope, Option<Range<usize>>)> {
     let trimmed = text.trim();
     if trimmed.is_empty() {
         let msg = if resp.status >= 500 {
@@ -112,9 +157,27 @@ fn locate(resp: &HttpResponse, text: &str, operation: &str) -> Result<Envelope> 
     // Fast path: a clean body starts with the envelope.
     let lead = text.len() - text.trim_start().len();
     if text.as_bytes().get(lead) == Some(&b'{') {
-        match json::scan_object_at(text, lead) {
-            Ok((members, _)) if members.iter().any(|(k, _)| k == "success") => {
-                return interpret(resp, text, &members, operation);
+        // As `json::scan_object_at`, with `scan` run on the first `result` value.
+        let mut members = Vec::new();
+        let mut scanned = None;
+        let found = json::scan_object_with(text, lead, 0, |key, vs| {
+            if let Some(f) = scan
+                .as_mut()
+                .filter(|_| key == "result" && !has_result(&members))
+            {
+                if let Some(len) = f(&text[vs..]) {
+                    scanned = Some(vs..vs + len);
+                    members.push((key.to_owned(), vs..vs + len));
+                    return Ok(vs + len);
+                }
+            }
+            let end = json::skip_value_at(text, vs, 1)?;
+            members.push((key.to_owned(), vs..end));
+            Ok(end)
+        });
+        match found {
+            Ok(_) if members.iter().any(|(k, _)| k == "success") => {
+                return interpret(resp, text, &members, operation).map(|env| (env, scanned));
             }
             Ok(_) => saw_object_without_success = true,
             Err(e) => first_err = Some(e),
@@ -124,7 +187,7 @@ fn locate(resp: &HttpResponse, text: &str, operation: &str) -> Result<Envelope> 
         match json::scan_object_at(text, start) {
             Ok((members, _end)) => {
                 if members.iter().any(|(k, _)| k == "success") {
-                    return interpret(resp, text, &members, operation);
+                    return interpret(resp, text, &members, operation).map(|env| (env, None));
                 }
                 saw_object_without_success = true;
             }
@@ -179,6 +242,10 @@ fn candidates(text: &str) -> Vec<usize> {
     weak.truncate(MAX_CANDIDATES.saturating_sub(strong.len()));
     strong.extend(weak);
     strong
+}
+
+fn has_result(members: &[(String, Range<usize>)]) -> bool {
+    members.iter().any(|(k, _)| k == "result")
 }
 
 fn member<'m>(members: &'m [(String, Range<usize>)], key: &str) -> Option<&'m Range<usize>> {

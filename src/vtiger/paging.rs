@@ -214,7 +214,7 @@ impl QueryAll {
     pub fn advance_page(&mut self, page_json: &str) -> Result<usize> {
         let recs = scan_records(page_json).map_err(bad_page)?;
         let last_id = match recs.last() {
-            Some(r) => Some(string_member(page_json, r, "id").map_err(bad_page)?),
+            Some(r) => Some(string_member(page_json, r.id.as_ref(), "id").map_err(bad_page)?),
             None => None,
         };
         self.advance(recs.len(), last_id.as_deref())?;
@@ -296,100 +296,199 @@ fn short(s: &str) -> String {
         .collect()
 }
 
-/// One record of a JSON array of objects: its byte range and its members' value ranges.
+/// One record of a JSON array of objects: its byte range and the value ranges of its `id`
+/// and `modifiedtime` members (first occurrence; `None` when absent).
 pub(crate) struct RecordSpan {
     /// The record's text range.
     pub range: Range<usize>,
-    /// Top-level members: key and value range.
-    pub members: Vec<(String, Range<usize>)>,
+    /// Value range of `id`.
+    pub id: Option<Range<usize>>,
+    /// Value range of `modifiedtime`.
+    pub modifiedtime: Option<Range<usize>>,
 }
 
 /// Splits a JSON array of objects into records without building trees (values are
 /// validated). `[]` and PHP's `{}`-for-empty are both an empty list.
 pub(crate) fn scan_records(text: &str) -> std::result::Result<Vec<RecordSpan>, String> {
-    let b = text.as_bytes();
-    let ws = |i: &mut usize| {
-        while b
-            .get(*i)
-            .is_some_and(|c| matches!(c, b' ' | b'\t' | b'\r' | b'\n'))
-        {
-            *i += 1;
-        }
-    };
-    let mut i = 0;
-    ws(&mut i);
-    if b.get(i) == Some(&b'{') {
+    let i = skip_ws(text.as_bytes(), 0);
+    if text.as_bytes().get(i) == Some(&b'{') {
         let t = text[i..].trim();
         if t == "{}" {
             return Ok(Vec::new());
         }
         return Err("expected a JSON array of records".to_owned());
     }
-    if b.get(i) != Some(&b'[') {
-        return Err("expected a JSON array of records".to_owned());
-    }
-    i += 1;
-    let mut out = Vec::new();
-    ws(&mut i);
-    if b.get(i) == Some(&b']') {
-        i += 1;
-    } else {
-        loop {
-            ws(&mut i);
-            let start = i;
-            let (members, end) =
-                json::scan_object_at(text, i).map_err(|e| format!("record {}: {e}", out.len()))?;
-            out.push(RecordSpan {
-                range: start..end,
-                members,
-            });
-            i = end;
-            ws(&mut i);
-            match b.get(i) {
-                Some(b',') => i += 1,
-                Some(b']') => {
-                    i += 1;
-                    break;
-                }
-                _ => {
-                    return Err(format!(
-                        "expected ',' or ']' after record {}",
-                        out.len() - 1
-                    ))
-                }
-            }
-        }
-    }
-    ws(&mut i);
-    if i != b.len() {
+    let (out, end) = scan_records_at(text, i, 0)?;
+    if skip_ws(text.as_bytes(), end) != text.len() {
         return Err("unexpected text after the array".to_owned());
     }
     Ok(out)
 }
 
-/// The decoded string value of member `key` of a scanned record.
-pub(crate) fn string_member(
+/// [`scan_records`] for the JSON value that starts at `start` (after optional whitespace)
+/// and goes on with other text, at nesting depth `depth` (0 for a top-level value; records
+/// are at `depth + 1`, see [`json::scan_object_with`]): the records (ranges in `text`) and
+/// the offset just after the value. Exactly `{}` is PHP's empty list. Whatever it accepts is
+/// valid JSON at that depth.
+pub(crate) fn scan_records_at(
     text: &str,
-    rec: &RecordSpan,
+    start: usize,
+    depth: usize,
+) -> std::result::Result<(Vec<RecordSpan>, usize), String> {
+    let b = text.as_bytes();
+    let mut i = skip_ws(b, start);
+    if depth >= json::MAX_DEPTH {
+        return Err("nesting too deep".to_owned());
+    }
+    if b[i..].starts_with(b"{}") {
+        return Ok((Vec::new(), i + 2));
+    }
+    if b.get(i) != Some(&b'[') {
+        return Err("expected a JSON array of records".to_owned());
+    }
+    i = skip_ws(b, i + 1);
+    let mut out = Vec::new();
+    if b.get(i) == Some(&b']') {
+        return Ok((out, i + 1));
+    }
+    loop {
+        let start = skip_ws(b, i);
+        let mut found = [None, None];
+        let end =
+            json::scan_object_keys_at(text, start, depth + 1, &["id", "modifiedtime"], &mut found)
+                .map_err(|e| format!("record {}: {e}", out.len()))?;
+        let [id, modifiedtime] = found;
+        out.push(RecordSpan {
+            range: start..end,
+            id,
+            modifiedtime,
+        });
+        i = skip_ws(b, end);
+        match b.get(i) {
+            Some(b',') => i += 1,
+            Some(b']') => return Ok((out, i + 1)),
+            _ => {
+                return Err(format!(
+                    "expected ',' or ']' after record {}",
+                    out.len() - 1
+                ))
+            }
+        }
+    }
+}
+
+fn skip_ws(b: &[u8], mut i: usize) -> usize {
+    while let Some(b' ' | b'\t' | b'\r' | b'\n') = b.get(i) {
+        i += 1;
+    }
+    i
+}
+
+/// The decoded string value of member `key` of a scanned record, whose value range is
+/// `range` (`None`: the record has no such member). Borrowed when it has no escapes.
+pub(crate) fn string_member<'t>(
+    text: &'t str,
+    range: Option<&Range<usize>>,
     key: &str,
-) -> std::result::Result<String, String> {
-    let r = rec
-        .members
-        .iter()
-        .find(|(k, _)| k == key)
-        .map(|(_, r)| r.clone())
-        .ok_or_else(|| format!("a record has no '{key}'"))?;
-    let raw = &text[r];
+) -> std::result::Result<std::borrow::Cow<'t, str>, String> {
+    let r = range.ok_or_else(|| format!("a record has no '{key}'"))?;
+    let raw = &text[r.clone()];
     // Fast path: a plain string without escapes.
     if raw.len() >= 2
         && raw.starts_with('"')
         && raw.ends_with('"')
-        && !raw[1..raw.len() - 1].contains(['\\', '"'])
+        && !raw.as_bytes()[1..raw.len() - 1]
+            .iter()
+            .any(|&c| c == b'\\' || c == b'"')
     {
-        return Ok(raw[1..raw.len() - 1].to_owned());
+        return Ok(std::borrow::Cow::Borrowed(&raw[1..raw.len() - 1]));
     }
     match json::parse(raw) {
-        Ok(json::Json::Str(s)) => Ok(s),
+        Ok(json::Json::Str(s)) => Ok(std::borrow::Cow::Owned(s)),
         _ => Err(format!("'{key}' is not a string")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    type Span = (Range<usize>, Option<Range<usize>>, Option<Range<usize>>);
+
+    fn spans(recs: &[RecordSpan]) -> Vec<Span> {
+        recs.iter()
+            .map(|r| (r.range.clone(), r.id.clone(), r.modifiedtime.clone()))
+            .collect()
+    }
+
+    #[test]
+    fn scan_records_finds_id_and_modifiedtime() {
+        let text = concat!(
+            r#" [ {"i\u0064":"12x1","id":"dup","x":{"id":"n","modifiedtime":"n"},"#,
+            r#""s":"}{\"\\","modifiedtime":"2026-01-02 03:04:05"} ,"#,
+            "{\"modifiedtime\":null,\"c\":\"raw\u{1}\"},{}] "
+        );
+        let recs = scan_records(text).unwrap();
+        assert_eq!(recs.len(), 3);
+        let val = |r: &Option<Range<usize>>| r.clone().map(|r| &text[r]);
+        assert_eq!(val(&recs[0].id), Some(r#""12x1""#));
+        assert_eq!(
+            string_member(text, recs[0].id.as_ref(), "id").unwrap(),
+            "12x1"
+        );
+        assert_eq!(val(&recs[0].modifiedtime), Some(r#""2026-01-02 03:04:05""#));
+        assert_eq!(val(&recs[1].id), None);
+        assert_eq!(val(&recs[1].modifiedtime), Some("null"));
+        assert_eq!(&text[recs[2].range.clone()], "{}");
+        assert_eq!(
+            string_member(text, recs[1].id.as_ref(), "id").unwrap_err(),
+            "a record has no 'id'"
+        );
+        assert_eq!(
+            string_member(text, recs[1].modifiedtime.as_ref(), "modifiedtime").unwrap_err(),
+            "'modifiedtime' is not a string"
+        );
+        let esc = r#"[{"id":"a\"b\u00e9"}]"#;
+        let r = scan_records(esc).unwrap();
+        assert_eq!(string_member(esc, r[0].id.as_ref(), "id").unwrap(), "a\"bé");
+    }
+
+    #[test]
+    fn scan_records_at_agrees_with_scan_records() {
+        for v in [
+            "[]",
+            "{}",
+            "[ ]",
+            "{ }",
+            r#"[{"id":"1"}]"#,
+            r#"[{"id":"1"},{"id":"2","x":[1,{"y":"]"}]}]"#,
+            r#"[{"id":"1"},]"#,
+            r#"[{"id":"1"} {"id":"2"}]"#,
+            r#"[1]"#,
+            r#"[{"id":}]"#,
+            r#"{"a":1}"#,
+            r#""x""#,
+            r#"[{"id":"1"}"#,
+        ] {
+            let whole = scan_records(v);
+            // The same value followed by more text, as inside a result object.
+            let text = format!(" {v},\"more\":true}}");
+            let at = scan_records_at(&text, 0, 0);
+            match (&whole, &at) {
+                (Ok(w), Ok((a, end))) => {
+                    let shifted: Vec<_> = spans(w)
+                        .into_iter()
+                        .map(|(r, i, m)| {
+                            let s = |r: Range<usize>| r.start + 1..r.end + 1;
+                            (s(r), i.map(s), m.map(s))
+                        })
+                        .collect();
+                    assert_eq!(spans(a), shifted, "{v}");
+                    assert_eq!(&text[1..*end], v);
+                }
+                (Err(_), Err(_)) => {}
+                _ => panic!("{v}: {:?} vs {:?}", whole.is_ok(), at.is_ok()),
+            }
+        }
     }
 }

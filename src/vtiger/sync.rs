@@ -85,9 +85,10 @@ use crate::secret::Secret;
 use crate::vtiger::envelope;
 use crate::vtiger::id::WsId;
 use crate::vtiger::ops::{self, Call};
-use crate::vtiger::paging::{scan_records, string_member, RecordSpan};
+use crate::vtiger::paging::{scan_records, scan_records_at, string_member, RecordSpan};
 use crate::vtiger::vtql;
 use std::collections::HashSet;
+use std::ops::Range;
 
 /// The `type` sent to `wsapp_register`/`wsapp_deregister`.
 pub const WSAPP_TYPE: &str = "vtigerCRM";
@@ -357,14 +358,14 @@ impl SyncRun {
     /// Handles the response to the last [`SyncRun::next_call`].
     pub fn handle(&mut self, resp: &HttpResponse) -> Result<Option<Batch>> {
         match self.phase.clone() {
-            Phase::Native { first } => match envelope::decode_raw(resp, "sync") {
+            Phase::Native { first } => match decode_result(resp, "sync") {
                 Err(e) if first && falls_back(&e, false) => {
                     self.phase = Phase::WsappRegister;
                     Ok(None)
                 }
                 Err(e) => Err(e),
-                Ok(text) => {
-                    let batch = self.sync_page(&text, "sync", Strategy::Sync)?;
+                Ok((text, prescan)) => {
+                    let batch = self.sync_page(&text, prescan, "sync", Strategy::Sync)?;
                     if matches!(self.phase, Phase::Native { .. }) {
                         self.phase = Phase::Native { first: false };
                     }
@@ -395,7 +396,7 @@ impl SyncRun {
                     Err(e) => Err(e),
                 }
             }
-            Phase::WsappGet { key, first } => match envelope::decode_raw(resp, "wsapp_get") {
+            Phase::WsappGet { key, first } => match decode_result(resp, "wsapp_get") {
                 Err(e) if first && falls_back(&e, true) => {
                     let then = Box::new(self.query_start());
                     self.phase = Phase::WsappDeregister {
@@ -405,8 +406,8 @@ impl SyncRun {
                     Ok(None)
                 }
                 Err(e) => Err(e),
-                Ok(text) => {
-                    let batch = self.sync_page(&text, "wsapp_get", Strategy::Wsapp)?;
+                Ok((text, prescan)) => {
+                    let batch = self.sync_page(&text, prescan, "wsapp_get", Strategy::Wsapp)?;
                     if matches!(self.phase, Phase::Done) {
                         // Paging finished: release the key before finishing.
                         self.phase = Phase::WsappDeregister { key, then: None };
@@ -431,11 +432,11 @@ impl SyncRun {
                 Ok(None)
             }
             Phase::QuerySecond { t, after } => {
-                let text = envelope::decode_raw(resp, "query")?;
+                let text = envelope::decode_raw_ref(resp, "query")?;
                 self.query_second(&text, t, after).map(Some)
             }
             Phase::QueryAfter { t } => {
-                let text = envelope::decode_raw(resp, "query")?;
+                let text = envelope::decode_raw_ref(resp, "query")?;
                 self.query_after(&text, t).map(Some)
             }
             Phase::Done => Err(Error::invalid_input(
@@ -453,28 +454,46 @@ impl SyncRun {
     }
 
     /// A `sync`/`wsapp_get` result page.
-    fn sync_page(&mut self, text: &str, op: &str, strategy: Strategy) -> Result<Batch> {
+    /// `prescan`: the result's scan made while the envelope was validated, when it matches
+    /// `text`.
+    fn sync_page(
+        &mut self,
+        text: &str,
+        prescan: Option<ResultScan>,
+        op: &str,
+        strategy: Strategy,
+    ) -> Result<Batch> {
         let bad = |m: String| invalid(op, m);
-        let members = json::scan_object(text)
-            .map_err(|e| bad(format!("the result is not an object: {e}")))?;
-        let member = |k: &str| {
-            members
-                .iter()
-                .find(|(n, _)| n == k)
-                .map(|(_, r)| &text[r.clone()])
+        let ResultScan { found, records } = match prescan {
+            Some(scan) => scan,
+            None => {
+                let mut scan = ResultScan::default();
+                scan_result(text, 0, &mut scan)
+                    .and_then(|end| json::expect_end(text, end))
+                    .map_err(|e| bad(format!("the result is not an object: {e}")))?;
+                scan
+            }
         };
-        let more = match member("more").map(str::trim) {
+        let member = |k: usize| found[k].clone().map(|r| &text[r]);
+        let more = match member(0).map(str::trim) {
             None | Some("false") | Some("null") | Some("0") => false,
             Some("true") | Some("1") => true,
             Some(other) => return Err(bad(format!("'more' is not a boolean: {}", short(other)))),
         };
-        let last = member("lastModifiedTime")
+        let last = member(1)
             .map(|raw| raw.trim().trim_matches('"'))
             .and_then(|raw| raw.parse::<i64>().ok())
             .ok_or_else(|| bad("the result has no integer lastModifiedTime".to_owned()))?;
-        let updated_text = member("updated").unwrap_or("[]");
-        let recs = scan_records(updated_text).map_err(|m| bad(format!("updated: {m}")))?;
-        let deleted_all = match member("deleted") {
+        // Record ranges are in `rec_text`.
+        let (recs, rec_text) = match records {
+            Some(recs) => (recs, text),
+            None => {
+                let updated_text = member(UPDATED).unwrap_or("[]");
+                let recs = scan_records(updated_text).map_err(|m| bad(format!("updated: {m}")))?;
+                (recs, updated_text)
+            }
+        };
+        let deleted_all = match member(3) {
             None => Vec::new(),
             Some(raw) => match json::parse(raw) {
                 Ok(Json::Arr(items)) => items
@@ -497,11 +516,11 @@ impl SyncRun {
         // Validate every record before changing any state.
         let infos = recs
             .iter()
-            .map(|r| record_info(updated_text, r).map_err(&bad))
+            .map(|r| record_info(rec_text, r).map_err(&bad))
             .collect::<Result<Vec<_>>>()?;
         let old_t = self.t;
         let new_t = last.max(old_t);
-        let mut batch = self.collect(updated_text, &recs, &infos, new_t, strategy);
+        let mut batch = self.collect(rec_text, &recs, &infos, new_t, strategy);
         let mut deleted_now = HashSet::with_capacity(deleted_all.len());
         for d in deleted_all {
             if deleted_now.insert(d.clone()) && !self.last_deleted.contains(&d) {
@@ -535,6 +554,7 @@ impl SyncRun {
         strategy: Strategy,
     ) -> Batch {
         let seen: HashSet<Entry> = self.boundary.iter().copied().collect();
+        let seen_ids: HashSet<WsId> = self.boundary.iter().map(|(id, _)| *id).collect();
         let mut next_boundary: Vec<Entry> = if new_t == self.t {
             self.boundary.clone()
         } else {
@@ -545,9 +565,17 @@ impl SyncRun {
         json_out.push('[');
         let mut count = 0;
         for (r, info) in recs.iter().zip(infos) {
-            let entry = (info.id, info.hash);
-            let dup = seen.contains(&entry);
-            if info.second == Some(new_t) && in_boundary.insert(entry) {
+            let boundary = info.second == Some(new_t);
+            let maybe_seen = seen_ids.contains(&info.id);
+            // The hash is only needed to compare with, or to remember, a boundary entry.
+            let hash = if boundary || maybe_seen {
+                fnv1a(text[r.range.clone()].as_bytes())
+            } else {
+                0
+            };
+            let entry = (info.id, hash);
+            let dup = maybe_seen && seen.contains(&entry);
+            if boundary && in_boundary.insert(entry) {
                 next_boundary.push(entry);
             }
             if dup {
@@ -660,14 +688,68 @@ impl SyncRun {
     }
 }
 
+/// What [`scan_result`] finds in a `sync`/`wsapp_get` result object.
+#[derive(Default)]
+struct ResultScan {
+    /// Value ranges of the first `more`, `lastModifiedTime`, `updated` and `deleted`.
+    found: [Option<Range<usize>>; 4],
+    /// The records of `updated` (ranges in the result text), when it is an array of
+    /// records; `None` when it is absent or is not (then `updated` is validated as any
+    /// value and split again for the error message).
+    records: Option<Vec<RecordSpan>>,
+}
+
+/// Keys of [`ResultScan::found`].
+const RESULT_KEYS: [&str; 4] = ["more", "lastModifiedTime", "updated", "deleted"];
+const UPDATED: usize = 2;
+
+/// Scans the result object at `start` (nesting depth `depth`), splitting `updated` into
+/// records on the way (one pass instead of two). Validation and errors are those of
+/// [`json::scan_object_with`] with [`json::skip_value_at`] values.
+fn scan_result(
+    text: &str,
+    depth: usize,
+    out: &mut ResultScan,
+) -> std::result::Result<usize, json::JsonError> {
+    let ResultScan { found, records } = out;
+    json::scan_object_with(text, 0, depth, |key, vs| {
+        let Some(slot) = json::key_slot(&RESULT_KEYS, found, key) else {
+            return json::skip_value_at(text, vs, depth + 1);
+        };
+        if key == RESULT_KEYS[UPDATED] {
+            if let Ok((recs, end)) = scan_records_at(text, vs, depth + 1) {
+                *records = Some(recs);
+                *slot = Some(vs..end);
+                return Ok(end);
+            }
+        }
+        let end = json::skip_value_at(text, vs, depth + 1)?;
+        *slot = Some(vs..end);
+        Ok(end)
+    })
+}
+
+/// [`envelope::decode_raw_ref`] for a `sync`/`wsapp_get` result, scanned as
+/// [`scan_result`] while the envelope is validated (when the result text is the body's).
+fn decode_result<'r>(
+    resp: &'r HttpResponse,
+    op: &str,
+) -> Result<(std::borrow::Cow<'r, str>, Option<ResultScan>)> {
+    let mut scan = ResultScan::default();
+    let (text, same) = envelope::decode_raw_scan(resp, op, &mut |value| {
+        scan = ResultScan::default();
+        // The result is a member value of the envelope: depth 1.
+        scan_result(value, 1, &mut scan).ok()
+    })?;
+    Ok((text, same.then_some(scan)))
+}
+
 /// What the machine reads from one record.
 #[derive(Clone, Copy, Debug)]
 struct RecInfo {
     id: WsId,
     /// `modifiedtime` as Unix seconds, when present and well-formed.
     second: Option<i64>,
-    /// FNV-1a hash of the record's text.
-    hash: u64,
 }
 
 /// The records of a query page and what the machine reads from each.
@@ -681,17 +763,13 @@ fn scan_page(text: &str) -> std::result::Result<(Vec<RecordSpan>, Vec<RecInfo>),
 }
 
 fn record_info(text: &str, rec: &RecordSpan) -> std::result::Result<RecInfo, String> {
-    let id_text = string_member(text, rec, "id")?;
+    let id_text = string_member(text, rec.id.as_ref(), "id")?;
     let id = WsId::parse_field(&id_text, "id")
         .map_err(|_| format!("record id '{}' is not a webservice id", short(&id_text)))?;
-    let second = string_member(text, rec, "modifiedtime")
+    let second = string_member(text, rec.modifiedtime.as_ref(), "modifiedtime")
         .ok()
         .and_then(|m| datetime_to_unix(&m));
-    Ok(RecInfo {
-        id,
-        second,
-        hash: fnv1a(text[rec.range.clone()].as_bytes()),
-    })
+    Ok(RecInfo { id, second })
 }
 
 /// 64-bit FNV-1a.
@@ -890,5 +968,153 @@ impl Checkpoint {
             time,
             entries: list,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(id: u32, time: &str, extra: &str) -> String {
+        format!(r#"{{"id":"12x{id}","lastname":"L{id}","modifiedtime":"{time}"{extra}}}"#)
+    }
+
+    /// Bodies of `sync` answers, clean and odd: every one must give the same outcome with and
+    /// without the scan made during the envelope's validation.
+    fn bodies() -> Vec<Vec<u8>> {
+        let r1 = record(1, "2026-11-24 02:16:15", "");
+        let r2 = record(
+            2,
+            "2026-11-24 02:16:16",
+            r#","x":{"id":"n","a":["}",null]}"#,
+        );
+        let r3 = record(3, "2026-11-24 02:16:16", ",\"c\":\"raw\u{1}ctl\"");
+        let page = |updated: &str, rest: &str| {
+            format!(r#"{{"success":true,"result":{{"updated":{updated},"deleted":[]{rest}}}}}"#)
+        };
+        let tail = r#","more":false,"lastModifiedTime":1795486576"#;
+        let clean = page(&format!("[{r1},{r2}]"), tail);
+        let mut v: Vec<String> = vec![
+            clean.clone(),
+            page(&format!("[ {r1} ,\n{r2} ]"), tail),
+            page(&format!("[{r1},{r3}]"), tail),
+            page("[]", tail),
+            page("{}", tail),
+            page("{ }", tail),
+            page("[1]", tail),
+            page(&format!("[{r1},]"), tail),
+            page(&format!("[{r1}]"), &format!(r#"{tail},"updated":[{r2}]"#)),
+            page(
+                &format!("[{r1}]"),
+                r#","more":true,"lastModifiedTime":"1795486576""#,
+            ),
+            page(
+                &format!("[{r1}]"),
+                r#","more":"x","lastModifiedTime":1795486576"#,
+            ),
+            page(&format!("[{r1}]"), r#","more":false"#),
+            format!(r#"{{"success":true,"result":{{"upd\u0061ted":[{r1}]{tail}}}}}"#),
+            format!(r#"{{"success":true,"result":[{r1}]}}"#),
+            format!(r#"{{"success":true,"result":{{"updated":[{r1}]{tail}}},"result":{{}}}}"#),
+            format!(r#"{{"result":{{"updated":[{r1}]{tail}}},"success":true}}"#),
+            format!("\u{feff} \n{clean}"),
+            format!("<b>Notice</b>: {{x}} in a.php\n{clean}"),
+            format!("{clean} trailing"),
+            format!(
+                r#"{{"success":true,"result":{{"updated":[{{"id":"12x1","d":{}1{}}}]{tail}}}}}"#,
+                "[".repeat(MAX_NEST),
+                "]".repeat(MAX_NEST)
+            ),
+            r#"{"success":false,"error":{"code":"ACCESS_DENIED","message":"m"}}"#.to_owned(),
+        ];
+        // Truncated at every byte.
+        for n in 0..clean.len() {
+            v.push(clean[..n].to_owned());
+        }
+        let mut out: Vec<Vec<u8>> = v.into_iter().map(String::into_bytes).collect();
+        // Invalid UTF-8 in a record (the lossy text is owned).
+        let mut bad = clean.into_bytes();
+        let at = bad.windows(3).position(|w| w == b"L1\"").unwrap();
+        bad[at + 1] = 0xff;
+        out.push(bad);
+        out
+    }
+
+    /// Nesting that reaches exactly past the limit inside a record.
+    const MAX_NEST: usize = json::MAX_DEPTH - 3;
+
+    #[test]
+    fn the_result_scan_during_validation_changes_nothing() {
+        let clean = HttpResponse::new(200, bodies().remove(0));
+        assert!(matches!(decode_result(&clean, "sync"), Ok((_, Some(_)))));
+        for body in bodies() {
+            let resp = HttpResponse::new(200, body.clone());
+            let name = String::from_utf8_lossy(&body).into_owned();
+            // The scan agrees with a scan of the returned text.
+            if let Ok((text, Some(pre))) = decode_result(&resp, "sync") {
+                let mut again = ResultScan::default();
+                let end = scan_result(&text, 0, &mut again).unwrap();
+                json::expect_end(&text, end).unwrap();
+                assert_eq!(pre.found, again.found, "{name}");
+                let spans = |r: &Option<Vec<RecordSpan>>| {
+                    r.as_ref().map(|v| {
+                        v.iter()
+                            .map(|s| (s.range.clone(), s.id.clone(), s.modifiedtime.clone()))
+                            .collect::<Vec<_>>()
+                    })
+                };
+                assert_eq!(spans(&pre.records), spans(&again.records), "{name}");
+            }
+            // Same outcome with and without it, for a first and a later page.
+            for since in ["0", "v1:sync:Contacts:1795486576:12x2.0123456789abcdef"] {
+                let run = SyncRun::new("Contacts", since).unwrap();
+                let mut with = run.clone();
+                let got = with.handle(&resp);
+                let mut without = run.clone();
+                let want = match envelope::decode_raw_ref(&resp, "sync") {
+                    Err(e) => Err(e),
+                    Ok(text) => without.sync_page(&text, None, "sync", Strategy::Sync),
+                };
+                match (&got, &want) {
+                    (Ok(Some(g)), Ok(w)) => assert_eq!(g, w, "{name}"),
+                    (Err(g), Err(w)) => assert_eq!(format!("{g:?}"), format!("{w:?}"), "{name}"),
+                    // A fallback (first call) is a bookkeeping answer.
+                    (Ok(None), Err(w)) => assert!(falls_back(w, false), "{name}"),
+                    _ => panic!("{name}: {got:?} vs {want:?}"),
+                }
+                if got.as_ref().is_ok_and(Option::is_some) {
+                    assert_eq!(with.checkpoint(), without.checkpoint(), "{name}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn only_boundary_records_are_hashed_and_repeats_are_dropped() {
+        let r1 = record(1, "2026-11-24 02:16:15", "");
+        let r2 = record(2, "2026-11-24 02:16:16", "");
+        let body = format!(
+            r#"{{"success":true,"result":{{"updated":[{r1},{r2}],"deleted":[],"more":false,"lastModifiedTime":1795486576}}}}"#
+        );
+        let mut run = SyncRun::new("Contacts", "0").unwrap();
+        let b = run
+            .handle(&HttpResponse::new(200, body.clone()))
+            .unwrap()
+            .unwrap();
+        assert_eq!(b.updated_json, format!("[{r1},{r2}]"));
+        let h = fnv1a(r2.as_bytes());
+        assert_eq!(
+            b.checkpoint,
+            format!("v1:sync:Contacts:1795486576:12x2.{h:016x}")
+        );
+        // Resumed: the unchanged boundary record is dropped, the other one delivered.
+        let mut again = SyncRun::new("Contacts", &b.checkpoint).unwrap();
+        let b2 = again
+            .handle(&HttpResponse::new(200, body))
+            .unwrap()
+            .unwrap();
+        assert_eq!(b2.updated_json, format!("[{r1}]"));
+        assert_eq!(b2.updated_count, 1);
+        assert_eq!(b2.checkpoint, b.checkpoint);
     }
 }

@@ -53,7 +53,7 @@ impl SyncState {
 
     /// Handles the response to the last `core.syncRequest(this)`. Returns
     /// `{ updatedJson, updatedCount, deleted, checkpoint, strategy }` or `undefined`.
-    pub fn handle(&mut self, status: u16, body: &[u8]) -> Result<JsValue, JsValue> {
+    pub fn handle(&mut self, status: u16, body: Vec<u8>) -> Result<JsValue, JsValue> {
         let b = self
             .run
             .handle(&HttpResponse::new(status, body))
