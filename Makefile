@@ -51,12 +51,14 @@ wasm-build:
 	cargo build --release --locked --target wasm32-unknown-unknown -p crmwire
 
 # One `--target web` glue for every runtime; thin hand-written entries pick the loader.
-# wasm-opt from npm binaryen (Debian's 108 corrupts the module, toolchain.md G3).
+# wasm-opt from npm binaryen (Debian's 108 corrupts the module, toolchain.md G3). --converge
+# repeats -Oz until it stops shrinking; --low-memory-unused lets it fold addresses below 1 KB
+# (Rust's data and stack start at 1 MiB). Together about 1 KB gzip.
 pkg: setup-rust setup-js wasm-build
 	rm -rf $(GEN) && mkdir -p $(GEN)
 	wasm-bindgen --target web --weak-refs --remove-name-section --remove-producers-section \
 	  --out-dir $(GEN) --out-name crmwire $(WASM)
-	$(WASM_OPT) -Oz $(GEN)/crmwire_bg.wasm -o $(GEN)/crmwire_bg.wasm
+	$(WASM_OPT) -Oz --converge --low-memory-unused $(GEN)/crmwire_bg.wasm -o $(GEN)/crmwire_bg.wasm
 	rm -f $(GEN)/crmwire_bg.wasm.d.ts $(GEN)/.gitignore
 	node $(JS)/tools/size.mjs
 
