@@ -58,6 +58,7 @@ pkg: setup-rust setup-js wasm-build
 	rm -rf $(GEN) && mkdir -p $(GEN)
 	wasm-bindgen --target web --weak-refs --remove-name-section --remove-producers-section \
 	  --out-dir $(GEN) --out-name crmwire $(WASM)
+	node $(JS)/tools/strip-glue.mjs $(GEN)/crmwire.js
 	$(WASM_OPT) -Oz --converge --low-memory-unused $(GEN)/crmwire_bg.wasm -o $(GEN)/crmwire_bg.wasm
 	rm -f $(GEN)/crmwire_bg.wasm.d.ts $(GEN)/.gitignore
 	node $(JS)/tools/size.mjs
