@@ -29,6 +29,7 @@ const proxyWorker :Workerd.Worker = (
     (name = "crmwire/gen/crmwire_bg.wasm", wasm = embed "../../pkg/gen/crmwire_bg.wasm"),
     (name = "crmwire/perfex.js", esModule = embed "../../pkg/perfex.js"),
     (name = "crmwire/query.js", esModule = embed "../../pkg/query.js"),
+    (name = "crmwire/transport.js", esModule = embed "../../pkg/transport.js"),
     (name = "crmwire/vtiger.js", esModule = embed "../../pkg/vtiger.js"),
   ],
   bindings = [
