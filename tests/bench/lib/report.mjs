@@ -69,6 +69,12 @@ export function renderMarkdown(r) {
     L.push('| crate | bytes | % | items |', '|---|---|---|---|');
     for (const c of t.byCrate.slice(0, 14)) L.push(`| ${c.crate} | ${fmtNum(c.bytes)} | ${c.pct} | ${c.items} |`);
     L.push('', 'Largest items: ' + t.topFunctions.slice(0, 12).map((f) => `\`${f.name}\` ${fmtNum(f.bytes)}`).join(', ') + '.');
+    if (t.byArea) L.push('', 'The same bytes by area: ' + t.byArea.map((a) => `${a.area} ${fmtNum(a.bytes)} (${a.pct} %)`).join('; ') + '.');
+    if (t.floor) {
+      L.push('', t.floor.available
+        ? `**Floor** (\`tests/bench/floor\`: the same dependencies, profile and post-processing, a class with bytes in, strings out, thrown errors and md5, no protocol code): wasm ${fmtNum(t.floor.wasm.raw)} B raw / ${fmtNum(t.floor.wasm.gzip)} B gzip, glue ${fmtNum(t.floor.glue.raw)} B / ${fmtNum(t.floor.glue.gzip)} B gzip. The required dependencies cost about this much; the rest of the package is crmwire's own code and messages.`
+        : `**Floor**: ${na(t.floor)}`);
+    }
   } else L.push(na(r.twiggy));
 
   L.push('', '### P2 cold start (Node, one fresh process per sample; ms)', '');

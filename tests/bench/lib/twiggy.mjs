@@ -1,10 +1,10 @@
 // Size breakdown by function and by crate with twiggy, on the wasm-bindgen output WITH its name section (the
 // shipped file has it stripped, so twiggy could not name anything there). Outputs go to results/twiggy-*.txt.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { REPO, RESULTS_DIR, unavailable } from './util.mjs';
+import { REPO, RESULTS_DIR, gzipSize, unavailable } from './util.mjs';
 
 const REL = join('wasm32-unknown-unknown', 'release', 'crmwire.wasm');
 
@@ -82,6 +82,16 @@ export function measureTwiggy() {
       crates[c].bytes += i.shallow_size;
       crates[c].items++;
     }
+    // By area of crmwire: which protocol the bytes serve (a name-based split of the same items).
+    const areas = { vtiger: 0, perfex: 0, 'shared core (json, http, errors, encode)': 0, 'runtime (core, alloc, std, wasm-bindgen, allocator, md5) and data': 0 };
+    for (const i of items) {
+      if (/^"function names"|^custom section/.test(i.name)) continue;
+      const n = i.name.replace(/\[[0-9a-f]{8,}\]/g, '');
+      if (/perfex/i.test(n)) areas.perfex += i.shallow_size;
+      else if (/crmwire::(vtiger|wasm::(vtiger|sync|paging|split))|^(vtigercore|syncstate|pager)_/.test(n)) areas.vtiger += i.shallow_size;
+      else if (/crmwire::/.test(n)) areas['shared core (json, http, errors, encode)'] += i.shallow_size;
+      else areas['runtime (core, alloc, std, wasm-bindgen, allocator, md5) and data'] += i.shallow_size;
+    }
     const code = total - nameSection;
     const byCrate = Object.entries(crates).map(([crate, v]) => ({ crate, ...v, pct: +(100 * v.bytes / code).toFixed(1) })).sort((a, b) => b.bytes - a.bytes);
     const lines = [`crate breakdown of ${wasm} after wasm-bindgen (names kept; before wasm-opt)`,
@@ -97,6 +107,8 @@ export function measureTwiggy() {
       nameSectionBytes: nameSection,
       codeAndDataBytes: code,
       byCrate,
+      byArea: Object.entries(areas).map(([area, bytes]) => ({ area, bytes, pct: +(100 * bytes / code).toFixed(1) })),
+      floor: measureFloor(),
       topFunctions: items.filter((i) => crateOf(i.name) !== null || i.name.startsWith('data segment')).slice(0, 15).map((i) => ({ name: i.name.replace(/\[[0-9a-f]{8,}\]/g, '').replace(/::h[0-9a-f]{16}$/, ''), bytes: i.shallow_size })),
       garbageBytes: (() => { const m = files['twiggy-garbage.txt'].match(/(\d+)\s*┊[^┊]*┊\s*Σ/); return m ? +m[1] : null; })(),
       files: Object.keys(files).map((f) => `tests/bench/results/${f}`),
@@ -105,5 +117,30 @@ export function measureTwiggy() {
     return unavailable(`twiggy step failed: ${String(e.stderr || e.message).trim().split('\n')[0]}`);
   } finally {
     rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The size floor (tests/bench/floor): a module with crmwire's dependencies and boundary shape but no protocol code,
+ * built with the same profile and post-processed like `make pkg` (wasm-bindgen, wasm-opt, strip-glue).
+ */
+export function measureFloor() {
+  const dir = join(REPO, 'tests', 'bench', 'floor');
+  const target = process.env.CARGO_TARGET_DIR || join(homedir(), '.cache', 'crmwire-target');
+  const out = mkdtempSync(join(tmpdir(), 'crmwire-floor-'));
+  try {
+    execFileSync('cargo', ['build', '--release', '--target', 'wasm32-unknown-unknown', '--manifest-path', join(dir, 'Cargo.toml')],
+      { env: { ...process.env, CARGO_TARGET_DIR: target }, stdio: ['ignore', 'ignore', 'pipe'], timeout: 600_000 });
+    const built = join(target, 'wasm32-unknown-unknown', 'release', 'crmwire_bench_floor.wasm');
+    execFileSync('wasm-bindgen', ['--target', 'web', '--weak-refs', '--remove-name-section', '--remove-producers-section', '--out-dir', out, '--out-name', 'floor', built], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const wasm = join(out, 'floor_bg.wasm');
+    execFileSync(join(REPO, 'tests', 'js', 'node_modules', '.bin', 'wasm-opt'), ['-Oz', '--converge', '--low-memory-unused', wasm, '-o', wasm], { stdio: ['ignore', 'ignore', 'pipe'] });
+    execFileSync(process.execPath, [join(REPO, 'tests', 'js', 'tools', 'strip-glue.mjs'), join(out, 'floor.js')], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const size = (f) => { const b = readFileSync(f); return { raw: b.length, gzip: gzipSize(b) }; };
+    return { available: true, wasm: size(wasm), glue: size(join(out, 'floor.js')) };
+  } catch (e) {
+    return unavailable(`floor build failed: ${String(e.stderr || e.message).trim().split('\n')[0]}`);
+  } finally {
+    rmSync(out, { recursive: true, force: true });
   }
 }
