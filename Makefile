@@ -158,7 +158,9 @@ demo-node: setup-rust setup-js pkg sim link-pkg
 	node $(JS)/demo.mjs
 
 # The full benchmark suite (about 10 min): writes tests/bench/results/latest.json and BENCHMARKS.md.
+# twiggy (the size breakdown by function and crate) is installed on first use, about 3 min.
 bench: setup pkg sim link-pkg
+	@command -v twiggy >/dev/null || { echo "installing twiggy 0.8.0 (about 3 min)"; cargo install twiggy --version 0.8.0; }
 	node $(JS)/proxy/load.mjs 2000 20
 	node tests/bench/run.mjs
 
