@@ -87,15 +87,6 @@ impl Json {
         s.parse().ok()
     }
 
-    /// A float from a JSON number or a numeric string.
-    pub fn as_f64(&self) -> Option<f64> {
-        match self {
-            Json::Num(s) => s.parse().ok(),
-            Json::Str(s) if is_number(s) => s.parse().ok(),
-            _ => None,
-        }
-    }
-
     /// The elements, for [`Json::Arr`].
     pub fn as_array(&self) -> Option<&[Json]> {
         match self {
