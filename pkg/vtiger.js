@@ -129,8 +129,9 @@ export class VtigerClient {
   }
 
   /** Logs in when needed (never in proxy mode: the proxy owns the session). */
-  async #session(core) {
-    if (!core.isProxy && !core.hasSession()) await this.#ensureLogin();
+  #session(core) {
+    // Not async: with a session there is nothing to await (no promise per call on the hot path).
+    return !core.isProxy && !core.hasSession() ? this.#ensureLogin() : undefined;
   }
 
   /** True when `e` means "log in again and repeat" (never in proxy mode). */
@@ -142,7 +143,8 @@ export class VtigerClient {
   async #exec(op, build, signal) {
     const core = this.#core ?? (await this.#getCore());
     for (let attempt = 0; ; attempt++) {
-      if (!core.isProxy && !core.hasSession()) await this.#ensureLogin();
+      const login = this.#session(core);
+      if (login) await login;
       const req = toRequest(build(core));
       const res = await this.#sendRetry(req, signal);
       const clean = cleanResult(res.body);
