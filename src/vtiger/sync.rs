@@ -475,12 +475,12 @@ impl SyncRun {
             }
         };
         let member = |k: usize| found[k].clone().map(|r| &text[r]);
-        let more = match member(0).map(str::trim) {
+        let more = match member(MORE).map(str::trim) {
             None | Some("false") | Some("null") | Some("0") => false,
             Some("true") | Some("1") => true,
             Some(other) => return Err(bad(format!("'more' is not a boolean: {}", short(other)))),
         };
-        let last = member(1)
+        let last = member(LAST_MODIFIED)
             .map(|raw| raw.trim().trim_matches('"'))
             .and_then(|raw| raw.parse::<i64>().ok())
             .ok_or_else(|| bad("the result has no integer lastModifiedTime".to_owned()))?;
@@ -493,7 +493,7 @@ impl SyncRun {
                 (recs, updated_text)
             }
         };
-        let deleted_all = match member(3) {
+        let deleted_all = match member(DELETED) {
             None => Vec::new(),
             Some(raw) => match json::parse(raw) {
                 Ok(Json::Arr(items)) => items
@@ -699,9 +699,12 @@ struct ResultScan {
     records: Option<Vec<RecordSpan>>,
 }
 
-/// Keys of [`ResultScan::found`].
+/// Keys of [`ResultScan::found`], and their indices.
 const RESULT_KEYS: [&str; 4] = ["more", "lastModifiedTime", "updated", "deleted"];
+const MORE: usize = 0;
+const LAST_MODIFIED: usize = 1;
 const UPDATED: usize = 2;
+const DELETED: usize = 3;
 
 /// Scans the result object at `start` (nesting depth `depth`), splitting `updated` into
 /// records on the way (one pass instead of two). Validation and errors are those of
