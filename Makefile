@@ -54,12 +54,14 @@ wasm-build:
 # wasm-opt from npm binaryen (Debian's 108 corrupts the module, toolchain.md G3). --converge
 # repeats -Oz until it stops shrinking; --low-memory-unused lets it fold addresses below 1 KB
 # (Rust's data and stack start at 1 MiB). Together about 1 KB gzip.
+# The benchmark's size floor (tests/bench/lib/twiggy.mjs) reads these two lines: keep them one line each.
+WASM_BINDGEN_FLAGS := --target web --weak-refs --remove-name-section --remove-producers-section
+WASM_OPT_FLAGS := -Oz --converge --low-memory-unused
 pkg: setup-rust setup-js wasm-build
 	rm -rf $(GEN) && mkdir -p $(GEN)
-	wasm-bindgen --target web --weak-refs --remove-name-section --remove-producers-section \
-	  --out-dir $(GEN) --out-name crmwire $(WASM)
+	wasm-bindgen $(WASM_BINDGEN_FLAGS) --out-dir $(GEN) --out-name crmwire $(WASM)
 	node $(JS)/tools/strip-glue.mjs $(GEN)/crmwire.js
-	$(WASM_OPT) -Oz --converge --low-memory-unused $(GEN)/crmwire_bg.wasm -o $(GEN)/crmwire_bg.wasm
+	$(WASM_OPT) $(WASM_OPT_FLAGS) $(GEN)/crmwire_bg.wasm -o $(GEN)/crmwire_bg.wasm
 	rm -f $(GEN)/crmwire_bg.wasm.d.ts $(GEN)/.gitignore
 	node $(JS)/tools/size.mjs
 

@@ -120,6 +120,13 @@ export function measureTwiggy() {
   }
 }
 
+/** The flags `make pkg` uses (a `NAME := …` line of the Makefile), so the floor is built the same way. */
+function makeFlags(name) {
+  const m = readFileSync(join(REPO, 'Makefile'), 'utf8').match(new RegExp(`^${name} := (.+)$`, 'm'));
+  if (!m) throw new Error(`Makefile has no ${name} line`);
+  return m[1].trim().split(/\s+/);
+}
+
 /**
  * The size floor (tests/bench/floor): a module with crmwire's dependencies and boundary shape but no protocol code,
  * built with the same profile and post-processed like `make pkg` (wasm-bindgen, wasm-opt, strip-glue).
@@ -132,9 +139,9 @@ export function measureFloor() {
     execFileSync('cargo', ['build', '--release', '--target', 'wasm32-unknown-unknown', '--manifest-path', join(dir, 'Cargo.toml')],
       { env: { ...process.env, CARGO_TARGET_DIR: target }, stdio: ['ignore', 'ignore', 'pipe'], timeout: 600_000 });
     const built = join(target, 'wasm32-unknown-unknown', 'release', 'crmwire_bench_floor.wasm');
-    execFileSync('wasm-bindgen', ['--target', 'web', '--weak-refs', '--remove-name-section', '--remove-producers-section', '--out-dir', out, '--out-name', 'floor', built], { stdio: ['ignore', 'ignore', 'pipe'] });
+    execFileSync('wasm-bindgen', [...makeFlags('WASM_BINDGEN_FLAGS'), '--out-dir', out, '--out-name', 'floor', built], { stdio: ['ignore', 'ignore', 'pipe'] });
     const wasm = join(out, 'floor_bg.wasm');
-    execFileSync(join(REPO, 'tests', 'js', 'node_modules', '.bin', 'wasm-opt'), ['-Oz', '--converge', '--low-memory-unused', wasm, '-o', wasm], { stdio: ['ignore', 'ignore', 'pipe'] });
+    execFileSync(join(REPO, 'tests', 'js', 'node_modules', '.bin', 'wasm-opt'), [...makeFlags('WASM_OPT_FLAGS'), wasm, '-o', wasm], { stdio: ['ignore', 'ignore', 'pipe'] });
     execFileSync(process.execPath, [join(REPO, 'tests', 'js', 'tools', 'strip-glue.mjs'), join(out, 'floor.js')], { stdio: ['ignore', 'ignore', 'pipe'] });
     const size = (f) => { const b = readFileSync(f); return { raw: b.length, gzip: gzipSize(b) }; };
     return { available: true, wasm: size(wasm), glue: size(join(out, 'floor.js')) };
