@@ -1,0 +1,302 @@
+// The bundler matrix (make test-bundlers): every cell is a consumer project that installs the
+// `npm pack` tarball of pkg/ by name, is built with its tool the way that tool's users run it, and
+// makes a real call (create + query) against crmwire-sim:
+//   vite      `vite build`, dist/ served, the page in headless Chromium
+//   esbuild   the command pkg/README.md documents, the page in headless Chromium
+//   webpack   webpack 5 production build, the page in headless Chromium
+//   wrangler  `wrangler dev` serving www/edge/worker.mjs (crmwire/proxy) in front of the simulator,
+//             and the bundle from `wrangler deploy --dry-run --outdir` run in workerd (miniflare)
+//   crx       an MV3 extension built with Vite + @crxjs/vite-plugin, loaded in Chromium; its popup
+//             adds a contact through the service worker
+//   deno      `deno run` importing `npm:crmwire` (resolved from a local registry serving the tarball)
+//   bun       `bun build --target=bun` bundle, run by bun
+//   node18/20/22  ESM import by name; require() on the Node versions that support require(esm)
+//
+//   node tests/js/bundlers/run.mjs [cell ...]      (KEEP=1 keeps tests/js/bundlers/.work)
+// Prints `N passed, N failed` last; exits non-zero on a failure.
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, statSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startSim } from '../test/sim.mjs';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const JS = path.resolve(HERE, '..');
+const ROOT = path.resolve(JS, '../..');
+const WORK = path.join(HERE, '.work');
+const BIN = (n) => path.join(HERE, 'node_modules/.bin', n);
+const JSBIN = (n) => path.join(JS, 'node_modules/.bin', n);
+const NODE = { 18: path.join(HERE, 'node_modules/node18/bin/node'), 20: process.execPath, 22: path.join(HERE, 'node_modules/node22/bin/node') };
+const t0 = performance.now();
+const secs = () => ((performance.now() - t0) / 1000).toFixed(1);
+let passed = 0;
+let failed = 0;
+const timings = [];
+function ok(name, cond, info = '') {
+  if (cond) passed++;
+  else failed++;
+  console.log(`${cond ? 'ok  ' : 'FAIL'} [${secs()}s] ${name}${!cond && info ? '  -- ' + String(info).slice(0, 3000) : ''}`);
+  return !!cond;
+}
+
+/** Runs a command to completion (bounded), returns { status, out }; never throws. */
+function run(cmd, args, { cwd, env = {}, timeout = 120_000 } = {}) {
+  const r = spawnSync(cmd, args, { cwd, env: { ...process.env, ...env }, encoding: 'utf8', timeout, maxBuffer: 32 << 20 });
+  return { status: r.status, stdout: r.stdout ?? '', out: `${r.stdout ?? ''}${r.stderr ?? ''}${r.error ? '\n' + r.error.message : ''}` };
+}
+/** The same, without blocking this process's event loop (for servers it runs itself, e.g. the local registry). */
+function runAsync(cmd, args, { cwd, env = {}, timeout = 120_000 } = {}) {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const t = setTimeout(() => { stderr += `\n(killed after ${timeout} ms)`; child.kill('SIGKILL'); }, timeout);
+    child.on('close', (status) => { clearTimeout(t); resolve({ status, stdout, out: stdout + stderr }); });
+  });
+}
+/** The last line of a command's stdout as JSON (the consumer's result), or null. */
+function lastJson(r) {
+  try { return JSON.parse(r.stdout.trim().split('\n').pop()); } catch { return null; }
+}
+
+/** Starts a long-running process; resolves once `ready` matches its output. `stop()` kills it by PID. */
+function startProc(cmd, args, { cwd, env = {}, ready, timeout = 60_000, name = path.basename(cmd) }) {
+  const child = spawn(cmd, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const proc = { child, out: '', name };
+  proc.stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const gone = new Promise((r) => child.once('exit', r));
+    try { process.kill(-child.pid, 'SIGTERM'); } catch { /* already gone */ }
+    const t = setTimeout(() => { try { process.kill(-child.pid, 'SIGKILL'); } catch { /* gone */ } }, 3000);
+    await gone;
+    clearTimeout(t);
+  };
+  live.add(proc);
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${name}: not ready after ${timeout} ms\n${proc.out.slice(-3000)}`)), timeout);
+    const onData = (d) => {
+      proc.out += d;
+      const m = ready.exec(proc.out);
+      if (m && !proc.match) { proc.match = m; clearTimeout(timer); resolve(proc); }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.on('exit', (code) => { live.delete(proc); if (!proc.match) { clearTimeout(timer); reject(new Error(`${name} exited (${code}) before ready:\n${proc.out.slice(-3000)}`)); } });
+  });
+}
+const live = new Set();
+const cleanup = [];
+process.on('exit', () => { for (const p of live) try { process.kill(-p.child.pid, 'SIGKILL'); } catch { /* gone */ } });
+
+const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm', '.json': 'application/json', '.css': 'text/css' };
+/** Serves a folder on 127.0.0.1 (port 0); resolves { url, close }. */
+async function serve(dir) {
+  const server = createServer((req, res) => {
+    let p = path.join(dir, decodeURIComponent(new URL(req.url, 'http://x').pathname));
+    if (!p.startsWith(dir)) return res.writeHead(403).end();
+    try { if (statSync(p).isDirectory()) p = path.join(p, 'index.html'); } catch { /* 404 below */ }
+    try {
+      const body = readFileSync(p);
+      res.writeHead(200, { 'content-type': TYPES[path.extname(p)] || 'application/octet-stream' }).end(body);
+    } catch {
+      res.writeHead(404).end('not found');
+    }
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  return { url: `http://127.0.0.1:${server.address().port}`, close: () => new Promise((r) => server.close(r)) };
+}
+
+let chromiumCtx = null;
+const { chromium } = await import(path.join(JS, 'node_modules/playwright-core/index.mjs'));
+const CHROME_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+async function browser() {
+  chromiumCtx ??= await chromium.launch({ executablePath: process.env.CHROME || '/usr/bin/chromium', headless: true, args: CHROME_ARGS });
+  return chromiumCtx;
+}
+/** Opens `url` in a fresh page, waits for window.__result (set by the consumer's check). */
+async function pageResult(url) {
+  const b = await browser();
+  const page = await b.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  try {
+    await page.goto(url);
+    await page.waitForFunction(() => window.__result, null, { timeout: 30_000 });
+    return { ...(await page.evaluate(() => window.__result)), errors };
+  } catch (e) {
+    return { ok: false, message: `no result: ${e.message}`, errors };
+  } finally {
+    await page.close();
+  }
+}
+
+// ---------------------------------------------------------------- package + consumers
+let tarball;
+function pack() {
+  rmSync(WORK, { recursive: true, force: true });
+  mkdirSync(WORK, { recursive: true });
+  const out = JSON.parse(execFileSync('npm', ['pack', '--json', '--pack-destination', WORK, '--loglevel=error'], { cwd: path.join(ROOT, 'pkg'), encoding: 'utf8' }))[0];
+  tarball = path.join(WORK, out.filename);
+  return out;
+}
+
+/** A consumer project: the cell's files + the shared check, crmwire installed from the tarball by name. */
+function consumer(cell, { from = cell, pkgJson = {} } = {}) {
+  const dir = path.join(WORK, cell);
+  if (existsSync(path.join(HERE, 'cells', from))) cpSync(path.join(HERE, 'cells', from), dir, { recursive: true });
+  else mkdirSync(dir, { recursive: true });
+  cpSync(path.join(HERE, 'cells/shared/check.mjs'), path.join(dir, 'check.mjs'));
+  writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: `consumer-${cell}`, private: true, type: 'module', ...pkgJson }, null, 2));
+  const r = run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', '--no-package-lock', tarball], { cwd: dir });
+  if (r.status !== 0) throw new Error(`npm install of the tarball failed in ${dir}:\n${r.out}`);
+  return dir;
+}
+
+const expectCall = (name, r, info = '') => {
+  const good = r && r.ok === true && Array.isArray(r.rows) && r.rows.length === 1 && r.rows[0].startsWith(r.created + ' ') &&
+    r.md5 === '900150983cd24fb0d6963f7d28e17f72' && /^\d+\.\d+\.\d+/.test(r.version ?? '');
+  return ok(`${name}: create + query against the simulator`, good, `${JSON.stringify(r)}${info ? '\n' + info : ''}`);
+};
+
+// ---------------------------------------------------------------- cells
+let sim;
+const simCfg = () => ({ url: sim.url, username: sim.username, accessKey: sim.accessKey });
+const hash = (extra = {}) => '#' + encodeURIComponent(JSON.stringify({ ...simCfg(), ...extra }));
+
+async function browserCell(name, dir, build, distDir = 'dist') {
+  const b = run(build[0], build.slice(1), { cwd: dir });
+  if (!ok(`${name}: build`, b.status === 0, b.out)) return;
+  const srv = await serve(path.join(dir, distDir));
+  try {
+    const r = await pageResult(`${srv.url}/${hash()}`);
+    expectCall(name, r, b.out.slice(-1500));
+    ok(`${name}: no page errors`, r.errors?.length === 0, JSON.stringify(r.errors));
+  } finally {
+    await srv.close();
+  }
+}
+
+/** A minimal npm registry on 127.0.0.1 serving only crmwire (the packed tarball), so `npm:crmwire`
+ *  resolves through the runtime's own npm client, offline. */
+async function localRegistry() {
+  const { createHash } = await import('node:crypto');
+  const tgz = readFileSync(tarball);
+  const manifest = JSON.parse(readFileSync(path.join(ROOT, 'pkg/package.json'), 'utf8'));
+  let base;
+  const server = createServer((req, res) => {
+    const u = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+    if (u === '/crmwire') {
+      const v = { ...manifest, dist: { tarball: `${base}/crmwire/-/crmwire-${manifest.version}.tgz`, shasum: createHash('sha1').update(tgz).digest('hex'), integrity: 'sha512-' + createHash('sha512').update(tgz).digest('base64') } };
+      return res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ name: 'crmwire', 'dist-tags': { latest: manifest.version }, versions: { [manifest.version]: v } }));
+    }
+    if (u === `/crmwire/-/crmwire-${manifest.version}.tgz`) return res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(tgz);
+    res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not found"}');
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  base = `http://127.0.0.1:${server.address().port}`;
+  return { url: base + '/', close: () => new Promise((r) => server.close(r)) };
+}
+
+const CELLS = {
+  async bun() {
+    const dir = consumer('bun');
+    const cfg = JSON.stringify({ ...simCfg(), cell: 'bun' });
+    const env = { XDG_CACHE_HOME: path.join(WORK, 'xdg') }; // bun's transpiler cache stays in .work
+    const b = run(JSBIN('bun'), ['build', 'main.mjs', 'naive.mjs', '--target=bun', '--outdir=dist'], { cwd: dir, env });
+    if (!ok('bun build --target=bun', b.status === 0, b.out)) return;
+    // Run from another folder: the bundle must not depend on the working directory.
+    const r = run(JSBIN('bun'), [path.join(dir, 'dist/main.js'), cfg], { cwd: WORK, env });
+    expectCall('bun build: the bundle run by bun', lastJson(r), r.out + '\n' + readdirSync(path.join(dir, 'dist')).join(' '));
+    const n = lastJson(run(JSBIN('bun'), [path.join(dir, 'dist/naive.js'), cfg], { cwd: WORK, env }));
+    ok('bun build without the .wasm import: WASM_LOAD_FAILED naming the path tried', n?.crmError === true && n.code === 'WASM_LOAD_FAILED' &&
+      n.message.includes(path.join(dir, 'dist/gen/crmwire_bg.wasm')) && /initSync/.test(n.message), JSON.stringify(n));
+  },
+  async deno() {
+    // Outside the repository: Deno would otherwise find tests/js/node_modules/crmwire (a link to pkg/).
+    const dir = mkdtempSync(path.join(tmpdir(), 'crmwire-deno-'));
+    cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
+    cpSync(path.join(HERE, 'cells/deno'), dir, { recursive: true });
+    const reg = await localRegistry();
+    try {
+      const cfg = JSON.stringify({ ...simCfg(), cell: 'deno' });
+      const env = { NPM_CONFIG_REGISTRY: reg.url, DENO_DIR: path.join(WORK, 'deno-dir'), DENO_NO_UPDATE_CHECK: '1' };
+      // Without read access the module cannot be read: a CrmError that names the file and the flag.
+      const denied = await runAsync(JSBIN('deno'), ['run', '--quiet', '--no-prompt', '--allow-net=127.0.0.1', 'main.ts', cfg], { cwd: dir, env });
+      const d = lastJson(denied);
+      ok('deno without --allow-read: WASM_LOAD_FAILED naming the .wasm path and --allow-read', d?.code === 'WASM_LOAD_FAILED' &&
+        /^CrmError: crmwire: could not load its WebAssembly module from file:\/\/\/.*\/crmwire\/0\.1\.0\/gen\/crmwire_bg\.wasm/.test(d.message) && d.message.includes('--allow-read'), denied.out);
+      const r = await runAsync(JSBIN('deno'), ['run', '--quiet', '--no-prompt', '--allow-net=127.0.0.1', '--allow-read', 'main.ts', cfg], { cwd: dir, env });
+      expectCall('deno: npm:crmwire from Deno\'s npm cache, --allow-read', lastJson(r), r.out);
+      const t = await runAsync(JSBIN('deno'), ['check', '--quiet', 'main.ts'], { cwd: dir, env });
+      ok('deno check: the npm: import type-checks with the shipped declarations', t.status === 0, t.out);
+    } finally {
+      await reg.close();
+    }
+  },
+  async node() {
+    const dir = consumer('node');
+    for (const v of [18, 20, 22]) {
+      const cfg = JSON.stringify({ ...simCfg(), cell: `node${v}` });
+      const e = run(NODE[v], ['esm.mjs', cfg], { cwd: dir });
+      expectCall(`node ${v}: ESM import by name`, lastJson(e), e.out);
+      const c = run(NODE[v], ['cjs.cjs', cfg], { cwd: dir });
+      if (v === 18) ok('node 18: require() is refused with ERR_REQUIRE_ESM (README: use import() before Node 20.19)', c.status !== 0 && /ERR_REQUIRE_ESM/.test(c.out), c.out);
+      else expectCall(`node ${v}: require('crmwire')`, lastJson(c), c.out);
+    }
+  },
+  async vite() {
+    const dir = consumer('vite');
+    await browserCell('vite', dir, [BIN('vite'), 'build', '--logLevel', 'warn']);
+  },
+  async esbuild() {
+    const dir = consumer('esbuild');
+    cpSync(path.join(dir, 'index.html'), path.join(dir, 'dist/index.html'), { recursive: true });
+    await browserCell('esbuild', dir, [BIN('esbuild'), 'main.js', '--bundle', '--format=esm', '--outdir=dist', '--loader:.wasm=file']);
+  },
+  async webpack() {
+    const dir = consumer('webpack');
+    const b = run(BIN('webpack'), ['--config', 'webpack.config.js'], { cwd: dir });
+    cpSync(path.join(dir, 'index.html'), path.join(dir, 'dist/index.html'));
+    if (!ok('webpack: build', b.status === 0, b.out)) return;
+    const srv = await serve(path.join(dir, 'dist'));
+    try {
+      const r = await pageResult(`${srv.url}/${hash()}`);
+      expectCall('webpack', r);
+      ok('webpack: no page errors', r.errors?.length === 0, JSON.stringify(r.errors));
+    } finally {
+      await srv.close();
+    }
+  },
+};
+
+// ---------------------------------------------------------------- main
+const wanted = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(CELLS);
+for (const w of wanted) if (!CELLS[w]) { console.error(`unknown cell ${w}; cells: ${Object.keys(CELLS).join(' ')}`); process.exit(2); }
+try {
+  const p = pack();
+  console.log(`# packed ${p.filename} (${p.size} B)`);
+  sim = await startSim({ cors: true });
+  for (const name of wanted) {
+    const s = performance.now();
+    try {
+      await CELLS[name]();
+    } catch (e) {
+      ok(`${name}: cell ran`, false, e.stack || String(e));
+    }
+    timings.push(`${name} ${((performance.now() - s) / 1000).toFixed(1)}s`);
+  }
+} finally {
+  if (chromiumCtx) await chromiumCtx.close().catch(() => {});
+  for (const p of [...live]) await p.stop();
+  if (sim) await sim.close();
+  for (const f of cleanup) f();
+  if (!process.env.KEEP) rmSync(WORK, { recursive: true, force: true });
+}
+console.log(`# cell times: ${timings.join(', ')}`);
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed || !passed ? 1 : 0);
