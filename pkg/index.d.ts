@@ -37,6 +37,8 @@ export type CrmErrorCode =
   | 'INVALID_INPUT'
   /** A synchronous helper was called before the wasm module finished loading: `await ready()`. */
   | 'NOT_READY'
+  /** The wasm module could not be loaded; the message names the URL or path tried and what to do. */
+  | 'WASM_LOAD_FAILED'
   // crmwire/proxy refusals (proxy mode)
   | 'UNAUTHORIZED'
   | 'RATE_LIMITED'
@@ -81,9 +83,13 @@ export declare function isCrmError(e: unknown): e is CrmError;
  * Resolves once the WebAssembly module is instantiated. Never required before async methods;
  * needed once before synchronous helpers only in hosts that must fetch the module
  * (browsers, extension service workers). In Node, Bun, Deno (local files) and Workers the
- * module is instantiated synchronously on first use.
+ * module is instantiated synchronously on first use. `source` loads the module from there instead
+ * of the package's own file (a URL, a `Response`, bytes or a compiled module): for bundlers that do
+ * not copy the `.wasm` by themselves (esbuild: `ready(new URL(wasmUrl, import.meta.url))` with
+ * `import wasmUrl from 'crmwire/crmwire_bg.wasm'` and `--loader:.wasm=file`). A load failure
+ * rejects with a `WASM_LOAD_FAILED` CrmError naming what was tried; the next call tries again.
  */
-export declare function ready(): Promise<void>;
+export declare function ready(source?: string | URL | Request | Response | BufferSource | WebAssembly.Module): Promise<void>;
 /** True once the WebAssembly module is instantiated. */
 export declare function isReady(): boolean;
 /** Instantiates from bytes or a compiled module loaded by the host itself. */

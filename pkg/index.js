@@ -1,11 +1,20 @@
 // Entry for browsers, web/extension workers, Deno and any other ESM host with fetch.
-// The wasm file sits next to the glue; `new URL(..., import.meta.url)` is also what bundlers
-// (Vite, webpack 5, esbuild with a file loader) recognise as an asset reference.
+// The wasm file sits next to the glue; `new URL(..., import.meta.url)` is the asset reference
+// Vite, webpack 5, Rollup (with its URL plugin) and Parcel recognise and copy into the build.
+// esbuild does not: import 'crmwire/crmwire_bg.wasm' with its file loader and pass that URL to
+// ready(url) (pkg/README.md, "Bundlers").
 import { configure } from './core.js';
 
 const WASM_URL = new URL('./gen/crmwire_bg.wasm', import.meta.url);
 
 configure({
+  source: WASM_URL.href,
+  hint: WASM_URL.protocol === 'file:'
+    ? 'Deno needs read access to that file (--allow-read=<that path>, or --allow-read=node_modules with a node_modules folder); ' +
+      'other hosts: check that the file exists (it ships in the package), or pass the bytes to initSync(bytes).'
+    : 'Serve the file node_modules/crmwire/gen/crmwire_bg.wasm at that URL (Content-Type application/wasm), ' +
+    'or pass its URL to ready(url) before the first call. Bundlers: see "Bundlers" in the crmwire README ' +
+    '(Vite and webpack 5 copy it by themselves; esbuild needs --loader:.wasm=file and ready(url)).',
   // Synchronous path: a local file in a host that can read it synchronously (Deno with
   // --allow-read, Bun). Anything else loads asynchronously.
   sync() {

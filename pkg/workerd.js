@@ -4,8 +4,20 @@
 import wasmModule from './gen/crmwire_bg.wasm';
 import { configure } from './core.js';
 
+const HINT =
+  'The import of crmwire/gen/crmwire_bg.wasm must give a compiled WebAssembly.Module: wrangler does that by default ' +
+  '(rule type CompiledWasm for **/*.wasm); with plain workerd declare it as a `wasm` module; with other bundlers ' +
+  "use the 'browser' condition instead of 'workerd'.";
+
 configure({
-  sync: () => wasmModule,
+  source: 'the module import ./gen/crmwire_bg.wasm',
+  hint: HINT,
+  sync: () => {
+    if (!(wasmModule instanceof WebAssembly.Module)) {
+      throw new Error(`the import gave ${wasmModule === null ? 'null' : typeof wasmModule}, not a WebAssembly.Module`);
+    }
+    return wasmModule;
+  },
   async: async () => wasmModule,
 });
 
