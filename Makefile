@@ -20,7 +20,7 @@ GEN      := pkg/gen
 WB_VER    = $(shell awk '/^name = "wasm-bindgen"$$/{getline; gsub(/"/,"",$$3); print $$3}' Cargo.lock)
 
 .PHONY: setup setup-rust setup-js setup-chromium pkg wasm-build sim test test-native test-lint test-wasm \
-        test-pkg test-js test-browser test-types \
+        test-pkg test-bundlers setup-bundlers test-js test-browser test-types test-docs \
         test-proxy test-ext test-www test-bench-quick link-pkg demo demo-node bench size clean-pkg
 
 ## ---------------------------------------------------------------- setup (idempotent)
@@ -39,6 +39,15 @@ setup-js:
 	@if [ ! -f $(JS)/node_modules/.package-lock.json ] || [ $(JS)/package-lock.json -nt $(JS)/node_modules/.package-lock.json ] \
 	    || [ $(JS)/package.json -nt $(JS)/node_modules/.package-lock.json ]; then \
 	  cd $(JS) && npm install $(NPM_FLAGS); \
+	fi
+
+# The bundler matrix's own tools (tests/js/bundlers: vite, esbuild, webpack, wrangler, CRXJS, Node
+# 18/22 binaries); installed only when its lockfile or package.json changed, like setup-js.
+BUNDLERS := $(JS)/bundlers
+setup-bundlers:
+	@if [ ! -f $(BUNDLERS)/node_modules/.package-lock.json ] || [ $(BUNDLERS)/package-lock.json -nt $(BUNDLERS)/node_modules/.package-lock.json ] \
+	    || [ $(BUNDLERS)/package.json -nt $(BUNDLERS)/node_modules/.package-lock.json ]; then \
+	  cd $(BUNDLERS) && npm install $(NPM_FLAGS); \
 	fi
 
 setup-chromium:
@@ -71,7 +80,7 @@ size:
 ## ---------------------------------------------------------------- tests
 # The phases of `make test`, in order; each is timed and the timings are printed at the end.
 # `make test KEEP_GOING=1` runs every phase even after a failure (and still fails at the end).
-TEST_PHASES := setup test-lint test-native pkg sim test-wasm test-pkg test-js test-browser test-types \
+TEST_PHASES := setup test-lint test-native pkg sim test-wasm test-pkg test-bundlers test-js test-browser test-types \
                test-proxy test-ext test-www test-bench-quick
 
 test:
@@ -110,6 +119,12 @@ test-wasm:
 # each also running a client check against the simulator (started with --cors).
 test-pkg: sim
 	node $(JS)/tools/with-sim.mjs -- node $(JS)/tools/pack-smoke.mjs
+
+# Consumers of the packed tarball built by vite, esbuild, webpack 5, wrangler (dev + --dry-run bundle),
+# Vite + CRXJS (MV3 extension), deno (npm:), bun build, and run by Node 18/20/22, each creating and
+# querying a contact in crmwire-sim (tests/js/bundlers/run.mjs; `make test-bundlers ONLY=vite` picks cells).
+test-bundlers: sim setup-js setup-bundlers setup-chromium
+	node $(BUNDLERS)/run.mjs $(ONLY)
 
 # node:test suites (tests/js/test/): the package imported by name, against crmwire-sim.
 test-js: sim

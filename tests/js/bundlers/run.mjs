@@ -171,6 +171,7 @@ const hash = (extra = {}) => '#' + encodeURIComponent(JSON.stringify({ ...simCfg
 async function browserCell(name, dir, build, distDir = 'dist') {
   const b = run(build[0], build.slice(1), { cwd: dir });
   if (!ok(`${name}: build`, b.status === 0, b.out)) return;
+  if (!existsSync(path.join(dir, distDir, 'index.html'))) cpSync(path.join(dir, 'index.html'), path.join(dir, distDir, 'index.html'));
   const srv = await serve(path.join(dir, distDir));
   try {
     const r = await pageResult(`${srv.url}/${hash()}`);
@@ -202,7 +203,91 @@ async function localRegistry() {
   return { url: base + '/', close: () => new Promise((r) => server.close(r)) };
 }
 
+/** A free TCP port on 127.0.0.1 (for tools that want a port number, not 0). */
+async function freePort() {
+  const srv = createServer();
+  await new Promise((r) => srv.listen(0, '127.0.0.1', r));
+  const { port } = srv.address();
+  await new Promise((r) => srv.close(r));
+  return port;
+}
+
+const PROXY_TOKEN = 'matrix-token-0123456789abcdef';
 const CELLS = {
+  async crx() {
+    const dir = consumer('crx');
+    const b = run(BIN('vite'), ['build', '--logLevel', 'warn'], { cwd: dir });
+    if (!ok('crx: vite build with @crxjs/vite-plugin', b.status === 0, b.out)) return;
+    const ext = path.join(dir, 'dist');
+    const ctx = await chromium.launchPersistentContext(mkdtempSync(path.join(WORK, 'profile-')), {
+      executablePath: process.env.CHROME || '/usr/bin/chromium', headless: true,
+      args: [...CHROME_ARGS, `--disable-extensions-except=${ext}`, `--load-extension=${ext}`],
+    });
+    try {
+      let sw = ctx.serviceWorkers().find((w) => w.url().startsWith('chrome-extension://'));
+      sw ??= await ctx.waitForEvent('serviceworker', { timeout: 15_000 });
+      const id = new URL(sw.url()).host;
+      const popup = await ctx.newPage();
+      const errors = [];
+      popup.on('pageerror', (e) => errors.push(e.message));
+      await popup.goto(`chrome-extension://${id}/popup.html${hash()}`);
+      await popup.click('#add');
+      await popup.waitForSelector('#out[data-state]', { timeout: 30_000 });
+      const r = JSON.parse(await popup.textContent('#out'));
+      expectCall('crx: the popup adds a contact through the service worker', r, readdirSync(ext, { recursive: true }).join(' '));
+      ok('crx: no popup errors', errors.length === 0, errors.join(' | '));
+    } finally {
+      await ctx.close();
+    }
+  },
+  async wrangler() {
+    // The repository's own www/edge/worker.mjs (crmwire/proxy) in a wrangler project that installs
+    // crmwire from the tarball: its settings as [vars], the access key in .dev.vars (a secret).
+    const dir = consumer('wrangler');
+    for (const f of ['worker.mjs', 'options.mjs']) cpSync(path.join(ROOT, 'www/edge', f), path.join(dir, f));
+    const vars = { CRM_URL: sim.url, CRM_USERNAME: sim.username, PROXY_TOKENS: PROXY_TOKEN, ALLOWED_MODULES: 'Contacts', PROXY_LOG: '0' };
+    writeFileSync(path.join(dir, 'wrangler.toml'), [
+      'name = "crmwire-proxy"', 'main = "worker.mjs"', 'compatibility_date = "2026-04-20"', '', '[vars]',
+      ...Object.entries(vars).map(([k, v]) => `${k} = ${JSON.stringify(v)}`), '',
+    ].join('\n'));
+    writeFileSync(path.join(dir, '.dev.vars'), `CRM_ACCESS_KEY=${JSON.stringify(sim.accessKey)}\n`);
+    const env = { WRANGLER_SEND_METRICS: 'false', XDG_CONFIG_HOME: path.join(WORK, 'xdg-config'), CI: '1', NO_COLOR: '1' };
+    const callerCfg = (url, cell) => JSON.stringify({ url, token: PROXY_TOKEN, cell });
+
+    // 1. wrangler dev
+    const port = await freePort();
+    let dev;
+    try {
+      dev = await startProc(BIN('wrangler'), ['dev', '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(await freePort()), '--show-interactive-dev-session=false'],
+        { cwd: dir, env, ready: /Ready on (http:\/\/127\.0\.0\.1:\d+)/, timeout: 90_000, name: 'wrangler dev' });
+      const r = await runAsync(process.execPath, ['client.mjs', callerCfg(dev.match[1], 'wrangler-dev')], { cwd: dir });
+      expectCall('wrangler dev: www/edge/worker.mjs (crmwire/proxy), a proxy-mode client', lastJson(r), r.out + '\n' + dev.out.slice(-2000));
+    } catch (e) {
+      ok('wrangler dev started', false, e.message);
+    } finally {
+      await dev?.stop();
+    }
+
+    // 2. the bundle wrangler would upload, run in workerd (wrangler's miniflare)
+    const b = run(BIN('wrangler'), ['deploy', '--dry-run', '--outdir', 'dist'], { cwd: dir, env });
+    if (!ok('wrangler deploy --dry-run --outdir dist', b.status === 0, b.out)) return;
+    const files = readdirSync(path.join(dir, 'dist'));
+    ok('... the bundle has the .wasm as its own module', files.some((f) => f.endsWith('.wasm')), files.join(' '));
+    const { Miniflare } = await import(path.join(HERE, 'node_modules/miniflare/dist/src/index.js'));
+    const mf = new Miniflare({
+      host: '127.0.0.1', port: await freePort(), compatibilityDate: '2026-04-20', cf: false,
+      modules: true, scriptPath: path.join(dir, 'dist/worker.js'), modulesRoot: path.join(dir, 'dist'),
+      modulesRules: [{ type: 'ESModule', include: ['**/*.js'] }, { type: 'CompiledWasm', include: ['**/*.wasm'] }],
+      bindings: { ...vars, CRM_ACCESS_KEY: sim.accessKey },
+    });
+    try {
+      const url = String(await mf.ready).replace(/\/$/, '');
+      const r = await runAsync(process.execPath, ['client.mjs', callerCfg(url, 'wrangler-bundle')], { cwd: dir });
+      expectCall('wrangler --dry-run bundle in workerd: a proxy-mode client', lastJson(r), r.out);
+    } finally {
+      await mf.dispose();
+    }
+  },
   async bun() {
     const dir = consumer('bun');
     const cfg = JSON.stringify({ ...simCfg(), cell: 'bun' });
@@ -255,8 +340,16 @@ const CELLS = {
   },
   async esbuild() {
     const dir = consumer('esbuild');
-    cpSync(path.join(dir, 'index.html'), path.join(dir, 'dist/index.html'), { recursive: true });
-    await browserCell('esbuild', dir, [BIN('esbuild'), 'main.js', '--bundle', '--format=esm', '--outdir=dist', '--loader:.wasm=file']);
+    await browserCell('esbuild', dir, [BIN('esbuild'), 'main.js', 'naive.js', '--bundle', '--format=esm', '--outdir=dist', '--loader:.wasm=file']);
+    for (const f of ['index.html', 'naive.html']) cpSync(path.join(dir, f), path.join(dir, 'dist', f));
+    const srv = await serve(path.join(dir, 'dist'));
+    try {
+      const r = await pageResult(`${srv.url}/naive.html${hash()}`);
+      ok('esbuild without the .wasm import: WASM_LOAD_FAILED naming the URL tried and what to do', r.crmError === true && r.code === 'WASM_LOAD_FAILED' &&
+        r.message.includes(`from ${srv.url}/gen/crmwire_bg.wasm`) && r.message.includes('404') && r.message.includes('ready(url)'), JSON.stringify(r));
+    } finally {
+      await srv.close();
+    }
   },
   async webpack() {
     const dir = consumer('webpack');
@@ -275,7 +368,8 @@ const CELLS = {
 };
 
 // ---------------------------------------------------------------- main
-const wanted = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(CELLS);
+const ORDER = ['vite', 'esbuild', 'webpack', 'wrangler', 'crx', 'deno', 'bun', 'node'];
+const wanted = process.argv.slice(2).length ? process.argv.slice(2) : ORDER;
 for (const w of wanted) if (!CELLS[w]) { console.error(`unknown cell ${w}; cells: ${Object.keys(CELLS).join(' ')}`); process.exit(2); }
 try {
   const p = pack();
