@@ -81,7 +81,7 @@ size:
 # The phases of `make test`, in order; each is timed and the timings are printed at the end.
 # `make test KEEP_GOING=1` runs every phase even after a failure (and still fails at the end).
 TEST_PHASES := setup test-lint test-native pkg sim test-wasm test-pkg test-bundlers test-js test-browser test-types \
-               test-proxy test-ext test-www test-bench-quick
+               test-docs test-proxy test-ext test-www test-bench-quick
 
 test:
 	@total=$$(date +%s); report=""; failed=""; \
@@ -137,6 +137,11 @@ test-browser: sim setup-chromium
 test-types: link-pkg
 	node $(JS)/tools/typecheck.mjs
 	node $(JS)/perfex/typecheck.mjs
+
+# Every code block of README.md, pkg/README.md and www/README.md run, type-checked or skipped with a
+# reason, as the <!-- doc: ... --> comment before it says; an unmarked block fails (tests/js/docs/run.mjs).
+test-docs: sim link-pkg
+	node $(JS)/docs/run.mjs
 
 # The package under its own name for the suites that import 'crmwire' from tests/js.
 link-pkg:
