@@ -134,7 +134,7 @@ test-js: sim
 test-browser: sim setup-chromium
 	node $(JS)/browser/run.mjs
 
-test-types: link-pkg
+test-types: link-pkg setup-bundlers
 	node $(JS)/tools/typecheck.mjs
 	node $(JS)/perfex/typecheck.mjs
 

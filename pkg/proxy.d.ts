@@ -1,4 +1,5 @@
-// Type declarations for `crmwire/proxy`: an edge proxy for the Vtiger webservice.
+// Type declarations for `crmwire/proxy`: an edge proxy for the Vtiger webservice. They use only
+// web-standard types (Request, Response), so a Workers or Deno project needs no @types/node.
 
 /** A request handler: the shape of a Worker's fetch, Deno.serve's and Bun.serve's handler. */
 export type ProxyHandler = ((request: Request) => Promise<Response>) & {
@@ -6,7 +7,11 @@ export type ProxyHandler = ((request: Request) => Promise<Response>) & {
   readonly stats: { logins: number; knownPrefixes: number };
 };
 
-export interface VtigerProxyOptions {
+/**
+ * Options of {@link createVtigerProxy}. (The client's proxy-mode options are `VtigerProxyOptions`
+ * in `crmwire`.)
+ */
+export interface VtigerEdgeProxyOptions {
   /** The CRM base URL or its `webservice.php` URL. */
   target: string;
   /** The Vtiger user the proxy logs in as. */
@@ -55,14 +60,35 @@ export interface VtigerProxyOptions {
 }
 
 /** Create the proxy handler. Throws a TypeError on an unusable configuration. */
-export declare function createVtigerProxy(options: VtigerProxyOptions): ProxyHandler;
+export declare function createVtigerProxy(options: VtigerEdgeProxyOptions): ProxyHandler;
 export default createVtigerProxy;
 
-/** Adapt a handler to a `node:http` request listener. */
+/**
+ * What {@link toNodeListener} reads of a `node:http` `IncomingMessage`. Declared structurally, so
+ * these types need no @types/node; Node's `IncomingMessage` satisfies it.
+ */
+export interface NodeRequestLike {
+  readonly method?: string | undefined;
+  readonly url?: string | undefined;
+  readonly headers: { readonly [name: string]: string | readonly string[] | undefined };
+  on(event: 'data', listener: (chunk: Uint8Array) => void): unknown;
+  on(event: 'end', listener: () => void): unknown;
+  on(event: 'error', listener: (error: Error) => void): unknown;
+  destroy(): unknown;
+}
+/** What {@link toNodeListener} uses of a `node:http` `ServerResponse` (structural, like {@link NodeRequestLike}). */
+export interface NodeResponseLike {
+  readonly headersSent: boolean;
+  writeHead(status: number, headers: Record<string, string>): unknown;
+  write(chunk: Uint8Array): unknown;
+  end(chunk?: string): unknown;
+}
+
+/** Adapt a handler to a `node:http` request listener: `http.createServer(toNodeListener(handler))`. */
 export declare function toNodeListener(
   handler: (request: Request) => Promise<Response>,
   options?: { trustProxy?: boolean },
-): (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => Promise<void>;
+): (req: NodeRequestLike, res: NodeResponseLike) => Promise<void>;
 
 /** The module a VTQL SELECT reads (the first bare FROM); throws on a malformed or desync-prone query. */
 export declare function vtqlModule(query: string): string;
