@@ -18,6 +18,20 @@ const cell = (v) => {
   td.textContent = v == null ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v);
   return td;
 };
+const isAbort = (e) => isCrmError(e) && e.code === 'ABORTED';
+/** One running job per section: its AbortController, and the Cancel button that aborts it. */
+function job(cancelId, buttons) {
+  const ctl = new AbortController();
+  const cancel = $(cancelId);
+  cancel.hidden = false;
+  cancel.disabled = false;
+  cancel.onclick = () => { cancel.disabled = true; ctl.abort(); };
+  for (const b of buttons) $(b).disabled = true;
+  return {
+    signal: ctl.signal,
+    done() { cancel.hidden = true; cancel.onclick = null; for (const b of buttons) $(b).disabled = false; },
+  };
+}
 function fillTable(table, rows, cols) {
   const head = table.tHead;
   const body = table.tBodies[0];
@@ -60,11 +74,14 @@ $('connect').addEventListener('submit', async (e) => {
     const types = await client.listTypes();
     sessionStorage.setItem(KEY, JSON.stringify(s));
     const info = Array.isArray(types.information) ? {} : types.information;
-    $('modules').replaceChildren(...types.types.map((t) => {
+    const sorted = [...types.types].sort((a, b) => a.localeCompare(b, 'en', { sensitivity: 'base' }));
+    $('modules-count').textContent = `${sorted.length} modules.`;
+    $('modules').replaceChildren(...sorted.map((t) => {
       const li = document.createElement('li');
       const b = document.createElement('button');
       b.type = 'button';
       b.textContent = info[t]?.label && info[t].label !== t ? `${t} (${info[t].label})` : t;
+      b.title = b.textContent;
       b.dataset.module = t;
       b.addEventListener('click', () => describe(t));
       li.append(b);
@@ -78,10 +95,14 @@ $('connect').addEventListener('submit', async (e) => {
 });
 
 async function describe(m) {
+  for (const b of document.querySelectorAll('#modules button')) b.setAttribute('aria-pressed', String(b.dataset.module === m));
   $('describe-title').textContent = `${m}…`;
+  $('describe-hint').hidden = true;
+  $('fields').hidden = true;
   try {
     const d = await client.describe(m);
-    $('describe-title').textContent = `${d.label} (${d.name}, id prefix ${d.idPrefix})`;
+    $('describe-title').textContent = `${d.label} (${d.name}, id prefix ${d.idPrefix}, ${d.fields.length} fields)`;
+    $('fields').hidden = false;
     fillTable($('fields'), d.fields.map((f) => ({ field: f.name, label: f.label, type: f.type?.name, mandatory: f.mandatory ? 'yes' : '' })), ['field', 'label', 'type', 'mandatory']);
   } catch (err) {
     $('describe-title').textContent = errText(err);
@@ -120,8 +141,18 @@ const columns = (rows) => {
   const cols = pref.filter((c) => all.has(c));
   return cols.length ? cols : [...all].slice(0, 8);
 };
+/** A new query replaces everything the last one showed, also when it fails. */
+function clearQueryOutput() {
+  $('q-vtql').textContent = '';
+  fillTable($('results'), [], []);
+  delete $('q-status').dataset.rows;
+  $('qa-progress').hidden = true;
+  delete $('qa-progress').dataset.done;
+  $('qa-count').textContent = '';
+}
 $('query').addEventListener('submit', async (e) => {
   e.preventDefault();
+  clearQueryOutput();
   status('q-status', 'busy', 'Querying…');
   try {
     const q = builder(true);
@@ -136,20 +167,26 @@ $('query').addEventListener('submit', async (e) => {
 });
 $('qa-btn').addEventListener('click', async () => {
   const bar = $('qa-progress');
+  clearQueryOutput();
   status('q-status', 'busy', 'Counting…');
-  $('qa-btn').disabled = true;
+  const run = job('q-cancel', ['qa-btn', 'q-btn']);
+  const rows = [];
+  let total = 0;
   try {
     const q = builder(false);
     $('q-vtql').textContent = toVtql(q) + '   (paged by id, 100 rows per call)';
-    const total = await client.count(q);
+    total = await client.count(q, { signal: run.signal });
     bar.max = Math.max(total, 1);
     bar.value = 0;
     bar.hidden = false;
-    delete bar.dataset.done;
-    const rows = [];
-    for await (const row of client.queryAll(q)) {
+    status('q-status', 'busy', `Paging… 0 / ${total}`);
+    for await (const row of client.queryAll(q, { signal: run.signal })) {
       rows.push(row);
-      if (rows.length % 25 === 0 || rows.length === total) { bar.value = rows.length; $('qa-count').textContent = `${rows.length} / ${total}`; }
+      if (rows.length % 25 === 0 || rows.length === total) {
+        bar.value = rows.length;
+        $('qa-count').textContent = `${rows.length} / ${total}`;
+        status('q-status', 'busy', `Paging… ${rows.length} / ${total}`);
+      }
     }
     bar.value = rows.length;
     bar.max = Math.max(rows.length, 1);
@@ -158,9 +195,15 @@ $('qa-btn').addEventListener('click', async () => {
     fillTable($('results'), rows.slice(0, 200), columns(rows));
     status('q-status', 'ok', `queryAll: ${rows.length} row(s)${rows.length > 200 ? ' (first 200 shown)' : ''}.`);
   } catch (err) {
-    status('q-status', 'error', errText(err));
+    if (isAbort(err)) {
+      bar.hidden = true;
+      status('q-status', 'cancelled', `Cancelled after ${rows.length} of ${total} row(s).`);
+    } else {
+      fillTable($('results'), [], []);
+      status('q-status', 'error', errText(err));
+    }
   } finally {
-    $('qa-btn').disabled = false;
+    run.done();
   }
 });
 
@@ -170,22 +213,34 @@ $('sync').addEventListener('submit', async (e) => {
   const body = $('batches').tBodies[0];
   body.replaceChildren();
   status('s-status', 'busy', 'Syncing…');
+  const run = job('s-cancel', ['s-btn']);
+  let n = 0;
   try {
-    let n = 0;
     let last = null;
     // `since` is Unix seconds or a checkpoint string from an earlier batch (opaque: resume from it).
     const raw = $('s-since').value.trim();
     const since = /^\d*$/.test(raw) ? Number(raw) || 0 : raw;
-    for await (const b of client.sync($('s-module').value.trim(), { since })) {
+    for await (const b of client.sync($('s-module').value.trim(), { since, signal: run.signal })) {
       n++;
       last = b;
       const tr = document.createElement('tr');
-      for (const v of [n, b.strategy, b.updated.length, b.deleted.length, b.checkpoint]) tr.append(cell(v));
+      for (const v of [n, b.strategy, b.updated.length, b.deleted.length]) tr.append(cell(v));
+      const cp = document.createElement('td');
+      cp.className = 'checkpoint';
+      const div = document.createElement('div');
+      div.textContent = b.checkpoint;
+      cp.title = `${b.checkpoint.length} characters`;
+      cp.append(div);
+      tr.append(cp);
       body.append(tr);
+      status('s-status', 'busy', `Syncing… ${n} batch(es)`);
     }
     if (last) $('s-since').value = String(last.checkpoint);
-    status('s-status', 'ok', `${n} batch(es); next checkpoint ${last?.checkpoint ?? '-'} (filled in above).`);
+    status('s-status', 'ok', `${n} batch(es); the last checkpoint is filled in above as the next "since".`);
   } catch (err) {
-    status('s-status', 'error', errText(err));
+    if (isAbort(err)) status('s-status', 'cancelled', `Cancelled after ${n} batch(es).`);
+    else status('s-status', 'error', errText(err));
+  } finally {
+    run.done();
   }
 });
