@@ -41,6 +41,11 @@ async function send(msg) {
 
 function result(r, contact) {
   $('exists').hidden = true;
+  $('link-row').hidden = true;
+  if ((r.state === 'created' || r.state === 'updated') && r.link) {
+    $('record-link').href = r.link;
+    $('link-row').hidden = false;
+  }
   if (r.state === 'invalid') { markErrors(r.errors); show('invalid', Object.values(r.errors).join(' ')); return; }
   if (r.state === 'exists') {
     pending = { contact, existing: r.existing };

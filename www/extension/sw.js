@@ -54,11 +54,33 @@ function fieldsOf(contact, owner, accId) {
  *    otherwise create it.
  *  - 'create': create even if one exists.  - 'update': revise the existing record `id`.
  */
+/** Who new records are assigned to: the option, else (direct mode) the logged-in user, else 19x1. */
+async function ownerOf(c, settings) {
+  if (settings.ownerId) return settings.ownerId;
+  if (settings.mode === 'proxy') return '19x1'; // the proxy owns the login: no user id to read
+  // login() starts a session (the calls after it reuse it) and says who the access key belongs to.
+  if (cached.client === c && cached.owner) return cached.owner;
+  const { userId } = await c.login();
+  if (cached.client === c) cached.owner = userId;
+  return userId;
+}
+
+/** The record's page in the CRM's web UI: index.php?module=<M>&view=Detail&record=<n>. */
+export function recordLink(settings, id, module = 'Contacts') {
+  const base = settings.mode === 'proxy' ? settings.crmUrl : settings.url;
+  const m = /^\d+x(\d+)$/.exec(String(id));
+  if (!base || !m) return null;
+  const u = new URL(base.replace(/\/webservice\.php$/i, '').replace(/\/?$/, '/'));
+  u.pathname += 'index.php';
+  u.search = new URLSearchParams({ module, view: 'Detail', record: m[1] }).toString();
+  return u.href;
+}
+
 async function save(msg) {
   const v = validateContact(msg.contact ?? {});
   if (v.errors) return { state: 'invalid', errors: v.errors };
   const { client: c, settings } = await client();
-  const owner = settings.ownerId || '19x1';
+  const owner = await ownerOf(c, settings);
   const action = msg.action ?? 'check';
   if (action === 'check') {
     const existing = await findContactByEmail(c, v.contact.email);
@@ -68,19 +90,20 @@ async function save(msg) {
   if (action === 'update') {
     if (!/^\d+x\d+$/.test(String(msg.id))) return { state: 'error', code: 'INVALID_INPUT', message: 'no record to update' };
     const rec = await c.revise({ id: msg.id, ...fieldsOf(v.contact, owner, accId) });
-    return { state: 'updated', record: { id: rec.id, email: rec.email, lastname: rec.lastname } };
+    return { state: 'updated', record: { id: rec.id, email: rec.email, lastname: rec.lastname }, link: recordLink(settings, rec.id) };
   }
   const rec = await c.create('Contacts', fieldsOf(v.contact, owner, accId));
-  return { state: 'created', record: { id: rec.id, email: rec.email, lastname: rec.lastname } };
+  return { state: 'created', record: { id: rec.id, email: rec.email, lastname: rec.lastname, assigned_user_id: rec.assigned_user_id }, link: recordLink(settings, rec.id) };
 }
 
 async function handle(msg) {
   try {
     if (msg.type === 'save') return await save(msg);
     if (msg.type === 'test') {
-      const { client: c } = await client();
+      const { client: c, settings } = await client();
+      const userId = settings.mode === 'proxy' ? null : (await c.login()).userId;
       const d = await c.describe('Contacts');
-      return { state: 'ok', fields: d.fields?.length ?? 0 };
+      return { state: 'ok', fields: d.fields?.length ?? 0, userId };
     }
     return { state: 'error', code: 'INVALID_INPUT', message: 'unknown message' };
   } catch (e) {
@@ -112,4 +135,4 @@ async function onMenu(info) {
 chrome.contextMenus.onClicked.addListener((info) => { onMenu(info); });
 
 // Test hooks (evaluated by the Playwright suite; harmless in production).
-globalThis.__crmwireExt = { wasmReady, handle, onMenu, MENU_ID };
+globalThis.__crmwireExt = { wasmReady, handle, onMenu, MENU_ID, recordLink };

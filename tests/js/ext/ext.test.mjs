@@ -59,9 +59,15 @@ try {
   await opt.fill('#url', sim.url);
   await opt.fill('#username', sim.username);
   await opt.fill('#accessKey', sim.accessKey);
+  await opt.fill('#ownerId', ''); // blank: assign to the user of the access key
   await opt.click('#save');
   let s = await stateOf(opt, ['saved', 'invalid']);
   c.ok('options saved', s.state === 'saved', s.text);
+  await opt.evaluate(() => { delete document.getElementById('out').dataset.state; });
+  await opt.click('#test');
+  s = await stateOf(opt, ['ok', 'error']);
+  c.ok('Test connection fills "assign to" with login().userId', s.state === 'ok' && (await opt.inputValue('#ownerId')) === '19x1' && /as 19x1/.test(s.text), `${s.text} / ${await opt.inputValue('#ownerId')}`);
+  await opt.fill('#ownerId', ''); // and saved blank again: the worker itself must ask login()
   const stored = await sw.evaluate(async () => ({ local: await chrome.storage.local.get(null), sync: await chrome.storage.sync.get(null) }));
   const st = stored.local['crmwire.settings'];
   c.ok('settings in chrome.storage.local', st?.url === sim.url && st?.accessKey === sim.accessKey && st?.mode === 'direct', JSON.stringify(Object.keys(stored.local)));
@@ -90,6 +96,11 @@ try {
   await popup.click('#send');
   s = await stateOf(popup);
   c.ok('popup: contact created (direct mode)', s.state === 'created', s.text);
+  const created = /\((\d+x\d+)\)/.exec(s.text)?.[1];
+  const href = await popup.getAttribute('#record-link', 'href');
+  c.ok('... with a link that opens the record in the CRM', (await popup.isVisible('#record-link')) && href === `${sim.url}/index.php?module=Contacts&view=Detail&record=${created?.split('x')[1]}`, `${href} (${created})`);
+  // (The simulator's only user is 19x1, the old fixed default, so the owner itself cannot tell the
+  // two apart here; the Test-connection check above covers login().userId.)
   let rows = await simQuery(sim, `SELECT id, firstname, lastname, email, account_id FROM Contacts WHERE email = '${email.replace(/'/g, "''")}';`);
   c.ok('the contact exists in the simulator', rows?.length === 1 && rows[0].lastname === "O'Neil" && rows[0].firstname === 'Ada', JSON.stringify(rows));
   c.ok('... linked to the account (created on the fly)', /^\d+x\d+$/.test(rows?.[0]?.account_id || ''), JSON.stringify(rows));
@@ -146,8 +157,16 @@ try {
   await opt.check('#mode-proxy');
   await opt.fill('#url', px.url);
   await opt.fill('#token', TOKEN);
+  await opt.fill('#crmUrl', sim.url);
+  // Count host-permission requests: proxy mode must not ask for any.
+  await opt.evaluate(() => {
+    window.__permRequests = 0;
+    const orig = chrome.permissions.request.bind(chrome.permissions);
+    chrome.permissions.request = (...a) => { window.__permRequests++; return orig(...a); };
+  });
   await opt.click('#save');
-  await stateOf(opt, ['saved']);
+  s = await stateOf(opt, ['saved']);
+  c.ok('proxy mode: saved without a host-permission prompt', (await opt.evaluate(() => window.__permRequests)) === 0 && /No host permission needed/.test(s.text), s.text);
   const email3 = `via.proxy.${Date.now()}@example.com`;
   await popup.fill('#firstname', 'Via');
   await popup.fill('#lastname', 'Proxy');
@@ -156,6 +175,8 @@ try {
   await popup.click('#send');
   s = await stateOf(popup);
   c.ok('popup: contact created through the proxy', s.state === 'created', s.text);
+  const viaProxy = /\((\d+x\d+)\)/.exec(s.text)?.[1];
+  c.ok('... with a link to the record on the CRM web address', (await popup.getAttribute('#record-link', 'href')) === `${sim.url}/index.php?module=Contacts&view=Detail&record=${viaProxy?.split('x')[1]}`, await popup.getAttribute('#record-link', 'href'));
   rows = await simQuery(sim, `SELECT id, lastname FROM Contacts WHERE email = '${email3}';`);
   c.ok('the proxied contact exists in the simulator', rows?.length === 1 && rows[0].lastname === 'Proxy', JSON.stringify(rows));
   c.ok('the proxy saw the extension origin', px.proc.out.includes('op=create'), px.proc.out.slice(-400));
