@@ -95,13 +95,23 @@ const server = http.createServer((req, res) => {
   return serveFile(res, f);
 });
 
-server.listen(Number(process.env.PORT ?? 8080), '127.0.0.1', () => {
+const PORT = Number(process.env.PORT ?? 8080);
+const stopSim = () => { if (sim.child.exitCode === null) sim.child.kill('SIGTERM'); };
+server.on('error', (e) => {
+  // One clear line (no stack), and stop the simulator this script started.
+  console.error(e.code === 'EADDRINUSE'
+    ? `crmwire demo: 127.0.0.1:${PORT} is already in use; stop what listens there or choose another port: PORT=8081 make demo (PORT=0 picks a free one)`
+    : `crmwire demo: cannot listen on 127.0.0.1:${PORT}: ${e.message}`);
+  stopSim();
+  process.exitCode = 1;
+});
+server.listen(PORT, '127.0.0.1', () => {
   const { port } = server.address();
   console.log(`crmwire demo: http://127.0.0.1:${port}/`);
   console.log(`  direct mode: user name ${sim.username}, access key ${sim.accessKey} (simulator at ${sim.url})`);
   console.log(`  proxy mode:  URL http://127.0.0.1:${port}/proxy  token ${token}`);
   console.log('  Ctrl-C to stop');
 });
-const shutdown = () => { server.close(); sim.child.kill('SIGTERM'); process.exit(0); };
+const shutdown = () => { server.close(); stopSim(); process.exit(0); };
 process.on('SIGINT', shutdown);
 process.on('SIGTERM', shutdown);

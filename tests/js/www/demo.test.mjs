@@ -191,6 +191,14 @@ try {
   c.ok('375 px wide: no horizontal overflow after connect, describe, query and sync', fit.scroll <= 375 && fit.client <= 375 && btn && btn.x + btn.width <= 375, JSON.stringify({ fit, btn }));
   await shot(narrow, 'narrow-all');
   c.ok('no uncaught page errors', errors.length === 0, errors.join(' | '));
+
+  // make demo on a busy port: one clear line, exit 1, and the simulator it started is stopped
+  const busyPort = new URL(base).port;
+  const { spawnSync } = await import('node:child_process');
+  const busy = spawnSync(process.execPath, [path.join(ROOT, 'www/serve.mjs')], { env: { ...process.env, PORT: busyPort }, encoding: 'utf8', timeout: 30_000 });
+  const lines = busy.stderr.trim().split('\n');
+  c.ok('busy port: one clear line and exit 1 (no stack), simulator stopped (the process ends by itself)',
+    busy.status === 1 && lines.length === 1 && lines[0].includes(`127.0.0.1:${busyPort} is already in use`) && /PORT=/.test(lines[0]) && !busy.error, JSON.stringify({ status: busy.status, stderr: busy.stderr, error: busy.error?.message }));
 } catch (e) {
   c.ok('demo run completed', false, e.stack || String(e));
 } finally {
