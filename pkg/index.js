@@ -1,8 +1,8 @@
 // Entry for browsers, web/extension workers, Deno and any other ESM host with fetch.
 // The wasm file sits next to the glue; `new URL(..., import.meta.url)` is the asset reference
-// Vite, webpack 5, Rollup (with its URL plugin) and Parcel recognise and copy into the build.
-// esbuild does not: import 'crmwire/crmwire_bg.wasm' with its file loader and pass that URL to
-// ready(url) (pkg/README.md, "Bundlers").
+// Vite and webpack 5 recognise and copy into the build (tests/js/bundlers builds with both).
+// esbuild and bun build do not: import 'crmwire/crmwire_bg.wasm' as a file and pass its URL to
+// ready(url) or its bytes to initSync() (pkg/README.md, "Bundlers").
 import { configure } from './core.js';
 
 const WASM_URL = new URL('./gen/crmwire_bg.wasm', import.meta.url);

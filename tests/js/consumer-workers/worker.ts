@@ -1,7 +1,8 @@
 // A Cloudflare Workers project's view of the package: lib "webworker", no @types/node, strict.
 // tsc must accept it (tools/typecheck.mjs); proxy.d.ts used to need node:http's types.
 import { createVtigerProxy, toNodeListener, type ProxyHandler, type VtigerEdgeProxyOptions } from 'crmwire/proxy';
-import { VtigerClient, select, isCrmError, type VtigerProxyOptions, type CrmErrorCode } from 'crmwire';
+import { VtigerClient, select, isCrmError, ready, type VtigerProxyOptions, type CrmErrorCode } from 'crmwire';
+import wasmUrl from 'crmwire/crmwire_bg.wasm';
 
 interface Env {
   CRM_URL: string;
@@ -39,6 +40,9 @@ export default {
     return stats >= 0 ? handler(request) : new Response(null, { status: 500 });
   },
 };
+
+// The .wasm export (for bundlers that need it as a file) is a URL string; ready() takes it.
+export const loadFrom = (base: string): Promise<void> => ready(new URL(wasmUrl satisfies string, base));
 
 // toNodeListener is typed without node:http, so it can be named here without @types/node.
 export const listenerType: typeof toNodeListener = toNodeListener;
