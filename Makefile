@@ -66,12 +66,21 @@ wasm-build:
 # The benchmark's size floor (tests/bench/lib/twiggy.mjs) reads these two lines: keep them one line each.
 WASM_BINDGEN_FLAGS := --target web --weak-refs --remove-name-section --remove-producers-section
 WASM_OPT_FLAGS := -Oz --converge --low-memory-unused
+# pkg/gen/.built marks a complete build; when it is newer than the cargo output, this Makefile
+# (the flags), the glue stripper and wasm-opt, the slow wasm-opt pass is skipped (warm `make demo`).
+GEN_INPUTS = $(WASM) Makefile $(JS)/tools/strip-glue.mjs $(WASM_OPT)
 pkg: setup-rust setup-js wasm-build
-	rm -rf $(GEN) && mkdir -p $(GEN)
-	wasm-bindgen $(WASM_BINDGEN_FLAGS) --out-dir $(GEN) --out-name crmwire $(WASM)
-	node $(JS)/tools/strip-glue.mjs $(GEN)/crmwire.js
-	$(WASM_OPT) $(WASM_OPT_FLAGS) $(GEN)/crmwire_bg.wasm -o $(GEN)/crmwire_bg.wasm
-	rm -f $(GEN)/crmwire_bg.wasm.d.ts $(GEN)/.gitignore
+	@if [ -f $(GEN)/.built ] && [ -z "$$(find $(GEN_INPUTS) -newer $(GEN)/.built 2>/dev/null)" ]; then \
+	  echo "pkg/gen is up to date (newer than $(notdir $(WASM)), Makefile, strip-glue.mjs, wasm-opt)"; \
+	else \
+	  set -x; \
+	  rm -rf $(GEN) && mkdir -p $(GEN); \
+	  wasm-bindgen $(WASM_BINDGEN_FLAGS) --out-dir $(GEN) --out-name crmwire $(WASM); \
+	  node $(JS)/tools/strip-glue.mjs $(GEN)/crmwire.js; \
+	  $(WASM_OPT) $(WASM_OPT_FLAGS) $(GEN)/crmwire_bg.wasm -o $(GEN)/crmwire_bg.wasm; \
+	  rm -f $(GEN)/crmwire_bg.wasm.d.ts $(GEN)/.gitignore; \
+	  touch $(GEN)/.built; \
+	fi
 	node $(JS)/tools/size.mjs
 
 size:
