@@ -2,14 +2,14 @@
 // `npm pack` tarball of pkg/ by name, is built with its tool the way that tool's users run it, and
 // makes a real call (create + query) against crmwire-sim:
 //   vite      `vite build`, dist/ served, the page in headless Chromium
-//   esbuild   the command pkg/README.md documents, the page in headless Chromium
+//   esbuild   the command and the code block pkg/README.md documents, the page in headless Chromium
 //   webpack   webpack 5 production build, the page in headless Chromium
 //   wrangler  `wrangler dev` serving www/edge/worker.mjs (crmwire/proxy) in front of the simulator,
 //             and the bundle from `wrangler deploy --dry-run --outdir` run in workerd (miniflare)
 //   crx       an MV3 extension built with Vite + @crxjs/vite-plugin, loaded in Chromium; its popup
 //             adds a contact through the service worker
 //   deno      `deno run` importing `npm:crmwire` (resolved from a local registry serving the tarball)
-//   bun       `bun build --target=bun` bundle, run by bun
+//   bun       `bun build --target=bun` bundle of pkg/README.md's bun block, run by bun
 //   node18/20/22  ESM import by name; require() on the Node versions that support require(esm)
 //
 //   node tests/js/bundlers/run.mjs [cell ...]      (KEEP=1 keeps tests/js/bundlers/.work)
@@ -21,6 +21,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startSim } from '../test/sim.mjs';
+import { blockWith } from '../docs/blocks.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const JS = path.resolve(HERE, '..');
@@ -143,6 +144,12 @@ function pack() {
   const out = JSON.parse(execFileSync('npm', ['pack', '--json', '--pack-destination', WORK, '--loglevel=error'], { cwd: path.join(ROOT, 'pkg'), encoding: 'utf8' }))[0];
   tarball = path.join(WORK, out.filename);
   return out;
+}
+
+/** The pkg/README.md block that this cell builds (its doc comment names the cell), as a file of the consumer. */
+function readmeBlock(dir, cell, file) {
+  const b = blockWith('pkg/README.md', readFileSync(path.join(ROOT, 'pkg/README.md'), 'utf8'), `make test-bundlers (cell ${cell})`);
+  writeFileSync(path.join(dir, file), `// pkg/README.md line ${b.line}\n${b.code}`);
 }
 
 /** A consumer project: the cell's files + the shared check, crmwire installed from the tarball by name. */
@@ -290,6 +297,7 @@ const CELLS = {
   },
   async bun() {
     const dir = consumer('bun');
+    readmeBlock(dir, 'bun', 'readme.mjs');
     const cfg = JSON.stringify({ ...simCfg(), cell: 'bun' });
     const env = { XDG_CACHE_HOME: path.join(WORK, 'xdg') }; // bun's transpiler cache stays in .work
     const b = run(JSBIN('bun'), ['build', 'main.mjs', 'naive.mjs', '--target=bun', '--outdir=dist'], { cwd: dir, env });
@@ -340,6 +348,7 @@ const CELLS = {
   },
   async esbuild() {
     const dir = consumer('esbuild');
+    readmeBlock(dir, 'esbuild', 'readme.js');
     await browserCell('esbuild', dir, [BIN('esbuild'), 'main.js', 'naive.js', '--bundle', '--format=esm', '--outdir=dist', '--loader:.wasm=file']);
     for (const f of ['index.html', 'naive.html']) cpSync(path.join(dir, f), path.join(dir, 'dist', f));
     const srv = await serve(path.join(dir, 'dist'));

@@ -1,11 +1,8 @@
 // A Bun app bundled with `bun build --target=bun` and run by bun (pkg/README.md, "Bundlers").
-// bun build does not copy assets referenced by `new URL(..., import.meta.url)`: the app imports the
-// .wasm as a file (bun copies it next to the bundle and gives its relative path) and instantiates
-// it before the first call.
-import wasm from 'crmwire/crmwire_bg.wasm' with { type: 'file' };
-import { readFileSync } from 'node:fs';
-import { initSync } from 'crmwire';
+// bun build does not copy assets referenced by `new URL(..., import.meta.url)`; readme.mjs is the
+// README's bun block itself (written by run.mjs): it imports the .wasm as a file (bun copies it next
+// to the bundle) and instantiates it before the first call.
+import './readme.mjs';
 import { check } from './check.mjs';
 
-initSync(readFileSync(new URL(wasm, import.meta.url)));
 console.log(JSON.stringify(await check({ ...JSON.parse(process.argv[2]), cell: 'bun' })));
