@@ -294,6 +294,23 @@ const CELLS = {
     } finally {
       await mf.dispose();
     }
+
+    // 3. a client Worker's bundle, run with the .wasm as a compiled module and, misconfigured, as Data
+    const c = run(BIN('wrangler'), ['deploy', 'client-worker.mjs', '--name', 'crmwire-client', '--dry-run', '--outdir', 'dist-client'], { cwd: dir, env });
+    if (!ok('wrangler deploy --dry-run of a client Worker', c.status === 0, c.out)) return;
+    for (const type of ['CompiledWasm', 'Data']) {
+      const m = new Miniflare({
+        compatibilityDate: '2026-04-20', cf: false, modules: true, scriptPath: path.join(dir, 'dist-client/client-worker.js'), modulesRoot: path.join(dir, 'dist-client'),
+        modulesRules: [{ type: 'ESModule', include: ['**/*.js'] }, { type, include: ['**/*.wasm'] }],
+      });
+      try {
+        const r = await (await m.dispatchFetch('http://localhost/')).json();
+        if (type === 'CompiledWasm') ok('client Worker bundle in workerd: md5Hex works', r.ok && r.md5 === '900150983cd24fb0d6963f7d28e17f72', JSON.stringify(r));
+        else ok('... with the .wasm as Data: WASM_LOAD_FAILED saying it needs a WebAssembly.Module (CompiledWasm)', r.crmError && r.code === 'WASM_LOAD_FAILED' && /not a WebAssembly\.Module/.test(r.message) && /CompiledWasm/.test(r.message), JSON.stringify(r));
+      } finally {
+        await m.dispose();
+      }
+    }
   },
   async bun() {
     const dir = consumer('bun');
