@@ -800,41 +800,40 @@ fn operations_table_and_allowlists() {
 }
 
 #[test]
-fn touches_names_modules_and_ids() {
-    let t = Gate::touches(&pairs(&[
+fn forwards_name_what_they_touch() {
+    let g = learned_gate();
+    let touches = |p: &[(&str, &str)]| match g.check(&pairs(p), &[], T0) {
+        Ok(Verdict::Forward(f)) => f.touches,
+        other => panic!("{other:?}"),
+    };
+    let t = touches(&[
         ("operation", "query_related"),
         (
             "query",
-            "SELECT * FROM Contacts WHERE lastname = 'x from Users'",
+            "SELECT * FROM Contacts WHERE id > '12x1' AND modifiedtime > 5 ;",
         ),
         ("id", "11x3"),
         ("relatedLabel", "Contacts"),
-    ]))
-    .unwrap()
+    ])
     .unwrap();
     assert_eq!(t.modules, ["Contacts"]);
     assert_eq!(t.ids, [WsId::new(11, 3).unwrap()]);
-    let t = Gate::touches(&pairs(&[("operation", "revise"), ("element", ATTACK)]))
-        .unwrap()
-        .unwrap();
+    let t = touches(&[("operation", "revise"), ("element", ATTACK)]).unwrap();
     assert_eq!(t.ids, [WsId::new(12, 69).unwrap()]);
-    assert!(Gate::touches(&pairs(&[
-        ("operation", "wsapp_get"),
-        ("key", "k"),
-        ("module", "Contacts"),
-        ("token", "1")
-    ]))
-    .unwrap()
-    .is_none());
-    assert_eq!(
-        Gate::touches(&pairs(&[
-            ("operation", "query"),
-            ("query", "DELETE FROM Contacts;")
-        ]))
-        .unwrap_err()
-        .code,
-        ErrorCode::InvalidInput
-    );
+    let all = Gate::new(Allow::All, Allow::All, true);
+    match all.check(
+        &pairs(&[
+            ("operation", "wsapp_get"),
+            ("key", "k"),
+            ("module", "Contacts"),
+            ("token", "1"),
+        ]),
+        &[],
+        T0,
+    ) {
+        Ok(Verdict::Forward(f)) => assert!(f.touches.is_none()),
+        other => panic!("{other:?}"),
+    }
 }
 
 // ------------------------------------------------------------------ upstream answers

@@ -60,6 +60,87 @@ pub const RELEARN_AFTER_MS: u64 = 30_000;
 const MAX_KNOWN: usize = 256;
 /// Failed describes remembered.
 const MAX_FAILED: usize = 64;
+/// Members of one element object (the duplicate-key check is quadratic).
+const MAX_MEMBERS: usize = 2048;
+
+/// How the gate reads one parameter.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// A module name (touched).
+    Module,
+    /// A webservice id (touched).
+    Id,
+    /// Any text, passed on.
+    Text,
+    /// An `element`: parsed and re-encoded.
+    Element,
+    /// Raw VTQL: parsed and re-rendered (without the `;` for `query_related`).
+    Query,
+    /// Unix seconds (`0` is sent as `1`: the server reads `"0"` as missing).
+    Time,
+    /// `sync`'s `syncType`.
+    SyncType,
+    /// `listtypes`' `fieldTypeList`: a JSON array of names, re-encoded.
+    TypeList,
+}
+
+use Kind::*;
+
+/// A parameter of an operation: name, how it is read, required.
+type Param = (&'static str, Kind, bool);
+
+/// The operations the gate rebuilds, with the parameters each takes (in the order the
+/// builders of [`ops`] send them) and whether each is required. GET or POST comes from the
+/// operation table of [`ops`].
+const SPECS: &[(&str, &[Param])] = &[
+    ("listtypes", &[("fieldTypeList", TypeList, false)]),
+    ("describe", &[("elementType", Module, true)]),
+    ("relatedtypes", &[("elementType", Module, true)]),
+    (
+        "create",
+        &[("elementType", Module, true), ("element", Element, true)],
+    ),
+    ("update", &[("element", Element, true)]),
+    ("revise", &[("element", Element, true)]),
+    ("convertlead", &[("element", Element, true)]),
+    ("retrieve", &[("id", Id, true)]),
+    ("delete", &[("id", Id, true)]),
+    ("retrieve_inventory", &[("id", Id, true)]),
+    ("files_retrieve", &[("id", Id, true)]),
+    ("query", &[("query", Query, true)]),
+    (
+        "query_related",
+        &[
+            ("query", Query, true),
+            ("id", Id, true),
+            ("relatedLabel", Text, true),
+        ],
+    ),
+    (
+        "retrieve_related",
+        &[
+            ("id", Id, true),
+            ("relatedType", Module, true),
+            ("relatedLabel", Text, true),
+        ],
+    ),
+    (
+        "add_related",
+        &[
+            ("sourceRecordId", Id, true),
+            ("relatedRecordId", Id, true),
+            ("relationIdLabel", Text, false),
+        ],
+    ),
+    (
+        "sync",
+        &[
+            ("modifiedTime", Time, true),
+            ("elementType", Module, false),
+            ("syncType", SyncType, false),
+        ],
+    ),
+];
 
 /// An allowlist: everything, or these names.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -79,34 +160,37 @@ impl Allow {
         }
     }
 
-    /// Module names: `'*'` or a list of valid module names (INVALID_INPUT naming `modules`).
+    /// Module names (`None`: `'*'`); each must be a valid module name (INVALID_INPUT naming
+    /// `modules`).
     pub fn modules<S: AsRef<str>>(names: Option<&[S]>) -> Result<Allow> {
-        let Some(names) = names else {
-            return Ok(Allow::All);
-        };
-        let mut out = Vec::with_capacity(names.len());
-        for n in names {
-            ops::validate_module(n.as_ref(), "modules")?;
-            out.push(n.as_ref().to_owned());
-        }
-        Ok(Allow::Only(out))
+        Allow::list(names, false)
     }
 
-    /// Operation names (case-insensitive, kept lower-case): `'*'` or a list.
+    /// Operation names (`None`: `'*'`), case-insensitive (kept lower-case).
     pub fn operations<S: AsRef<str>>(names: Option<&[S]>) -> Result<Allow> {
+        Allow::list(names, true)
+    }
+
+    fn list<S: AsRef<str>>(names: Option<&[S]>, ops: bool) -> Result<Allow> {
         let Some(names) = names else {
             return Ok(Allow::All);
         };
         let mut out = Vec::with_capacity(names.len());
         for n in names {
-            let n = n.as_ref().to_ascii_lowercase();
-            if !valid_op(&n) {
-                return Err(Error::invalid_input(
-                    "operations",
-                    "operation names are made of [A-Za-z0-9_.]",
-                ));
+            let n = n.as_ref();
+            if ops {
+                let n = n.to_ascii_lowercase();
+                if !valid_op(&n) {
+                    return Err(Error::invalid_input(
+                        "operations",
+                        "operation names are made of [A-Za-z0-9_.]",
+                    ));
+                }
+                out.push(n);
+            } else {
+                ops::validate_module(n, "modules")?;
+                out.push(n.to_owned());
             }
-            out.push(n);
         }
         Ok(Allow::Only(out))
     }
@@ -120,6 +204,16 @@ fn valid_op(op: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.')
 }
 
+/// What a request touches: module names and record ids.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Touches {
+    /// Modules named by the request (`elementType`, the `FROM` module, `relatedType`,
+    /// convertlead's entities…).
+    pub modules: Vec<String>,
+    /// Record ids, attributed to modules by their prefix.
+    pub ids: Vec<WsId>,
+}
+
 /// A request the gate lets through, rebuilt.
 #[derive(Clone, Debug)]
 pub struct Forward {
@@ -128,6 +222,9 @@ pub struct Forward {
     /// For the request log: the first module the request touches, `*` when any module is
     /// allowed and none is named, `-` when none.
     pub module: String,
+    /// What the request touches; `None` for an operation passed on as sent (wsapp_*,
+    /// mobile.*, custom ones: only with `modules: '*'`).
+    pub touches: Option<Touches>,
 }
 
 /// A module the gate must know before it can decide.
@@ -161,15 +258,6 @@ pub enum Answer {
     SessionRefused,
 }
 
-/// What a request touches: module names and record ids.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Touches {
-    /// Modules named by the request (`elementType`, the `FROM` module, `relatedType`, …).
-    pub modules: Vec<String>,
-    /// Record ids, attributed to modules by their prefix.
-    pub ids: Vec<WsId>,
-}
-
 /// The HTTP status the proxy answers a gate error with: 400 for INVALID_INPUT, 403 for
 /// ACCESS_DENIED, 500 otherwise.
 pub fn http_status(e: &Error) -> u16 {
@@ -180,27 +268,12 @@ pub fn http_status(e: &Error) -> u16 {
     }
 }
 
-fn denied(msg: impl Into<String>) -> Error {
-    Error::new(ErrorCode::AccessDenied, msg)
+fn denied(parts: &[&str]) -> Error {
+    Error::new(ErrorCode::AccessDenied, parts.concat())
 }
 
-/// The request gate. See the module documentation.
-#[derive(Clone, Debug)]
-pub struct Gate {
-    operations: Allow,
-    modules: Allow,
-    filter_listtypes: bool,
-    prefixes: ModulePrefixes,
-    /// Described modules, oldest first, with their reference and owner fields.
-    known: Vec<(String, Vec<String>)>,
-    /// Modules whose describe failed, with the time.
-    failed: Vec<(String, u64)>,
-}
-
-/// A caller's parameters, checked: no secrets, plain names, each name once.
-struct Params<'a> {
-    list: Vec<(&'a str, &'a str)>,
-    has_files: bool,
+fn invalid(field: &str, msg: &str) -> Error {
+    Error::invalid_input(field, msg)
 }
 
 /// Parameters the proxy never takes from a caller (case-insensitive): it owns the session,
@@ -222,145 +295,70 @@ fn plain_name(name: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.')
 }
 
-impl<'a> Params<'a> {
-    fn read(pairs: &'a [(String, String)], files: &[String]) -> Result<Params<'a>> {
-        let mut list: Vec<(&str, &str)> = Vec::with_capacity(pairs.len());
-        for (k, v) in pairs {
-            if dropped(k) {
-                continue;
-            }
-            if !plain_name(k) {
-                return Err(Error::invalid_input(
-                    "params",
-                    "parameter names must be plain identifiers",
-                ));
-            }
-            if list.iter().any(|(n, _)| n == k) {
-                return Err(Error::invalid_input(
-                    k.clone(),
-                    format!("parameter {k} given twice"),
-                ));
-            }
-            list.push((k, v));
-        }
-        let mut has_files = false;
-        for f in files {
-            if dropped(f) {
-                continue;
-            }
-            if !plain_name(f) {
-                return Err(Error::invalid_input(
-                    "params",
-                    "parameter names must be plain identifiers",
-                ));
-            }
-            has_files = true;
-        }
-        Ok(Params { list, has_files })
-    }
-
-    fn get(&self, name: &str) -> Option<&'a str> {
-        self.list.iter().find(|(k, _)| *k == name).map(|(_, v)| *v)
-    }
-
-    /// A required parameter; `""` counts as missing (the server reads it as missing too).
-    fn req(&self, op: &str, name: &str) -> Result<&'a str> {
-        match self.get(name) {
-            Some(v) if !v.is_empty() => Ok(v),
-            _ => Err(Error::invalid_input(
-                name,
-                format!("operation {op} needs the parameter {name}"),
-            )),
-        }
-    }
-
-    fn opt(&self, name: &str) -> Option<&'a str> {
-        self.get(name).filter(|v| !v.is_empty())
-    }
-
-    fn id(&self, op: &str, name: &str) -> Result<WsId> {
-        WsId::parse_field(self.req(op, name)?, name)
-    }
-}
-
-/// A request read but not yet rebuilt: raw VTQL waits for the module's reference fields.
-enum Draft {
-    Ready(Call),
-    Query(Select),
-    QueryRelated(Select, WsId, String),
-}
-
-/// The caller's element: parsed as standard JSON (what the re-encoded text will mean to the
-/// server too), without duplicate keys, 4-byte characters left to the caller's choice.
+/// The caller's element, parsed as standard JSON (what the re-encoded text means to the
+/// server too), without duplicate keys; 4-byte characters are the caller's choice.
 fn element(text: &str) -> Result<ElementInput> {
     let el = ElementInput::parse(text)?;
-    no_duplicate_keys(el.value(), "element")?;
+    no_duplicate_keys(el.value())?;
     Ok(el.with_policy(FourBytePolicy::Send))
 }
 
-fn no_duplicate_keys(v: &Json, path: &str) -> Result<()> {
+fn no_duplicate_keys(v: &Json) -> Result<()> {
     match v {
         Json::Obj(m) => {
-            let mut keys: Vec<&str> = m.iter().map(|(k, _)| k.as_str()).collect();
-            keys.sort_unstable();
-            if let Some(w) = keys.windows(2).find(|w| w[0] == w[1]) {
-                let shown: String = w[0].chars().take(40).collect();
-                return Err(Error::invalid_input(
-                    path,
-                    format!("the element holds the key '{shown}' twice (the server would keep the last one)"),
-                ));
+            if m.len() > MAX_MEMBERS {
+                return Err(invalid("element", "the element has too many members"));
             }
-            m.iter().try_for_each(|(_, x)| no_duplicate_keys(x, path))
+            for (i, (k, x)) in m.iter().enumerate() {
+                if m[..i].iter().any(|(j, _)| j == k) {
+                    return Err(invalid(
+                        "element",
+                        "the element holds a key twice (the server would keep the last one)",
+                    ));
+                }
+                no_duplicate_keys(x)?;
+            }
+            Ok(())
         }
-        Json::Arr(a) => a.iter().try_for_each(|x| no_duplicate_keys(x, path)),
+        Json::Arr(a) => a.iter().try_for_each(no_duplicate_keys),
         _ => Ok(()),
     }
 }
 
+/// A webservice id held in an element member.
 fn element_id(el: &ElementInput, key: &str) -> Result<WsId> {
     match el.get(key) {
         Some(Json::Str(s)) => WsId::parse_field(s, key),
-        _ => Err(Error::invalid_input(
+        _ => Err(invalid(
             key,
-            format!("the element needs '{key}' as a webservice id string (e.g. \"12x34\")"),
+            "the element needs this member as a webservice id string (e.g. \"12x34\")",
         )),
     }
 }
 
-/// `convertlead`'s modules: the `entities` keys, each entity's `name` (the module the server
-/// really creates; it must equal its key) and `transferRelatedRecordsTo`.
-fn convertlead_modules(el: &ElementInput) -> Result<Vec<String>> {
-    let mut out = Vec::new();
+/// `convertlead`'s modules: the `entities` keys, where each entity's `name` (the module the
+/// server really creates) must equal its key, and `transferRelatedRecordsTo`; `assignedTo`
+/// must be an id.
+fn convertlead_modules(el: &ElementInput, out: &mut Vec<String>) -> Result<()> {
     match el.get("entities") {
         None | Some(Json::Null) => {}
         Some(Json::Obj(m)) => {
             for (k, v) in m {
                 ops::validate_module(k, "entities")?;
-                let Json::Obj(_) = v else {
-                    return Err(Error::invalid_input(
-                        "entities",
-                        format!("entities.{k} must be an object"),
-                    ));
+                let named = match v.get("name") {
+                    None => matches!(v, Json::Obj(_)),
+                    Some(n) => n.as_str() == Some(k),
                 };
-                match v.get("name") {
-                    None => {}
-                    Some(Json::Str(n)) if n == k => {}
-                    Some(_) => {
-                        return Err(Error::invalid_input(
-                            "entities",
-                            format!("entities.{k}.name must be \"{k}\" (the server creates the module named there)"),
-                        ))
-                    }
+                if !named {
+                    return Err(invalid(
+                        "entities",
+                        "each entity must be an object whose name (the module the server creates) is its key",
+                    ));
                 }
                 out.push(k.clone());
             }
         }
-        Some(_) => {
-            return Err(Error::invalid_input(
-                "entities",
-                "entities must be an object of module name -> entity",
-            ))
-        }
+        Some(_) => return Err(invalid("entities", "entities must be an object")),
     }
     match el.get("transferRelatedRecordsTo") {
         None | Some(Json::Null) => {}
@@ -369,29 +367,20 @@ fn convertlead_modules(el: &ElementInput) -> Result<Vec<String>> {
             out.push(m.clone());
         }
         Some(_) => {
-            return Err(Error::invalid_input(
+            return Err(invalid(
                 "transferRelatedRecordsTo",
                 "transferRelatedRecordsTo must be a module name",
             ))
         }
     }
-    if let Some(v) = el.get("assignedTo").filter(|v| !matches!(v, Json::Null)) {
-        match v {
-            Json::Str(s) => {
-                WsId::parse_field(s, "assignedTo")?;
-            }
-            _ => {
-                return Err(Error::invalid_input(
-                    "assignedTo",
-                    "assignedTo must be a webservice id string",
-                ))
-            }
-        }
+    match el.get("assignedTo") {
+        None | Some(Json::Null) => Ok(()),
+        Some(_) => element_id(el, "assignedTo").map(|_| ()),
     }
-    Ok(out)
 }
 
-/// Every string value of the condition (only those can smuggle SQL through a reference field).
+/// True when the condition compares a string (only strings can smuggle SQL through a
+/// reference field; the builder already made ids of the fields it knows by name).
 fn has_string_value(c: &Cond) -> bool {
     fn value(v: &Value) -> bool {
         match v {
@@ -406,69 +395,111 @@ fn has_string_value(c: &Cond) -> bool {
     }
 }
 
-/// The values of the module's reference/owner fields must be webservice ids.
-fn ids_on_references(c: Cond, refs: &[String]) -> Result<Cond> {
-    fn value(field: &str, v: Value) -> Result<Value> {
+/// Makes ids of the values of the module's reference/owner fields (anything else is refused).
+fn ids_on_references(c: &mut Cond, refs: &[String]) -> Result<()> {
+    fn value(field: &str, v: &mut Value) -> Result<()> {
         match v {
-            Value::Str(s) => WsId::parse_field(&s, field).map(Value::Id).map_err(|_| {
-                let shown: String = s.chars().take(40).collect();
-                Error::invalid_input(
+            Value::Str(s) => match WsId::parse_field(s, field) {
+                Ok(id) => *v = Value::Id(id),
+                Err(_) => {
+                    return Err(invalid(
+                        field,
+                        "this is a reference field: its values must be webservice ids (<prefix>x<record>)",
+                    ))
+                }
+            },
+            Value::Num(_) | Value::Int(_) => {
+                return Err(invalid(
                     field,
-                    format!("'{shown}' is not a webservice id (<prefix>x<record>); '{field}' is a reference field and takes ids only"),
-                )
-            }),
-            Value::Num(_) | Value::Int(_) => Err(Error::invalid_input(
-                field,
-                format!("'{field}' is a reference field and takes webservice ids, not numbers"),
-            )),
-            Value::List(items) => items
-                .into_iter()
-                .map(|x| value(field, x))
-                .collect::<Result<_>>()
-                .map(Value::List),
-            id @ Value::Id(_) => Ok(id),
-        }
-    }
-    Ok(match c {
-        Cond::Term(mut t) => {
-            if refs.iter().any(|r| r.eq_ignore_ascii_case(&t.field)) {
-                t.value = value(&t.field, t.value)?;
+                    "this is a reference field: its values must be webservice ids (<prefix>x<record>)",
+                ))
             }
-            Cond::Term(t)
+            Value::List(items) => {
+                for x in items {
+                    value(field, x)?;
+                }
+            }
+            Value::Id(_) => {}
         }
-        Cond::And(v) => Cond::And(
-            v.into_iter()
-                .map(|c| ids_on_references(c, refs))
-                .collect::<Result<_>>()?,
-        ),
-        Cond::Or(v) => Cond::Or(
-            v.into_iter()
-                .map(|c| ids_on_references(c, refs))
-                .collect::<Result<_>>()?,
-        ),
-    })
+        Ok(())
+    }
+    match c {
+        Cond::Term(t) => {
+            if refs.iter().any(|r| r.eq_ignore_ascii_case(&t.field)) {
+                value(&t.field, &mut t.value)?;
+            }
+            Ok(())
+        }
+        Cond::And(v) | Cond::Or(v) => v.iter_mut().try_for_each(|c| ids_on_references(c, refs)),
+    }
 }
 
-/// Renders a parsed query with the builder's guarantees; a LIMIT count above the server's
-/// cap becomes the cap (what the server does with it).
-fn render(mut sel: Select, refs: &[String]) -> Result<String> {
-    if let Some(w) = sel.where_.take() {
-        sel.where_ = Some(ids_on_references(w, refs)?);
-    }
-    if let Some(l) = &mut sel.limit {
-        l.count = l.count.min(MAX_ROWS);
-    }
-    sel.render()
+/// A caller's parameters, checked: no secrets, plain names, each name once.
+struct Params<'a> {
+    list: Vec<(&'a str, &'a str)>,
+    has_files: bool,
 }
 
-/// `query_related`'s text has no trailing `;`; the parser needs one.
-fn parse_related(q: &str) -> Result<Select> {
-    let t = q.trim_end();
-    if t.ends_with(';') {
-        Select::parse(t)
-    } else {
-        Select::parse(&format!("{t};"))
+impl<'a> Params<'a> {
+    fn read(pairs: &'a [(String, String)], files: &'a [String]) -> Result<Params<'a>> {
+        let mut list: Vec<(&str, &str)> = Vec::with_capacity(pairs.len());
+        let mut has_files = false;
+        let names = pairs
+            .iter()
+            .map(|(k, v)| (k, Some(v)))
+            .chain(files.iter().map(|f| (f, None)));
+        for (k, v) in names {
+            if dropped(k) {
+                continue;
+            }
+            if !plain_name(k) {
+                return Err(invalid(
+                    "params",
+                    "parameter names must be plain identifiers",
+                ));
+            }
+            let Some(v) = v else {
+                has_files = true;
+                continue;
+            };
+            if list.iter().any(|(n, _)| n == k) {
+                return Err(invalid(k, "a parameter is given twice"));
+            }
+            list.push((k, v));
+        }
+        Ok(Params { list, has_files })
     }
+
+    /// A parameter; `""` counts as missing (the server reads it as missing too).
+    fn get(&self, name: &str) -> Option<&'a str> {
+        self.list
+            .iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| *v)
+            .filter(|v| !v.is_empty())
+    }
+}
+
+/// A request read but not yet rebuilt: a raw query waits for its module's reference fields.
+struct Draft {
+    op: String,
+    params: Vec<(String, String)>,
+    /// The parsed query and its index in `params`.
+    query: Option<(Select, usize)>,
+    touches: Option<Touches>,
+}
+
+/// The request gate. See the module documentation.
+#[derive(Clone, Debug)]
+pub struct Gate {
+    operations: Allow,
+    modules: Allow,
+    filter_listtypes: bool,
+    prefixes: ModulePrefixes,
+    /// Described modules, oldest first, with their reference and owner fields.
+    known: Vec<(String, Vec<String>)>,
+    /// Modules whose describe failed, with the time.
+    failed: Vec<(String, u64)>,
 }
 
 impl Gate {
@@ -493,10 +524,6 @@ impl Gate {
             .count()
     }
 
-    fn is_known(&self, module: &str) -> bool {
-        self.known.iter().any(|(m, _)| m == module)
-    }
-
     fn refs_of(&self, module: &str) -> Option<&[String]> {
         self.known
             .iter()
@@ -510,23 +537,10 @@ impl Gate {
             .any(|(m, t)| m == module && now_ms.saturating_sub(*t) < RELEARN_AFTER_MS)
     }
 
-    /// What a request touches, without deciding anything: `None` for an operation the gate
-    /// cannot attribute to modules (wsapp_*, mobile.*, custom ones). Errors as
-    /// [`Gate::check`]'s INVALID_INPUT ones.
-    pub fn touches(pairs: &[(String, String)]) -> Result<Option<Touches>> {
-        let params = Params::read(pairs, &[])?;
-        let op = operation(&params)?;
-        let gate = Gate::new(Allow::All, Allow::All, false);
-        match gate.draft(&op, &params)? {
-            (_, Some(t)) => Ok(Some(t)),
-            (_, None) => Ok(None),
-        }
-    }
-
     /// Reads a caller's request: every parameter from the query string and the body, in order
     /// (`pairs`), and the names of multipart file parts (`files`). Errors: INVALID_INPUT (the
     /// request is malformed; HTTP 400) or ACCESS_DENIED (not allowed; 403), each with the
-    /// operation set when it was readable. See [`http_status`].
+    /// operation set once it was readable. See [`http_status`].
     pub fn check(
         &self,
         pairs: &[(String, String)],
@@ -534,77 +548,84 @@ impl Gate {
         now_ms: u64,
     ) -> Result<Verdict> {
         let params = Params::read(pairs, files)?;
-        let op = operation(&params)?;
+        let op = params
+            .get("operation")
+            .ok_or_else(|| invalid("operation", "operation is required"))?
+            .to_ascii_lowercase();
+        if !valid_op(&op) {
+            return Err(invalid("operation", "malformed operation"));
+        }
         self.decide(&op, &params, now_ms)
-            .map_err(|e| e.with_operation(op.clone()))
+            .map_err(|e| e.with_operation(op))
     }
 
     fn decide(&self, op: &str, params: &Params<'_>, now_ms: u64) -> Result<Verdict> {
         if NEVER_FORWARDED.contains(&op) {
-            return Err(denied(format!(
-                "operation {op} is handled by the proxy and never forwarded"
-            )));
+            return Err(denied(&[
+                "operation ",
+                op,
+                " is handled by the proxy and never forwarded",
+            ]));
         }
         if !self.operations.allows(op) {
-            return Err(denied(format!("operation {op} is not allowed")));
+            return Err(denied(&["operation ", op, " is not allowed"]));
         }
-        let (draft, touches) = self.draft(op, params)?;
-        let Some(touches) = touches else {
-            if let Allow::Only(_) = self.modules {
-                return Err(denied(format!(
-                    "operation {op} cannot be checked against the module allowlist"
-                )));
-            }
-            let Draft::Ready(call) = draft else {
-                return Err(denied(format!("operation {op} cannot be checked")));
-            };
-            return self.forward(op, call, params, "*".to_owned());
-        };
-        for m in &touches.modules {
-            if !self.modules.allows(m) {
-                return Err(denied(format!("module {m} is not allowed")));
-            }
-        }
+        let mut d = self.draft(op, params)?;
         let mut learn: Vec<String> = Vec::new();
-        let mut id_module: Option<String> = None;
-        if let Allow::Only(list) = &self.modules {
-            for id in &touches.ids {
-                match self.prefixes.module_of(*id) {
-                    Some(m) if self.modules.allows(m) => {
-                        id_module.get_or_insert_with(|| m.to_owned());
-                    }
-                    _ => {
-                        let pending: Vec<&String> = list
-                            .iter()
-                            .filter(|m| !self.is_known(m) && !self.failed_recently(m, now_ms))
-                            .collect();
-                        if pending.is_empty() {
-                            return Err(denied(format!(
-                                "record id {}x… is not in an allowed module",
-                                id.prefix
-                            )));
+        let mut module = String::from(if self.modules == Allow::All { "*" } else { "-" });
+        if let Some(t) = &d.touches {
+            for m in &t.modules {
+                if !self.modules.allows(m) {
+                    return Err(denied(&["module ", m, " is not allowed"]));
+                }
+            }
+            if let Some(m) = t.modules.first() {
+                module.clone_from(m);
+            }
+            if let Allow::Only(list) = &self.modules {
+                for id in &t.ids {
+                    match self.prefixes.module_of(*id) {
+                        Some(m) if self.modules.allows(m) => {
+                            if module == "-" {
+                                module = m.to_owned();
+                            }
+                            continue;
                         }
-                        for m in pending {
-                            if !learn.contains(m) {
-                                learn.push(m.clone());
+                        Some(_) => {}
+                        None => {
+                            let mut pending = false;
+                            for m in list {
+                                if self.refs_of(m).is_none() && !self.failed_recently(m, now_ms) {
+                                    pending = true;
+                                    if !learn.contains(m) {
+                                        learn.push(m.clone());
+                                    }
+                                }
+                            }
+                            if pending {
+                                continue;
                             }
                         }
                     }
+                    return Err(denied(&["a record id is not in an allowed module"]));
                 }
             }
+        } else if let Allow::Only(_) = self.modules {
+            return Err(denied(&[
+                "operation ",
+                op,
+                " cannot be checked against the module allowlist",
+            ]));
         }
-        let sel = match &draft {
-            Draft::Query(s) | Draft::QueryRelated(s, _, _) => Some(s),
-            Draft::Ready(_) => None,
-        };
-        if let Some(sel) = sel {
+        if let Some((sel, _)) = &d.query {
             let needs = sel.where_.as_ref().is_some_and(has_string_value);
-            if needs && !self.is_known(&sel.module) {
+            if needs && self.refs_of(&sel.module).is_none() {
                 if self.failed_recently(&sel.module, now_ms) {
-                    return Err(denied(format!(
-                        "module {} could not be described, so a query on it cannot be checked",
-                        sel.module
-                    )));
+                    return Err(denied(&[
+                        "module ",
+                        &sel.module,
+                        " could not be described, so a query on it cannot be checked",
+                    ]));
                 }
                 if !learn.contains(&sel.module) {
                     learn.push(sel.module.clone());
@@ -612,213 +633,166 @@ impl Gate {
             }
         }
         if !learn.is_empty() {
-            return learn
-                .into_iter()
-                .map(|module| {
-                    let call = ops::describe(&module)?;
-                    Ok(Learn { module, call })
-                })
-                .collect::<Result<_>>()
-                .map(Verdict::Learn);
-        }
-        let call = match draft {
-            Draft::Ready(c) => c,
-            Draft::Query(sel) => {
-                let refs = self.refs_of(&sel.module).unwrap_or(&[]).to_vec();
-                ops::query(&render(sel, &refs)?)?
+            let mut out = Vec::with_capacity(learn.len());
+            for module in learn {
+                let call = ops::describe(&module)?;
+                out.push(Learn { module, call });
             }
-            Draft::QueryRelated(sel, id, label) => {
-                let refs = self.refs_of(&sel.module).unwrap_or(&[]).to_vec();
-                let text = render(sel, &refs)?;
-                // The server splits the text on the first `WHERE` (case-sensitive) to insert
-                // its relation condition: a second one inside a value or a name would cut it.
-                if text.matches("WHERE").count() > 1 {
-                    return Err(Error::invalid_input(
+            return Ok(Verdict::Learn(out));
+        }
+        if let Some((mut sel, i)) = d.query.take() {
+            if let (Some(w), Some(refs)) = (sel.where_.as_mut(), self.refs_of(&sel.module)) {
+                ids_on_references(w, refs)?;
+            }
+            if let Some(l) = &mut sel.limit {
+                // What the server does with a larger count.
+                l.count = l.count.min(MAX_ROWS);
+            }
+            let mut text = sel.render()?;
+            if op == "query_related" {
+                // Sent without `;`; the server splits the text on the first `WHERE`
+                // (case-sensitive) to insert its relation condition: a second one inside a
+                // value or a name would cut the query.
+                text.pop();
+                if text.as_bytes().windows(5).filter(|w| w == b"WHERE").count() > 1 {
+                    return Err(invalid(
                         "query",
                         "query_related: the server splits the query on the word WHERE; a value or name holding 'WHERE' cannot be sent",
                     ));
                 }
-                ops::query_related(&text, id, &label)?
             }
-        };
-        let module = touches
-            .modules
-            .first()
-            .cloned()
-            .or(id_module)
-            .unwrap_or_else(|| {
-                if self.modules == Allow::All {
-                    "*".to_owned()
-                } else {
-                    "-".to_owned()
-                }
-            });
-        self.forward(op, call, params, module)
-    }
-
-    fn forward(
-        &self,
-        op: &str,
-        call: Call,
-        params: &Params<'_>,
-        module: String,
-    ) -> Result<Verdict> {
-        if params.has_files && call.method == Method::Get {
-            return Err(Error::invalid_input(
-                "params",
-                format!("operation {op} takes no files"),
-            ));
+            d.params[i].1 = text;
         }
-        Ok(Verdict::Forward(Forward { call, module }))
+        let call = ops::call(&d.op, d.params, None)?;
+        if params.has_files && call.method == Method::Get {
+            return Err(invalid("params", "this operation takes no files"));
+        }
+        Ok(Verdict::Forward(Forward {
+            call,
+            module,
+            touches: d.touches,
+        }))
     }
 
-    /// Rebuilds the request from the parameters the operation takes; `None` touches for an
-    /// operation that cannot be attributed to modules.
-    fn draft(&self, op: &str, p: &Params<'_>) -> Result<(Draft, Option<Touches>)> {
-        let t = |modules: Vec<String>, ids: Vec<WsId>| Some(Touches { modules, ids });
-        Ok(match op {
-            "listtypes" => {
-                let types = match p.opt("fieldTypeList") {
-                    None => None,
-                    Some(text) => match json::parse(text) {
-                        Ok(Json::Null) => None,
-                        Ok(Json::Arr(items)) => Some(
-                            items
-                                .iter()
-                                .map(|v| v.as_str().map(str::to_owned))
-                                .collect::<Option<Vec<String>>>()
-                                .ok_or_else(|| {
-                                    Error::invalid_input(
-                                        "fieldTypeList",
-                                        "fieldTypeList must be a JSON array of field type names",
-                                    )
-                                })?,
-                        ),
-                        _ => {
-                            return Err(Error::invalid_input(
-                                "fieldTypeList",
-                                "fieldTypeList must be a JSON array of field type names",
-                            ))
+    /// Reads the parameters the operation takes (others are dropped) and rebuilds their
+    /// values; `touches` is `None` for an operation passed on as sent.
+    fn draft(&self, op: &str, p: &Params<'_>) -> Result<Draft> {
+        let Some((_, spec)) = SPECS.iter().find(|(o, _)| *o == op) else {
+            // wsapp_*, mobile.*, custom operations: passed on as sent (only when every
+            // module is allowed; `decide` refuses them otherwise).
+            let mut params = Vec::with_capacity(p.list.len());
+            for (k, v) in &p.list {
+                if *k != "operation" {
+                    params.push(((*k).to_owned(), (*v).to_owned()));
+                }
+            }
+            return Ok(Draft {
+                op: op.to_owned(),
+                params,
+                query: None,
+                touches: None,
+            });
+        };
+        let mut t = Touches::default();
+        let mut params = Vec::with_capacity(spec.len());
+        let mut query = None;
+        for &(name, kind, required) in spec.iter() {
+            let Some(v) = p.get(name) else {
+                if required {
+                    return Err(invalid(name, "this operation needs this parameter"));
+                }
+                continue;
+            };
+            let v = match kind {
+                Module => {
+                    ops::validate_module(v, name)?;
+                    t.modules.push(v.to_owned());
+                    v.to_owned()
+                }
+                Id => {
+                    // Canonical once parsed (no sign, no leading zero): sent as given.
+                    t.ids.push(WsId::parse_field(v, name)?);
+                    v.to_owned()
+                }
+                Text => v.to_owned(),
+                Element => {
+                    let el = element(v)?;
+                    match op {
+                        "convertlead" => {
+                            t.ids.push(element_id(&el, "leadId")?);
+                            convertlead_modules(&el, &mut t.modules)?;
                         }
-                    },
-                };
-                let refs: Option<Vec<&str>> = types
-                    .as_ref()
-                    .map(|v| v.iter().map(String::as_str).collect());
-                (
-                    Draft::Ready(ops::listtypes(refs.as_deref())),
-                    t(vec![], vec![]),
-                )
-            }
-            "describe" | "relatedtypes" => {
-                let m = p.req(op, "elementType")?;
-                let call = if op == "describe" {
-                    ops::describe(m)?
-                } else {
-                    ops::relatedtypes(m)?
-                };
-                (Draft::Ready(call), t(vec![m.to_owned()], vec![]))
-            }
-            "create" => {
-                let m = p.req(op, "elementType")?;
-                let el = element(p.req(op, "element")?)?;
-                (
-                    Draft::Ready(ops::create(m, &el)?),
-                    t(vec![m.to_owned()], vec![]),
-                )
-            }
-            "update" | "revise" => {
-                let el = element(p.req(op, "element")?)?;
-                let id = element_id(&el, "id")?;
-                let call = if op == "update" {
-                    ops::update(&el)?
-                } else {
-                    ops::revise(&el)?
-                };
-                (Draft::Ready(call), t(vec![], vec![id]))
-            }
-            "convertlead" => {
-                let el = element(p.req(op, "element")?)?;
-                let id = element_id(&el, "leadId")?;
-                let modules = convertlead_modules(&el)?;
-                (Draft::Ready(ops::convertlead(&el)?), t(modules, vec![id]))
-            }
-            "retrieve" | "delete" | "retrieve_inventory" => {
-                let id = p.id(op, "id")?;
-                let call = match op {
-                    "retrieve" => ops::retrieve(id),
-                    "delete" => ops::delete(id),
-                    _ => ops::retrieve_inventory(id),
-                };
-                (Draft::Ready(call), t(vec![], vec![id]))
-            }
-            "files_retrieve" => {
-                let id = p.id(op, "id")?;
-                (
-                    Draft::Ready(ops::files_retrieve(&id.to_string())?),
-                    t(vec![], vec![id]),
-                )
-            }
-            "query" => {
-                let sel = Select::parse(p.req(op, "query")?)?;
-                let m = sel.module.clone();
-                (Draft::Query(sel), t(vec![m], vec![]))
-            }
-            "query_related" => {
-                let sel = parse_related(p.req(op, "query")?)?;
-                let id = p.id(op, "id")?;
-                let label = p.req(op, "relatedLabel")?.to_owned();
-                let m = sel.module.clone();
-                (Draft::QueryRelated(sel, id, label), t(vec![m], vec![id]))
-            }
-            "retrieve_related" => {
-                let id = p.id(op, "id")?;
-                let m = p.req(op, "relatedType")?;
-                let call = ops::retrieve_related(id, p.req(op, "relatedLabel")?, m)?;
-                (Draft::Ready(call), t(vec![m.to_owned()], vec![id]))
-            }
-            "add_related" => {
-                let a = p.id(op, "sourceRecordId")?;
-                let b = p.id(op, "relatedRecordId")?;
-                let call = ops::add_related(a, b, p.opt("relationIdLabel"))?;
-                (Draft::Ready(call), t(vec![], vec![a, b]))
-            }
-            "sync" => {
-                let mt = p.req(op, "modifiedTime")?;
-                let mt: i64 = mt
-                    .bytes()
-                    .all(|b| b.is_ascii_digit())
-                    .then(|| mt.parse().ok())
-                    .flatten()
-                    .ok_or_else(|| {
-                        Error::invalid_input(
-                            "modifiedTime",
-                            "modifiedTime must be a Unix time in seconds",
+                        "create" => {}
+                        _ => t.ids.push(element_id(&el, "id")?),
+                    }
+                    // create: elementType came first (Calendar gets its default activitytype).
+                    el.encode(
+                        t.modules
+                            .first()
+                            .map(String::as_str)
+                            .filter(|_| op == "create"),
+                    )?
+                }
+                Query => {
+                    let mut text = v.to_owned();
+                    if op == "query_related" {
+                        // Sent without `;`, parsed with one.
+                        while matches!(
+                            text.bytes().last(),
+                            Some(b';' | b' ' | b'\t' | b'\r' | b'\n')
+                        ) {
+                            text.pop();
+                        }
+                        text.push(';');
+                    }
+                    let sel = Select::parse(&text)?;
+                    t.modules.push(sel.module.clone());
+                    query = Some((sel, params.len()));
+                    String::new()
+                }
+                Time => {
+                    if v.len() > 12 || !v.bytes().all(|b| b.is_ascii_digit()) {
+                        return Err(invalid(name, "a Unix time in seconds is expected"));
+                    }
+                    if v == "0" { "1" } else { v }.to_owned()
+                }
+                SyncType => {
+                    if !matches!(v, "user" | "userandgroup" | "application") {
+                        return Err(invalid(
+                            name,
+                            "syncType must be user, userandgroup or application",
+                        ));
+                    }
+                    v.to_owned()
+                }
+                TypeList => {
+                    let bad = || {
+                        invalid(
+                            name,
+                            "fieldTypeList must be a JSON array of field type names",
                         )
-                    })?;
-                let m = p.opt("elementType");
-                let call = ops::sync(mt, m, p.opt("syncType"))?;
-                match m {
-                    Some(m) => (Draft::Ready(call), t(vec![m.to_owned()], vec![])),
-                    None if self.modules == Allow::All => (Draft::Ready(call), t(vec![], vec![])),
-                    None => {
-                        return Err(denied(
-                            "sync without elementType reads every module; name one",
-                        ))
+                    };
+                    match json::parse(v) {
+                        Ok(Json::Null) => continue,
+                        Ok(Json::Arr(items)) if items.iter().all(|x| x.as_str().is_some()) => {
+                            Json::Arr(items).to_json()
+                        }
+                        _ => return Err(bad()),
                     }
                 }
-            }
-            _ => {
-                // wsapp_*, mobile.*, custom operations: passed on as sent when every module is
-                // allowed (refused by `decide` otherwise).
-                let rest: Vec<(String, String)> = p
-                    .list
-                    .iter()
-                    .filter(|(k, _)| *k != "operation")
-                    .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-                    .collect();
-                (Draft::Ready(ops::call(op, rest, None)?), None)
-            }
+            };
+            params.push((name.to_owned(), v));
+        }
+        if op == "sync" && t.modules.is_empty() && self.modules != Allow::All {
+            return Err(denied(&[
+                "sync without elementType reads every module; name one",
+            ]));
+        }
+        Ok(Draft {
+            op: op.to_owned(),
+            params,
+            query,
+            touches: Some(t),
         })
     }
 
@@ -835,21 +809,20 @@ impl Gate {
                         return Answer::Replace(text);
                     }
                 }
-                const HEAD: &[u8] = br#"{"success":true,"result":"#;
+                const HEAD: &str = r#"{"success":true,"result":"#;
                 let b = &resp.body;
                 if b.len() == HEAD.len() + raw.len() + 1
-                    && b.starts_with(HEAD)
+                    && b.starts_with(HEAD.as_bytes())
                     && b.ends_with(b"}")
                     && &b[HEAD.len()..b.len() - 1] == raw.as_bytes()
                 {
-                    Answer::Keep
-                } else {
-                    let mut out = String::with_capacity(raw.len() + HEAD.len() + 1);
-                    out.push_str(r#"{"success":true,"result":"#);
-                    out.push_str(&raw);
-                    out.push('}');
-                    Answer::Replace(out)
+                    return Answer::Keep;
                 }
+                let mut out = String::with_capacity(raw.len() + HEAD.len() + 1);
+                out.push_str(HEAD);
+                out.push_str(&raw);
+                out.push('}');
+                Answer::Replace(out)
             }
             Err(e) => {
                 if e.crm_code.is_some() && e.code.is_session_expiry() {
@@ -861,10 +834,7 @@ impl Gate {
                 let Some(code) = &e.crm_code else {
                     return Answer::Keep; // not an envelope at all: the caller sees it as sent
                 };
-                let clean = std::str::from_utf8(&resp.body)
-                    .ok()
-                    .is_some_and(|t| json::parse(t).is_ok());
-                if clean {
+                if std::str::from_utf8(&resp.body).is_ok_and(|t| json::parse(t).is_ok()) {
                     return Answer::Keep;
                 }
                 let mut out = String::from(r#"{"success":false,"error":{"code":"#);
@@ -881,7 +851,9 @@ impl Gate {
     }
 
     fn failed(&mut self, module: &str, now_ms: u64) {
-        self.failed.retain(|(m, _)| m != module);
+        if let Some(i) = self.failed.iter().position(|(m, _)| m == module) {
+            self.failed.remove(i);
+        }
         if self.failed.len() >= MAX_FAILED {
             self.failed.remove(0);
         }
@@ -890,34 +862,33 @@ impl Gate {
 
     /// Records a module's id prefix and reference/owner fields from its describe result.
     fn learn(&mut self, module: &str, result: &str, now_ms: u64) {
-        let Ok(r) = json::parse(result) else {
-            return self.failed(module, now_ms);
-        };
+        let r = json::parse(result).unwrap_or(Json::Null);
         let Some(fields) = r.get("fields").and_then(Json::as_array) else {
             return self.failed(module, now_ms);
         };
-        let refs: Vec<String> = fields
-            .iter()
-            .filter(|f| {
-                matches!(
-                    f.get("type")
-                        .and_then(|t| t.get("name"))
-                        .and_then(Json::as_str),
-                    Some("reference" | "owner")
-                )
-            })
-            .filter_map(|f| f.get("name").and_then(Json::as_str).map(str::to_owned))
-            .collect();
-        if let Some(p) = r
-            .get("idPrefix")
-            .and_then(Json::as_i64)
-            .and_then(|n| u32::try_from(n).ok())
-            .filter(|n| *n > 0)
-        {
-            self.prefixes.insert(module, p);
+        let mut refs = Vec::new();
+        for f in fields {
+            let ty = f
+                .get("type")
+                .and_then(|t| t.get("name"))
+                .and_then(Json::as_str);
+            if let (Some("reference" | "owner"), Some(n)) =
+                (ty, f.get("name").and_then(Json::as_str))
+            {
+                refs.push(n.to_owned());
+            }
         }
-        self.failed.retain(|(m, _)| m != module);
-        self.known.retain(|(m, _)| m != module);
+        if let Some(p) = r.get("idPrefix").and_then(Json::as_i64) {
+            if p > 0 && p <= i64::from(u32::MAX) {
+                self.prefixes.insert(module, p as u32);
+            }
+        }
+        if let Some(i) = self.failed.iter().position(|(m, _)| m == module) {
+            self.failed.remove(i);
+        }
+        if let Some(i) = self.known.iter().position(|(m, _)| m == module) {
+            self.known.remove(i);
+        }
         if self.known.len() >= MAX_KNOWN {
             self.known.remove(0);
         }
@@ -929,34 +900,51 @@ impl Gate {
         let Allow::Only(_) = self.modules else {
             return None;
         };
-        let Ok(Json::Obj(mut members)) = json::parse(result) else {
+        let Ok(Json::Obj(members)) = json::parse(result) else {
             return None;
         };
-        for (k, v) in members.iter_mut() {
+        let mut out = String::from(r#"{"success":true,"result":{"#);
+        for (i, (k, v)) in members.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            json::quote(k, &mut out);
+            out.push(':');
             match (k.as_str(), v) {
                 ("types", Json::Arr(types)) => {
-                    types.retain(|t| t.as_str().is_some_and(|t| self.modules.allows(t)));
+                    out.push('[');
+                    let mut first = true;
+                    for t in types {
+                        if t.as_str().is_some_and(|t| self.modules.allows(t)) {
+                            if !first {
+                                out.push(',');
+                            }
+                            first = false;
+                            t.write_json(&mut out);
+                        }
+                    }
+                    out.push(']');
                 }
                 ("information", Json::Obj(info)) => {
-                    info.retain(|(m, _)| self.modules.allows(m));
+                    out.push('{');
+                    let mut first = true;
+                    for (m, x) in info {
+                        if self.modules.allows(m) {
+                            if !first {
+                                out.push(',');
+                            }
+                            first = false;
+                            json::quote(m, &mut out);
+                            out.push(':');
+                            x.write_json(&mut out);
+                        }
+                    }
+                    out.push('}');
                 }
-                _ => {}
+                _ => v.write_json(&mut out),
             }
         }
-        let mut out = String::from(r#"{"success":true,"result":"#);
-        Json::Obj(members).write_json(&mut out);
-        out.push('}');
+        out.push_str("}}");
         Some(out)
     }
-}
-
-fn operation(p: &Params<'_>) -> Result<String> {
-    let op = p
-        .opt("operation")
-        .ok_or_else(|| Error::invalid_input("operation", "operation is required"))?
-        .to_ascii_lowercase();
-    if !valid_op(&op) {
-        return Err(Error::invalid_input("operation", "malformed operation"));
-    }
-    Ok(op)
 }
