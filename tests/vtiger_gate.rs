@@ -785,7 +785,10 @@ fn operations_table_and_allowlists() {
             T0,
         )
     };
-    assert!(matches!(with_file("create"), Ok(Verdict::Forward(_))));
+    match with_file("create") {
+        Ok(Verdict::Forward(f)) => assert_eq!(f.files, ["filename"]),
+        other => panic!("{other:?}"),
+    }
     assert_eq!(
         with_file("describe").unwrap_err().code,
         ErrorCode::InvalidInput

@@ -225,6 +225,8 @@ pub struct Forward {
     /// What the request touches; `None` for an operation passed on as sent (wsapp_*,
     /// mobile.*, custom ones: only with `modules: '*'`).
     pub touches: Option<Touches>,
+    /// The multipart file parts to pass on, by name (those named like a session are dropped).
+    pub files: Vec<String>,
 }
 
 /// A module the gate must know before it can decide.
@@ -437,13 +439,13 @@ fn ids_on_references(c: &mut Cond, refs: &[String]) -> Result<()> {
 /// A caller's parameters, checked: no secrets, plain names, each name once.
 struct Params<'a> {
     list: Vec<(&'a str, &'a str)>,
-    has_files: bool,
+    files: Vec<&'a str>,
 }
 
 impl<'a> Params<'a> {
     fn read(pairs: &'a [(String, String)], files: &'a [String]) -> Result<Params<'a>> {
         let mut list: Vec<(&str, &str)> = Vec::with_capacity(pairs.len());
-        let mut has_files = false;
+        let mut kept = Vec::new();
         let names = pairs
             .iter()
             .map(|(k, v)| (k, Some(v)))
@@ -459,7 +461,7 @@ impl<'a> Params<'a> {
                 ));
             }
             let Some(v) = v else {
-                has_files = true;
+                kept.push(k.as_str());
                 continue;
             };
             if list.iter().any(|(n, _)| n == k) {
@@ -467,7 +469,7 @@ impl<'a> Params<'a> {
             }
             list.push((k, v));
         }
-        Ok(Params { list, has_files })
+        Ok(Params { list, files: kept })
     }
 
     /// A parameter; `""` counts as missing (the server reads it as missing too).
@@ -664,13 +666,14 @@ impl Gate {
             d.params[i].1 = text;
         }
         let call = ops::call(&d.op, d.params, None)?;
-        if params.has_files && call.method == Method::Get {
+        if !params.files.is_empty() && call.method == Method::Get {
             return Err(invalid("params", "this operation takes no files"));
         }
         Ok(Verdict::Forward(Forward {
             call,
             module,
             touches: d.touches,
+            files: params.files.iter().map(|f| (*f).to_owned()).collect(),
         }))
     }
 

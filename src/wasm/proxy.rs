@@ -6,7 +6,8 @@
 //!   array of names. Throws a CrmError (INVALID_INPUT) for an unusable list.
 //! * `check(params, files, now)`: `params` is `[[name, value], …]` (query string then body, in
 //!   order), `files` the multipart file part names `[name, …]`. Returns one of
-//!   `{"forward":{"op","method","module","params":[[name,value],…]}}` (`operation` first),
+//!   `{"forward":{"op","method","module","params":[[name,value],…],"files":[name,…]}}`
+//!   (`operation` first; pass on only the file parts named in `files`),
 //!   `{"learn":[{"op":"describe","module","method","params"},…]}` (send each, hand the answer to
 //!   `answer`, then check again), or `{"error":{"status","code","message","op"?}}`.
 //! * `answer(op, module, status, body, now)`: `""` (pass the body on), `"S"` (session refused:
@@ -150,7 +151,15 @@ impl ProxyGate {
             Ok(Verdict::Forward(f)) => {
                 let mut out = String::from("{\"forward\":");
                 push_call(&mut out, &f.call.operation, &f.module, &f.call);
-                out.push('}');
+                out.pop();
+                out.push_str(",\"files\":[");
+                for (i, name) in f.files.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    json::quote(name, &mut out);
+                }
+                out.push_str("]}}");
                 out
             }
             Ok(Verdict::Learn(list)) => {
