@@ -270,12 +270,16 @@ pub fn http_status(e: &Error) -> u16 {
     }
 }
 
-fn denied(parts: &[&str]) -> Error {
-    Error::new(ErrorCode::AccessDenied, parts.concat())
+/// Inside the gate errors travel boxed: a `?` then moves a pointer, not the whole [`Error`]
+/// (which keeps the wasm code of the many early returns small).
+type R<T> = std::result::Result<T, Box<Error>>;
+
+fn denied(parts: &[&str]) -> Box<Error> {
+    Box::new(Error::new(ErrorCode::AccessDenied, parts.concat()))
 }
 
-fn invalid(field: &str, msg: &str) -> Error {
-    Error::invalid_input(field, msg)
+fn invalid(field: &str, msg: &str) -> Box<Error> {
+    Box::new(Error::invalid_input(field, msg))
 }
 
 /// Parameters the proxy never takes from a caller (case-insensitive): it owns the session,
@@ -299,13 +303,13 @@ fn plain_name(name: &str) -> bool {
 
 /// The caller's element, parsed as standard JSON (what the re-encoded text means to the
 /// server too), without duplicate keys; 4-byte characters are the caller's choice.
-fn element(text: &str) -> Result<ElementInput> {
+fn element(text: &str) -> R<ElementInput> {
     let el = ElementInput::parse(text)?;
     no_duplicate_keys(el.value())?;
     Ok(el.with_policy(FourBytePolicy::Send))
 }
 
-fn no_duplicate_keys(v: &Json) -> Result<()> {
+fn no_duplicate_keys(v: &Json) -> R<()> {
     match v {
         Json::Obj(m) => {
             if m.len() > MAX_MEMBERS {
@@ -328,20 +332,17 @@ fn no_duplicate_keys(v: &Json) -> Result<()> {
 }
 
 /// A webservice id held in an element member.
-fn element_id(el: &ElementInput, key: &str) -> Result<WsId> {
+fn element_id(el: &ElementInput, key: &str) -> R<WsId> {
     match el.get(key) {
-        Some(Json::Str(s)) => WsId::parse_field(s, key),
-        _ => Err(invalid(
-            key,
-            "the element needs this member as a webservice id string (e.g. \"12x34\")",
-        )),
+        Some(Json::Str(s)) => Ok(WsId::parse_field(s, key)?),
+        _ => Err(invalid(key, "a webservice id string is required")),
     }
 }
 
 /// `convertlead`'s modules: the `entities` keys, where each entity's `name` (the module the
 /// server really creates) must equal its key, and `transferRelatedRecordsTo`; `assignedTo`
 /// must be an id.
-fn convertlead_modules(el: &ElementInput, out: &mut Vec<String>) -> Result<()> {
+fn convertlead_modules(el: &ElementInput, out: &mut Vec<String>) -> R<()> {
     match el.get("entities") {
         None | Some(Json::Null) => {}
         Some(Json::Obj(m)) => {
@@ -354,7 +355,7 @@ fn convertlead_modules(el: &ElementInput, out: &mut Vec<String>) -> Result<()> {
                 if !named {
                     return Err(invalid(
                         "entities",
-                        "each entity must be an object whose name (the module the server creates) is its key",
+                        "an entity must be an object named by its key",
                     ));
                 }
                 out.push(k.clone());
@@ -398,23 +399,15 @@ fn has_string_value(c: &Cond) -> bool {
 }
 
 /// Makes ids of the values of the module's reference/owner fields (anything else is refused).
-fn ids_on_references(c: &mut Cond, refs: &[String]) -> Result<()> {
-    fn value(field: &str, v: &mut Value) -> Result<()> {
+fn ids_on_references(c: &mut Cond, refs: &[String]) -> R<()> {
+    fn value(field: &str, v: &mut Value) -> R<()> {
         match v {
             Value::Str(s) => match WsId::parse_field(s, field) {
                 Ok(id) => *v = Value::Id(id),
-                Err(_) => {
-                    return Err(invalid(
-                        field,
-                        "this is a reference field: its values must be webservice ids (<prefix>x<record>)",
-                    ))
-                }
+                Err(_) => return Err(invalid(field, "a reference field takes webservice ids")),
             },
             Value::Num(_) | Value::Int(_) => {
-                return Err(invalid(
-                    field,
-                    "this is a reference field: its values must be webservice ids (<prefix>x<record>)",
-                ))
+                return Err(invalid(field, "a reference field takes webservice ids"))
             }
             Value::List(items) => {
                 for x in items {
@@ -443,7 +436,7 @@ struct Params<'a> {
 }
 
 impl<'a> Params<'a> {
-    fn read(pairs: &'a [(String, String)], files: &'a [String]) -> Result<Params<'a>> {
+    fn read(pairs: &'a [(String, String)], files: &'a [String]) -> R<Params<'a>> {
         let mut list: Vec<(&str, &str)> = Vec::with_capacity(pairs.len());
         let mut kept = Vec::new();
         let names = pairs
@@ -549,19 +542,19 @@ impl Gate {
         files: &[String],
         now_ms: u64,
     ) -> Result<Verdict> {
-        let params = Params::read(pairs, files)?;
+        let params = Params::read(pairs, files).map_err(|e| *e)?;
         let op = params
             .get("operation")
-            .ok_or_else(|| invalid("operation", "operation is required"))?
+            .ok_or_else(|| *invalid("operation", "operation is required"))?
             .to_ascii_lowercase();
         if !valid_op(&op) {
-            return Err(invalid("operation", "malformed operation"));
+            return Err(*invalid("operation", "malformed operation"));
         }
         self.decide(&op, &params, now_ms)
             .map_err(|e| e.with_operation(op))
     }
 
-    fn decide(&self, op: &str, params: &Params<'_>, now_ms: u64) -> Result<Verdict> {
+    fn decide(&self, op: &str, params: &Params<'_>, now_ms: u64) -> R<Verdict> {
         if NEVER_FORWARDED.contains(&op) {
             return Err(denied(&[
                 "operation ",
@@ -574,7 +567,11 @@ impl Gate {
         }
         let mut d = self.draft(op, params)?;
         let mut learn: Vec<String> = Vec::new();
-        let mut module = String::from(if self.modules == Allow::All { "*" } else { "-" });
+        let mut module = String::from(if matches!(self.modules, Allow::All) {
+            "*"
+        } else {
+            "-"
+        });
         if let Some(t) = &d.touches {
             for m in &t.modules {
                 if !self.modules.allows(m) {
@@ -659,7 +656,7 @@ impl Gate {
                 if text.as_bytes().windows(5).filter(|w| w == b"WHERE").count() > 1 {
                     return Err(invalid(
                         "query",
-                        "query_related: the server splits the query on the word WHERE; a value or name holding 'WHERE' cannot be sent",
+                        "query_related cannot send WHERE inside a value or name",
                     ));
                 }
             }
@@ -679,7 +676,7 @@ impl Gate {
 
     /// Reads the parameters the operation takes (others are dropped) and rebuilds their
     /// values; `touches` is `None` for an operation passed on as sent.
-    fn draft(&self, op: &str, p: &Params<'_>) -> Result<Draft> {
+    fn draft(&self, op: &str, p: &Params<'_>) -> R<Draft> {
         let Some((_, spec)) = SPECS.iter().find(|(o, _)| *o == op) else {
             // wsapp_*, mobile.*, custom operations: passed on as sent (only when every
             // module is allowed; `decide` refuses them otherwise).
@@ -786,7 +783,7 @@ impl Gate {
             };
             params.push((name.to_owned(), v));
         }
-        if op == "sync" && t.modules.is_empty() && self.modules != Allow::All {
+        if op == "sync" && t.modules.is_empty() && !matches!(self.modules, Allow::All) {
             return Err(denied(&[
                 "sync without elementType reads every module; name one",
             ]));
