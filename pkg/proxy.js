@@ -191,7 +191,8 @@ function requestBody(request, limit, timeoutMs) {
           } catch (e) { c.error(e); }
         },
       }, { highWaterMark: 0 }); // read only when the hook reads
-      return new Request(request.url, { method: request.method, headers: request.headers, body, duplex: 'half' });
+      // From the request itself, so the hook still sees its signal and runtime extras (a Worker's `cf`).
+      return new Request(request, { body, duplex: 'half' });
     },
     rethrow() { if (failure) throw failure; },
     cancel,
