@@ -56,6 +56,18 @@ export async function runHardening(c, sim) {
   r = await json(await req(wide, { operation: 'query', query: "SELECT id, potentialname FROM Potentials WHERE potentialname != 'x' LIMIT 3;" }));
   c.ok('... while a normal Potentials query answers', r.status === 200 && r.json?.result?.length === 3, `${r.status} ${r.text.slice(0, 200)}`);
 
+  // the element critical in-process too: revise, update and convertlead
+  const victim = await json(await req(wide, { operation: 'create', elementType: 'Contacts', element: JSON.stringify({ lastname: 'InProcess', assigned_user_id: '19x1' }) }, { method: 'POST' }));
+  const cid = victim.json?.result?.id;
+  for (const op of ['revise', 'update']) {
+    const el = `{"id":"${cid}","assigned_user_id":"19x1","lastname":"y\\u0022,\\u0022id\\u0022:\\u002219x1\\u0022,\\u0022title\\u0022:\\u0022owned"}`;
+    r = await json(await req(wide, { operation: op, element: el }, { method: 'POST' }));
+    c.ok(`${op}: \\u0022 in element stays inside the Contact's lastname`, r.status === 200 && r.json?.result?.id === cid && r.json.result.lastname === 'y","id":"19x1","title":"owned', `${r.status} ${r.text.slice(0, 200)}`);
+  }
+  const leads = createVtigerProxy({ ...base, allow: { modules: ['Leads', 'Contacts'], operations: '*' } });
+  r = await json(await req(leads, { operation: 'convertlead', element: JSON.stringify({ leadId: '10x319', entities: { Contacts: { create: true, name: 'Users', lastname: 'x' } } }) }, { method: 'POST' }));
+  c.ok('convertlead: an entity whose name (the module the server creates) is another module -> 400', r.status === 400 && r.json?.error?.code === 'INVALID_INPUT', `${r.status} ${r.text.slice(0, 200)}`);
+
   // ---- item 4: a CRM that prints a PHP notice before each body
   const noisy = createVtigerProxy({ ...base, allow: { modules: ['Contacts', 'Accounts'] } });
   const l0 = loginCount(await simStats(sim));
