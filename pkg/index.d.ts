@@ -46,6 +46,10 @@ export type CrmErrorCode =
   | 'UPSTREAM_UNAVAILABLE'
   | 'UPSTREAM_TIMEOUT'
   | 'UPSTREAM_LOGIN_FAILED'
+  | 'UNSUPPORTED_MEDIA_TYPE'
+  | 'METHOD_NOT_ALLOWED'
+  | 'URI_TOO_LONG'
+  | 'PROXY_ERROR'
   // open to server codes this version does not list
   | (string & {});
 

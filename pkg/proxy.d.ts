@@ -1,8 +1,12 @@
 // Type declarations for `crmwire/proxy`: an edge proxy for the Vtiger webservice. They use only
 // web-standard types (Request, Response), so a Workers or Deno project needs no @types/node.
 
-/** A request handler: the shape of a Worker's fetch, Deno.serve's and Bun.serve's handler. */
-export type ProxyHandler = ((request: Request) => Promise<Response>) & {
+/**
+ * A request handler: the shape of a Worker's fetch, Deno.serve's and Bun.serve's handler. The
+ * optional second argument is what those runtimes pass along (Deno's `info`, Bun's `server`;
+ * toNodeListener passes `{ remoteAddress }`): the proxy reads the client address from it.
+ */
+export type ProxyHandler = ((request: Request, info?: unknown) => Promise<Response>) & {
   /** Upstream logins so far and the number of learned id prefixes (for monitoring). */
   readonly stats: { logins: number; knownPrefixes: number };
 };
@@ -47,6 +51,21 @@ export interface VtigerEdgeProxyOptions {
   rateLimit?: { requests: number; windowMs: number; maxKeys?: number } | ((callerId: string, request: Request) => number | Promise<number>);
   /** Request body limit in bytes (default 1 MiB). Over it: 413. */
   maxBodyBytes?: number;
+  /** Time allowed for the whole request body to arrive, in ms (default 20000). Over it: 408 `TIMEOUT`. */
+  bodyTimeoutMs?: number;
+  /**
+   * Failed authentications (no or wrong token, `authorize` refusing) allowed per client address:
+   * a token bucket of `failures` per `windowMs` (default 10 per 60000 ms, at most `maxKeys`
+   * addresses kept). Over it, that address gets 429 `RATE_LIMITED` before any credential is
+   * looked at. `false` turns it off.
+   */
+  authFailureLimit?: { failures?: number; windowMs?: number; maxKeys?: number } | false;
+  /**
+   * The client address for `authFailureLimit` (default: what the runtime passes as the handler's
+   * second argument; one shared bucket when it passes nothing, e.g. a Worker: there use
+   * `(request) => request.headers.get('cf-connecting-ip')`).
+   */
+  clientAddress?: (request: Request, info: unknown) => string | undefined;
   /** URL length limit (default 16384). Over it: 414. */
   maxUrlBytes?: number;
   /** Upstream timeout in ms (default 30000). Over it: 504. */
@@ -70,29 +89,35 @@ export default createVtigerProxy;
 export interface NodeRequestLike {
   readonly method?: string | undefined;
   readonly url?: string | undefined;
+  readonly complete: boolean;
   readonly headers: { readonly [name: string]: string | readonly string[] | undefined };
+  readonly socket?: { readonly remoteAddress?: string | undefined } | null | undefined;
   on(event: 'data', listener: (chunk: Uint8Array) => void): unknown;
   on(event: 'end', listener: () => void): unknown;
   on(event: 'error', listener: (error: Error) => void): unknown;
+  removeAllListeners(event: 'data'): unknown;
+  pause(): unknown;
+  resume(): unknown;
   destroy(): unknown;
 }
 /** What {@link toNodeListener} uses of a `node:http` `ServerResponse` (structural, like {@link NodeRequestLike}). */
 export interface NodeResponseLike {
   readonly headersSent: boolean;
   writeHead(status: number, headers: Record<string, string>): unknown;
-  write(chunk: Uint8Array): unknown;
+  write(chunk: Uint8Array): boolean;
+  once(event: 'drain', listener: () => void): unknown;
   end(chunk?: string): unknown;
 }
 
-/** Adapt a handler to a `node:http` request listener: `http.createServer(toNodeListener(handler))`. */
+/**
+ * Adapt a handler to a `node:http` request listener: `http.createServer(toNodeListener(handler))`.
+ * The body is streamed with backpressure, a body the handler does not read is not buffered, and the
+ * handler gets `{ remoteAddress }` as its second argument.
+ */
 export declare function toNodeListener(
-  handler: (request: Request) => Promise<Response>,
+  handler: (request: Request, info?: unknown) => Promise<Response>,
   options?: { trustProxy?: boolean },
 ): (req: NodeRequestLike, res: NodeResponseLike) => Promise<void>;
 
-/** The module a VTQL SELECT reads (the first bare FROM); throws on a malformed or desync-prone query. */
-export declare function vtqlModule(query: string): string;
-/** The modules and record ids an operation touches, or null when it cannot be attributed. */
-export declare function touches(op: string, params: Map<string, string>): { modules: string[]; ids: string[] } | null;
 /** The default operation allowlist. */
 export declare const DEFAULT_OPERATIONS: readonly string[];

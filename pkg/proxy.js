@@ -4,32 +4,29 @@
 // Plain ESM on web-standard APIs only (Request, Response, fetch, URL, URLSearchParams,
 // FormData, crypto.subtle, TextEncoder, ReadableStream). The same handler runs as a
 // Cloudflare Worker's fetch, under Deno.serve and Bun.serve, and behind node:http through
-// toNodeListener(). The login digest comes from crmwire's wasm core (md5Hex), never from a
-// second md5 implementation.
+// toNodeListener().
 //
 //   browser ──(operation + params, Authorization: Bearer <caller token>)──▶ proxy
-//   proxy   ──(same params + sessionName, after getchallenge/login)──────▶ Vtiger webservice.php
+//   proxy   ──(the request rebuilt by the core + sessionName)───────────▶ Vtiger webservice.php
 //
-// The browser never sends nor sees the access key or the session name.
+// The browser never sends nor sees the access key or the session name. Every protocol decision
+// is the wasm core's (src/vtiger/gate.rs through ProxyGate): which operations and parameters
+// exist and how each is sent, the element re-encoded and the VTQL re-rendered the way the server
+// will read them, ids attributed to modules, upstream answers read with the tolerant envelope
+// decoder. This file keeps the HTTP edge: caller authentication, CORS, rate limits, body and URL
+// limits, the upstream session (login, re-login, single-flight) and the log.
 
-import * as core from 'crmwire';
+// `crmwire` (the runtime's entry) configures how the wasm module loads; ./core.js is the same
+// module instance the entry configured.
+import * as crmwire from 'crmwire';
+import { wasm, wasmSync } from './core.js';
 
-/** Operations whose parameters Vtiger reads only from the query string (type GET). */
-const GET_OPS = new Set([
-  'listtypes', 'describe', 'retrieve', 'query', 'sync', 'relatedtypes', 'retrieve_related',
-  'query_related', 'files_retrieve', 'retrieve_inventory', 'getchallenge',
-]);
-/** Never forwarded, whatever the allowlist says: the proxy owns the session and the credentials. */
-const NEVER = new Set(['getchallenge', 'login', 'logout', 'extendsession', 'changepassword', 'deleteuser']);
-/** Codes that mean "the session was not accepted; the handler did not run". */
-const SESSION_CODES = new Set(['INVALID_SESSIONID', 'AUTHENTICATION_REQUIRED', 'SESSION_EXPIRED', 'SESSION_LEFT_IDLE']);
 /** Default operation allowlist: read plus create/update, no delete. */
 export const DEFAULT_OPERATIONS = Object.freeze(['listtypes', 'describe', 'retrieve', 'query', 'create', 'update', 'revise']);
 
-const NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
-const PARAM_RE = /^[A-Za-z_][A-Za-z0-9_.]*$/;
-const ID_RE = /^(\d+)x(\d+)$/;
 const te = new TextEncoder();
+/** Statuses whose Response must have a null body. */
+const NULL_BODY = new Set([101, 103, 204, 205, 304]);
 
 /** An error the proxy answers itself, shaped like a webservice error envelope. */
 class Reject extends Error {
@@ -45,12 +42,6 @@ function envelope(code, message) {
   return JSON.stringify({ success: false, error: { code, message } });
 }
 
-function lowerList(v, what) {
-  if (v === '*') return '*';
-  if (!Array.isArray(v)) throw new TypeError(`createVtigerProxy: ${what} must be an array or '*'`);
-  return v;
-}
-
 function normaliseTarget(target) {
   if (typeof target !== 'string' || !target) throw new TypeError('createVtigerProxy: target (the CRM URL) is required');
   const u = new URL(target);
@@ -60,20 +51,10 @@ function normaliseTarget(target) {
   return u.toString();
 }
 
-let md5Ready = null;
-/** md5 hex from the crmwire wasm core (initialised once, whatever the entry point needs). */
-async function md5Hex(s) {
-  if (!md5Ready) {
-    md5Ready = (async () => {
-      const fn = core.md5Hex ?? core.md5;
-      if (typeof fn !== 'function') throw new Error('crmwire: md5Hex export missing');
-      if (typeof core.ready === 'function') await core.ready();
-      else if (typeof core.init === 'function' && !core.__initialised) await core.init();
-      return fn;
-    })();
-    md5Ready.catch(() => { md5Ready = null; });
-  }
-  return (await md5Ready)(s);
+function listOption(v, what) {
+  if (v === '*') return '*';
+  if (!Array.isArray(v)) throw new TypeError(`createVtigerProxy: ${what} must be an array or '*'`);
+  return v.map(String);
 }
 
 async function sha256(s) {
@@ -87,15 +68,15 @@ function digestEqual(a, b) {
   return d === 0;
 }
 
-/** Token bucket per caller: `requests` per `windowMs`, bursts up to `requests`. */
-function makeLimiter(opt) {
-  if (typeof opt === 'function') return opt;
-  const requests = Math.max(1, Number(opt.requests ?? 60));
-  const windowMs = Math.max(1, Number(opt.windowMs ?? 60_000));
-  const maxKeys = Number(opt.maxKeys ?? 10_000);
+/** A line of the log never holds a control character (no forged lines) nor a long value. */
+function logField(v) {
+  return String(v).replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, '?').slice(0, 80);
+}
+
+/** Token bucket per key: `requests` per `windowMs`, bursts up to `requests`, at most `maxKeys` keys. */
+function tokenBuckets(requests, windowMs, maxKeys) {
   const buckets = new Map();
-  return (key) => {
-    const now = Date.now();
+  const get = (key, now) => {
     let b = buckets.get(key);
     if (!b) {
       if (buckets.size >= maxKeys) buckets.delete(buckets.keys().next().value);
@@ -104,138 +85,140 @@ function makeLimiter(opt) {
     }
     b.tokens = Math.min(requests, b.tokens + ((now - b.t) * requests) / windowMs);
     b.t = now;
-    if (b.tokens >= 1) {
-      b.tokens -= 1;
-      return 0;
-    }
-    return Math.max(1, Math.ceil(((1 - b.tokens) * windowMs) / requests / 1000));
+    return b;
+  };
+  const wait = (b) => Math.max(1, Math.ceil(((1 - b.tokens) * windowMs) / requests / 1000));
+  return {
+    /** Takes a token: 0, or the seconds to wait. */
+    take(key) {
+      const b = get(key, Date.now());
+      if (b.tokens >= 1) { b.tokens -= 1; return 0; }
+      return wait(b);
+    },
+    /** Seconds to wait before a token is there (0: one is), without taking it. */
+    peek(key) {
+      if (!buckets.has(key)) return 0;
+      const b = get(key, Date.now());
+      if (b.tokens >= requests) { buckets.delete(key); return 0; }
+      return b.tokens >= 1 ? 0 : wait(b);
+    },
+    spend(key) { get(key, Date.now()).tokens -= 1; },
   };
 }
 
-/** Read a body stream, failing with 413 as soon as it passes `limit` bytes. */
-async function readBody(request, limit) {
-  const len = request.headers.get('content-length');
-  if (len !== null && Number(len) > limit) throw new Reject(413, 'PAYLOAD_TOO_LARGE', `request body over ${limit} bytes`);
-  if (!request.body) return new Uint8Array(0);
-  const reader = request.body.getReader();
-  const chunks = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      reader.cancel().catch(() => {});
-      throw new Reject(413, 'PAYLOAD_TOO_LARGE', `request body over ${limit} bytes`);
-    }
-    chunks.push(value);
+function makeLimiter(opt) {
+  if (typeof opt === 'function') return opt;
+  const b = tokenBuckets(Math.max(1, Number(opt.requests ?? 60)), Math.max(1, Number(opt.windowMs ?? 60_000)), Number(opt.maxKeys ?? 10_000));
+  return (key) => b.take(key);
+}
+
+/** The client address the runtime gives: Deno's `info.remoteAddr`, Bun's `server.requestIP`, toNodeListener's `remoteAddress`. */
+function runtimeAddress(request, info) {
+  if (!info || typeof info !== 'object') return undefined;
+  if (info.remoteAddr && typeof info.remoteAddr.hostname === 'string') return info.remoteAddr.hostname;
+  if (typeof info.requestIP === 'function') {
+    try { return info.requestIP(request)?.address; } catch { return undefined; }
   }
-  const out = new Uint8Array(size);
-  let o = 0;
-  for (const c of chunks) { out.set(c, o); o += c.byteLength; }
-  return out;
+  return typeof info.remoteAddress === 'string' ? info.remoteAddress : undefined;
 }
 
 /**
- * Scan VTQL the way Vtiger's lexer does (single-quoted literals, '' doubles a quote, a backslash is an
- * ordinary character to the lexer) and return the module after the first bare FROM. Rejects the
- * backslash/quote desync that MySQL would read differently (protocol spec §8.6).
+ * The request body, read at most once and bounded: `limit` bytes (413) and `timeoutMs` from the
+ * start of the request (408). `hookRequest()` gives the authorize hook a Request whose body reads
+ * through the same limits and is kept for the proxy; `cancel()` stops reading (every answer
+ * calls it, so an early 401/403/413/429 never buffers an upload).
  */
-export function vtqlModule(q) {
-  if (typeof q !== 'string' || !/^\s*select\s/i.test(q)) throw new Reject(400, 'INVALID_INPUT', 'query must be a VTQL SELECT');
-  const words = [];
-  let i = 0;
-  while (i < q.length) {
-    const c = q[i];
-    if (c === "'") {
-      let j = i + 1;
-      let bs = 0;
-      for (;;) {
-        if (j >= q.length) throw new Reject(400, 'INVALID_INPUT', 'unterminated literal in query');
-        const d = q[j];
-        if (d === "'") {
-          if (bs % 2 === 1) throw new Reject(400, 'INVALID_INPUT', 'a backslash before a quote is not allowed in a query literal (double it)');
-          if (q[j + 1] === "'") { j += 2; bs = 0; continue; }
-          break;
-        }
-        bs = d === '\\' ? bs + 1 : 0;
-        j++;
-      }
-      words.push("'");
-      i = j + 1;
-    } else if (/[A-Za-z0-9_]/.test(c)) {
-      let j = i;
-      while (j < q.length && /[A-Za-z0-9_]/.test(q[j])) j++;
-      words.push(q.slice(i, j));
-      i = j;
-    } else {
-      if (!/\s/.test(c)) words.push(c);
-      i++;
+function requestBody(request, limit, timeoutMs) {
+  const stream = request.body;
+  const deadline = Date.now() + timeoutMs;
+  const chunks = [];
+  let reader = null;
+  let size = 0;
+  let ended = !stream;
+  let failure = null;
+  let cancelled = false;
+  const checkDeclared = () => {
+    const len = request.headers.get('content-length');
+    if (len !== null && Number(len) > limit) throw new Reject(413, 'PAYLOAD_TOO_LARGE', `request body over ${limit} bytes`);
+  };
+  async function next() {
+    if (failure) throw failure;
+    if (ended) return null;
+    try {
+      checkDeclared();
+      reader ??= stream.getReader();
+      const left = deadline - Date.now();
+      let timer;
+      const late = new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Reject(408, 'TIMEOUT', `the request body did not arrive within ${timeoutMs} ms`)), Math.max(0, left));
+      });
+      let r;
+      try { r = await Promise.race([reader.read(), late]); } finally { clearTimeout(timer); }
+      if (r.done) { ended = true; return null; }
+      size += r.value.byteLength;
+      if (size > limit) throw new Reject(413, 'PAYLOAD_TOO_LARGE', `request body over ${limit} bytes`);
+      chunks.push(r.value);
+      return r.value;
+    } catch (e) {
+      failure = e instanceof Reject ? e : new Reject(400, 'INVALID_INPUT', 'the request body could not be read');
+      cancel();
+      throw failure;
     }
   }
-  const f = words.findIndex((w) => w.toLowerCase() === 'from');
-  const mod = f >= 0 ? words[f + 1] : undefined;
-  if (!mod || !NAME_RE.test(mod)) throw new Reject(400, 'INVALID_INPUT', 'query has no FROM <Module>');
-  return mod;
-}
-
-function parseElement(params) {
-  const raw = params.get('element');
-  if (raw == null) throw new Reject(400, 'INVALID_INPUT', 'element is required');
-  try {
-    const el = JSON.parse(raw);
-    if (el && typeof el === 'object' && !Array.isArray(el)) return el;
-  } catch { /* fall through */ }
-  throw new Reject(400, 'INVALID_INPUT', 'element must be a JSON object');
-}
-
-/** What an operation touches: module names and record ids (resolved to modules by id prefix). */
-export function touches(op, params) {
-  const p = (n) => params.get(n) ?? '';
-  switch (op) {
-    case 'listtypes': return { modules: [], ids: [] };
-    case 'describe': case 'create': case 'relatedtypes': case 'sync':
-      return { modules: [p('elementType')], ids: [] };
-    case 'retrieve': case 'delete': case 'files_retrieve': case 'retrieve_inventory':
-      return { modules: [], ids: [p('id')] };
-    case 'update': case 'revise': {
-      const el = parseElement(params);
-      return { modules: [], ids: [String(el.id ?? '')] };
-    }
-    case 'query': return { modules: [vtqlModule(p('query'))], ids: [] };
-    case 'query_related': return { modules: [vtqlModule(p('query'))], ids: [p('id')] };
-    case 'retrieve_related': return { modules: [p('relatedType')], ids: [p('id')] };
-    case 'add_related': return { modules: [], ids: [p('sourceRecordId'), p('relatedRecordId')] };
-    case 'convertlead': {
-      const el = parseElement(params);
-      const ents = el.entities && typeof el.entities === 'object' ? Object.keys(el.entities) : [];
-      return { modules: ents, ids: [String(el.leadId ?? '')] };
-    }
-    default: return null; // not checkable against a module list
+  function cancel() {
+    if (cancelled || ended || !stream) return;
+    cancelled = true;
+    (reader ? reader.cancel() : stream.cancel()).catch(() => {});
   }
+  return {
+    async bytes() {
+      while (await next());
+      if (chunks.length === 1) return chunks[0];
+      const out = new Uint8Array(size);
+      let o = 0;
+      for (const c of chunks) { out.set(c, o); o += c.byteLength; }
+      return out;
+    },
+    hookRequest() {
+      if (!stream) return request;
+      let i = 0;
+      const body = new ReadableStream({
+        async pull(c) {
+          try {
+            if (i < chunks.length) { c.enqueue(chunks[i++]); return; }
+            const v = await next();
+            if (v) { i++; c.enqueue(v); } else c.close();
+          } catch (e) { c.error(e); }
+        },
+      }, { highWaterMark: 0 }); // read only when the hook reads
+      // From the request itself, so the hook still sees its signal and runtime extras (a Worker's `cf`).
+      return new Request(request, { body, duplex: 'half' });
+    },
+    rethrow() { if (failure) throw failure; },
+    cancel,
+  };
 }
 
 /**
- * Create the proxy handler: `(Request) => Promise<Response>`.
- * See proxy.d.ts and README for every option.
+ * Create the proxy handler: `(Request, info?) => Promise<Response>` (`info`: what Deno.serve,
+ * Bun.serve or toNodeListener pass; it names the client address). See proxy.d.ts and README.
  */
 export function createVtigerProxy(options) {
   const o = options ?? {};
-  const target = normaliseTarget(o.target);
+  const endpoint = normaliseTarget(o.target);
   const username = o.username;
   const accessKey = o.accessKey;
   if (typeof username !== 'string' || !username) throw new TypeError('createVtigerProxy: username is required');
   if (typeof accessKey !== 'string' || !accessKey) throw new TypeError('createVtigerProxy: accessKey is required');
   const allow = o.allow ?? {};
-  const ops = lowerList(allow.operations ?? DEFAULT_OPERATIONS, 'allow.operations');
-  const opSet = ops === '*' ? '*' : new Set(ops.map((s) => String(s).toLowerCase()));
+  const ops = listOption(allow.operations ?? DEFAULT_OPERATIONS, 'allow.operations');
   if (allow.modules === undefined) throw new TypeError("createVtigerProxy: allow.modules is required (a list of module names, or '*')");
-  const mods = lowerList(allow.modules, 'allow.modules');
-  const modSet = mods === '*' ? '*' : new Set(mods.map(String));
+  const mods = listOption(allow.modules, 'allow.modules');
   const origins = new Set((o.cors?.origins ?? []).map(String));
   const maxBodyBytes = Number(o.maxBodyBytes ?? 1 << 20);
   const maxUrlBytes = Number(o.maxUrlBytes ?? 16_384);
   const timeoutMs = Number(o.timeoutMs ?? 30_000);
+  const bodyTimeoutMs = Number(o.bodyTimeoutMs ?? 20_000);
   const tokens = o.tokens == null ? null : [...o.tokens].map(String);
   if (tokens && tokens.some((t) => t.length < 16)) throw new TypeError('createVtigerProxy: every token must be at least 16 characters');
   const authorize = typeof o.authorize === 'function' ? o.authorize : null;
@@ -243,23 +226,40 @@ export function createVtigerProxy(options) {
     throw new TypeError('createVtigerProxy: a caller credential is required: give tokens and/or authorize (an origin list is not access control)');
   }
   const limiter = o.rateLimit ? makeLimiter(o.rateLimit) : null;
+  const failures = o.authFailureLimit === false ? null : tokenBuckets(
+    Math.max(1, Number(o.authFailureLimit?.failures ?? 10)),
+    Math.max(1, Number(o.authFailureLimit?.windowMs ?? 60_000)),
+    Number(o.authFailureLimit?.maxKeys ?? 10_000),
+  );
+  const addressOf = typeof o.clientAddress === 'function' ? o.clientAddress : runtimeAddress;
   const doFetch = o.fetch ?? ((...a) => fetch(...a));
   const log = o.log === false ? null : typeof o.log === 'function' ? o.log : (line) => console.log(line);
-  const filterListtypes = o.filterListtypes !== false;
+
+  // The core's gate: built now where the wasm loads synchronously (every server runtime), so a
+  // bad allowlist throws here; otherwise on the first request.
+  const gateArgs = [JSON.stringify(ops), JSON.stringify(mods), o.filterListtypes !== false];
+  const newGate = (w) => {
+    try {
+      return new w.ProxyGate(...gateArgs);
+    } catch (e) {
+      throw new TypeError(`createVtigerProxy: ${e?.message ?? e}`);
+    }
+  };
+  let gate = null;
+  try { gate = newGate(wasmSync('createVtigerProxy')); } catch (e) { if (e instanceof TypeError) throw e; }
+  let gateP = gate ? Promise.resolve(gate) : null;
+  const getGate = () => (gateP ??= crmwire.ready().then(() => wasm()).then((w) => (gate = newGate(w))));
 
   let tokenDigests = null;
   let sessionP = null; // Promise<string> of the current session name; single-flight
   let logins = 0;
-  const prefixes = new Map(); // id prefix -> module
-  let learnP = null;
-  let learnedAt = 0;
+  const learning = new Map(); // module -> Promise of its describe (single-flight)
 
-  /** Remove every trace of the secrets from text that leaves the proxy. */
-  let currentSession = '';
+  /** Remove every trace of the secrets from text that leaves the proxy: the access key and every session name held so far. */
+  const sessions = [];
   const scrub = (s) => {
     let out = s;
-    if (out.includes(accessKey)) out = out.split(accessKey).join('[redacted]');
-    if (currentSession && out.includes(currentSession)) out = out.split(currentSession).join('[redacted]');
+    for (const secret of [accessKey, ...sessions]) if (out.includes(secret)) out = out.split(secret).join('[redacted]');
     return out;
   };
   const emit = (line) => { if (log) { try { log(scrub(line)); } catch { /* a broken logger must not break the proxy */ } } };
@@ -267,7 +267,7 @@ export function createVtigerProxy(options) {
   async function upstream(method, params, { form = null, session = null } = {}) {
     const ps = new URLSearchParams();
     for (const [k, v] of params) ps.append(k, v);
-    let url = target;
+    let url = endpoint;
     const init = { method, headers: { accept: 'application/json' }, redirect: 'manual', signal: AbortSignal.timeout(timeoutMs) };
     if (method === 'GET') {
       if (session) ps.set('sessionName', session);
@@ -282,44 +282,39 @@ export function createVtigerProxy(options) {
       init.body = ps.toString();
     }
     let res;
+    let text;
     try {
       res = await doFetch(url, init);
+      text = await res.text();
     } catch (e) {
       const timeout = e && (e.name === 'TimeoutError' || e.name === 'AbortError');
       throw new Reject(timeout ? 504 : 502, timeout ? 'UPSTREAM_TIMEOUT' : 'UPSTREAM_UNAVAILABLE', timeout ? 'the CRM did not answer in time' : 'the CRM could not be reached');
     }
-    const text = await res.text();
     return { status: res.status, contentType: res.headers.get('content-type') || 'application/json', text };
   }
 
-  /** The envelope's error code, without trusting the body to be valid JSON (raw control chars). */
-  function errorCode(text) {
-    if (!/^\s*\{\s*"success"\s*:\s*false/.test(text)) return null;
-    const m = /"code"\s*:\s*"([A-Z_0-9]+)"/.exec(text);
-    return m ? m[1] : null;
-  }
-
+  /** getchallenge + login; the core reads both answers (tolerant of PHP notices). */
   async function login() {
+    await crmwire.ready();
+    const w = await wasm();
     for (let attempt = 0; attempt < 2; attempt++) {
       const ch = await upstream('GET', [['operation', 'getchallenge'], ['username', username]]);
       let token;
-      try { token = JSON.parse(ch.text)?.result?.token; } catch { /* below */ }
-      if (typeof token !== 'string') {
-        throw new Reject(502, 'UPSTREAM_LOGIN_FAILED', `getchallenge failed (${errorCode(ch.text) ?? 'HTTP ' + ch.status})`);
+      try { token = w.proxyLoginStep('getchallenge', ch.status, ch.text); } catch (e) {
+        throw new Reject(502, 'UPSTREAM_LOGIN_FAILED', `getchallenge failed (${e?.code ?? 'HTTP ' + ch.status})`);
       }
-      const digest = await md5Hex(token + accessKey);
-      const lr = await upstream('POST', [['operation', 'login'], ['username', username], ['accessKey', digest]]);
-      let sess;
-      try { sess = JSON.parse(lr.text)?.result?.sessionName; } catch { /* below */ }
-      if (typeof sess === 'string' && sess) {
+      const lr = await upstream('POST', [['operation', 'login'], ['username', username], ['accessKey', crmwire.md5Hex(token + accessKey)]]);
+      try {
+        const sess = w.proxyLoginStep('login', lr.status, lr.text);
         logins++;
-        currentSession = sess;
+        sessions.push(sess);
+        if (sessions.length > 16) sessions.shift();
         return sess;
+      } catch (e) {
+        // Two parallel challenge+login pairs of one user race; the loser gets INVALID_USER_CREDENTIALS. Retry once.
+        if (e?.code === 'INVALID_USER_CREDENTIALS' && attempt === 0) continue;
+        throw new Reject(502, 'UPSTREAM_LOGIN_FAILED', `login failed (${e?.code ?? 'HTTP ' + lr.status})`);
       }
-      const code = errorCode(lr.text);
-      // Two parallel challenge+login pairs of one user race; the loser gets INVALID_USER_CREDENTIALS. Retry once.
-      if (code === 'INVALID_USER_CREDENTIALS' && attempt === 0) continue;
-      throw new Reject(502, 'UPSTREAM_LOGIN_FAILED', `login failed (${code ?? 'HTTP ' + lr.status})`);
     }
     throw new Reject(502, 'UPSTREAM_LOGIN_FAILED', 'login failed');
   }
@@ -333,103 +328,77 @@ export function createVtigerProxy(options) {
     return sessionP;
   }
 
-  /** Send one webservice call with the shared session; re-login and repeat once if the session was refused. */
-  async function call(method, params, formFactory) {
+  /**
+   * Send a call the core built (`{op, method, module, params}`) with the shared session; the core
+   * reads the answer: a refused session logs in again and repeats once, a noisy body is cleaned.
+   */
+  async function send(call, formFactory) {
     for (let attempt = 0; ; attempt++) {
       const sp = session();
       const s = await sp;
-      const r = await upstream(method, params, { form: formFactory ? formFactory() : null, session: s });
-      const code = errorCode(r.text);
-      if (code && SESSION_CODES.has(code) && attempt === 0) {
+      const r = await upstream(call.method, call.params, { form: formFactory ? formFactory() : null, session: s });
+      const a = gate.answer(call.op, call.module, r.status, r.text, Date.now());
+      if (a === 'S') {
+        if (attempt > 0) return r;
         if (sessionP === sp) sessionP = null; // only the first caller to see the refusal resets it
-        emit(`crmwire-proxy session refused (${code}); logging in again`);
+        emit('crmwire-proxy session refused; logging in again');
         continue;
       }
+      if (a) r.text = a.slice(1);
       return r;
     }
   }
 
-  /** Learn id prefix -> module for every allowed module (describe, cached, single-flight). */
-  function learnPrefixes(force) {
-    if (learnP && !(force && Date.now() - learnedAt > 30_000)) return learnP;
-    const p = (async () => {
-      for (const m of modSet) {
-        if ([...prefixes.values()].includes(m)) continue;
-        const r = await call('GET', [['operation', 'describe'], ['elementType', m]]);
-        try {
-          const pre = JSON.parse(r.text)?.result?.idPrefix;
-          if (pre != null && pre !== '') prefixes.set(String(pre), m);
-        } catch { /* a module the user cannot describe: its ids stay unknown */ }
-      }
-      learnedAt = Date.now();
-    })();
-    learnP = p;
-    p.catch(() => { if (learnP === p) learnP = null; });
+  /** Describe a module the gate needs to know (single-flight per module). */
+  function learn(call) {
+    let p = learning.get(call.module);
+    if (!p) {
+      p = send(call, null).finally(() => learning.delete(call.module));
+      learning.set(call.module, p);
+    }
     return p;
   }
 
-  async function moduleOfId(id) {
-    const m = ID_RE.exec(id);
-    if (!m) throw new Reject(400, 'INVALID_INPUT', 'malformed record id (expected <prefix>x<number>)');
-    if (!prefixes.has(m[1])) await learnPrefixes(false);
-    if (!prefixes.has(m[1])) await learnPrefixes(true);
-    const mod = prefixes.get(m[1]);
-    if (!mod) throw new Reject(403, 'ACCESS_DENIED', `record id ${m[1]}x… is not in an allowed module`);
-    return mod;
+  /** The gate's verdict on the caller's parameters, after describing what it needs to know. */
+  async function check(pairs, fileNames) {
+    const p = JSON.stringify(pairs);
+    const f = JSON.stringify(fileNames);
+    for (let round = 0; round < 3; round++) {
+      const v = JSON.parse(gate.check(p, f, Date.now()));
+      if (!v.learn) return v;
+      await Promise.all(v.learn.map(learn));
+    }
+    throw new Reject(502, 'UPSTREAM_UNAVAILABLE', 'the CRM did not describe the modules this request needs');
   }
 
-  async function checkModules(op, params) {
-    const t = touches(op, params);
-    if (modSet === '*') {
-      for (const id of t?.ids ?? []) if (!ID_RE.test(id)) throw new Reject(400, 'INVALID_INPUT', 'malformed record id (expected <prefix>x<number>)');
-      return t?.modules?.[0] ?? '*';
-    }
-    if (!t) throw new Reject(403, 'ACCESS_DENIED', `operation ${op} cannot be checked against the module allowlist`);
-    const seen = [];
-    for (const m of t.modules) {
-      if (!m || !modSet.has(m)) throw new Reject(403, 'ACCESS_DENIED', `module ${m && NAME_RE.test(m) ? m : '(none)'} is not allowed`);
-      seen.push(m);
-    }
-    for (const id of t.ids) seen.push(await moduleOfId(id));
-    return seen[0] ?? '-';
-  }
-
-  /** Parameters of the browser's request: query string + form/multipart body; secrets dropped. */
-  async function readParams(request, url) {
-    const params = new Map();
-    let files = null; // multipart entries that are File/Blob
-    const add = (k, v, where) => {
-      const lk = k.toLowerCase();
-      if (lk === 'sessionname' || lk === 'phpsessid' || lk === 'format') return; // never from the browser
-      if (!PARAM_RE.test(k)) throw new Reject(400, 'INVALID_INPUT', 'parameter names must be plain identifiers');
-      if (params.has(k)) throw new Reject(400, 'INVALID_INPUT', `parameter ${k} given twice${where ? '' : ''}`);
-      params.set(k, v);
-    };
-    for (const [k, v] of url.searchParams) add(k, v, 'query');
+  /** Parameters of the caller's request: query string, then the form or multipart body. */
+  async function readParams(request, url, body) {
+    const pairs = [...url.searchParams];
+    const files = [];
     if (request.method === 'POST') {
-      const body = await readBody(request, maxBodyBytes);
+      const bytes = await body.bytes();
       const ct = (request.headers.get('content-type') || '').toLowerCase();
-      if (body.byteLength === 0) { /* nothing */ } else if (ct.startsWith('application/x-www-form-urlencoded')) {
-        for (const [k, v] of new URLSearchParams(new TextDecoder().decode(body))) add(k, v, 'body');
+      if (bytes.byteLength === 0) { /* nothing */ } else if (ct.startsWith('application/x-www-form-urlencoded')) {
+        pairs.push(...new URLSearchParams(new TextDecoder().decode(bytes)));
       } else if (ct.startsWith('multipart/form-data')) {
-        const fd = await new Response(body, { headers: { 'content-type': request.headers.get('content-type') } }).formData();
+        let fd;
+        try {
+          fd = await new Response(bytes, { headers: { 'content-type': request.headers.get('content-type') } }).formData();
+        } catch {
+          throw new Reject(400, 'INVALID_INPUT', 'malformed multipart body');
+        }
         for (const [k, v] of fd) {
-          if (typeof v === 'string') add(k, v, 'body');
-          else {
-            const lk = k.toLowerCase();
-            if (lk === 'sessionname' || lk === 'phpsessid') continue;
-            if (!PARAM_RE.test(k)) throw new Reject(400, 'INVALID_INPUT', 'parameter names must be plain identifiers');
-            (files ??= []).push([k, v]);
-          }
+          if (typeof v === 'string') pairs.push([k, v]);
+          else files.push([k, v]);
         }
       } else {
         throw new Reject(415, 'UNSUPPORTED_MEDIA_TYPE', 'send application/x-www-form-urlencoded or multipart/form-data (the webservice reads no JSON bodies)');
       }
     }
-    return { params, files };
+    return { pairs, files };
   }
 
-  async function authenticate(request) {
+  async function authenticate(request, body) {
     let callerId = null;
     if (tokens && tokens.length) {
       tokenDigests ??= Promise.all(tokens.map(sha256));
@@ -439,13 +408,17 @@ export function createVtigerProxy(options) {
       const given = await sha256(m ? m[1] : '');
       let hit = -1;
       for (let i = 0; i < digests.length; i++) if (digestEqual(digests[i], given) && hit < 0) hit = i;
-      if (!m || hit < 0) throw new Reject(401, 'UNAUTHORIZED', 'a valid caller token is required (Authorization: Bearer <token>)', { 'www-authenticate': 'Bearer' });
+      if (!m || hit < 0) return null;
       callerId = `token#${hit}`;
     }
     if (authorize) {
       let r;
-      try { r = await authorize(request); } catch { r = false; }
-      if (!r) throw new Reject(callerId ? 403 : 401, callerId ? 'ACCESS_DENIED' : 'UNAUTHORIZED', 'caller not authorized', callerId ? undefined : { 'www-authenticate': 'Bearer' });
+      try { r = await authorize(body.hookRequest()); } catch { r = false; }
+      body.rethrow(); // the hook read past the body limit or timeout: that answer wins
+      if (!r) {
+        if (callerId) throw new Reject(403, 'ACCESS_DENIED', 'caller not authorized');
+        return null;
+      }
       if (typeof r === 'string') callerId = r;
       else if (typeof r === 'object' && r.id != null) callerId = String(r.id);
       else callerId ??= 'authorized';
@@ -453,33 +426,21 @@ export function createVtigerProxy(options) {
     return callerId;
   }
 
-  function filterTypes(text) {
-    try {
-      const env = JSON.parse(text);
-      const res = env?.result;
-      if (!env.success || !res || !Array.isArray(res.types)) return text;
-      res.types = res.types.filter((t) => modSet.has(t));
-      if (res.information && typeof res.information === 'object' && !Array.isArray(res.information)) {
-        for (const k of Object.keys(res.information)) if (!modSet.has(k)) delete res.information[k];
-      }
-      return JSON.stringify(env);
-    } catch {
-      return text;
-    }
-  }
-
-  async function handle(request) {
+  async function handle(request, info) {
     const t0 = Date.now();
     const origin = request.headers.get('origin');
     const cors = {};
     let op = '-';
     let mod = '-';
     let caller = '-';
+    let body = null;
     const done = (res) => {
-      emit(`crmwire-proxy ${request.method} op=${op} module=${mod} caller=${caller} -> ${res.status} ${Date.now() - t0}ms`);
+      if (body) body.cancel();
+      else if (request.body && !request.bodyUsed) request.body.cancel().catch(() => {});
+      emit(`crmwire-proxy ${logField(request.method)} op=${logField(op)} module=${logField(mod)} caller=${logField(caller)} -> ${res.status} ${Date.now() - t0}ms`);
       return res;
     };
-    const reply = (status, body, extra, contentType = 'application/json') => done(new Response(body, {
+    const reply = (status, text, extra, contentType = 'application/json') => done(new Response(NULL_BODY.has(status) ? null : text, {
       status,
       headers: { 'content-type': contentType, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', ...cors, ...extra },
     }));
@@ -506,53 +467,92 @@ export function createVtigerProxy(options) {
         return reply(405, envelope('METHOD_NOT_ALLOWED', 'use GET or POST'), { allow: 'GET, POST, OPTIONS' });
       }
       if (request.url.length > maxUrlBytes) throw new Reject(414, 'URI_TOO_LONG', `request URL over ${maxUrlBytes} bytes`);
-      caller = (await authenticate(request)) ?? '-';
+      // Wrong-credential guesses are limited per client address, before the credential is looked at.
+      const address = String(addressOf(request, info) ?? 'unknown');
+      const wait = failures ? failures.peek(address) : 0;
+      if (wait) throw new Reject(429, 'RATE_LIMITED', `too many failed authentications; retry in ${wait} s`, { 'retry-after': String(wait) });
+      body = requestBody(request, maxBodyBytes, bodyTimeoutMs);
+      const id = await authenticate(request, body);
+      if (id === null) {
+        failures?.spend(address);
+        throw new Reject(401, 'UNAUTHORIZED', 'a valid caller token is required (Authorization: Bearer <token>)', { 'www-authenticate': 'Bearer' });
+      }
+      caller = id;
       if (limiter) {
-        const wait = await limiter(caller, request);
-        if (wait) throw new Reject(429, 'RATE_LIMITED', `too many requests; retry in ${wait} s`, { 'retry-after': String(wait) });
+        const w = await limiter(caller, request);
+        if (w) throw new Reject(429, 'RATE_LIMITED', `too many requests; retry in ${w} s`, { 'retry-after': String(w) });
       }
-      const url = new URL(request.url);
-      const { params, files } = await readParams(request, url);
-      op = String(params.get('operation') ?? '').toLowerCase();
-      if (!op) throw new Reject(400, 'INVALID_INPUT', 'operation is required');
-      if (!/^[a-z_.]+$/.test(op)) { op = '?'; throw new Reject(400, 'INVALID_INPUT', 'malformed operation'); }
-      if (NEVER.has(op)) throw new Reject(403, 'ACCESS_DENIED', `operation ${op} is handled by the proxy and never forwarded`);
-      if (opSet !== '*' && !opSet.has(op)) throw new Reject(403, 'ACCESS_DENIED', `operation ${op} is not allowed`);
-      params.set('operation', op);
-      mod = await checkModules(op, params);
-
-      const method = GET_OPS.has(op) ? 'GET' : 'POST';
-      if (method === 'GET' && files) throw new Reject(400, 'INVALID_INPUT', `operation ${op} takes no files`);
-      const formFactory = files ? () => { const fd = new FormData(); for (const [k, v] of files) fd.append(k, v, v.name); return fd; } : null;
-      const r = await call(method, params, formFactory);
-      let text = r.text;
-      if (op === 'listtypes' && filterListtypes && modSet !== '*') text = filterTypes(text);
-      if (op === 'describe' && modSet !== '*') {
-        const m = /"idPrefix"\s*:\s*"?(\d+)"?/.exec(text);
-        if (m && !prefixes.has(m[1]) && modSet.has(mod)) prefixes.set(m[1], mod);
+      const { pairs, files } = await readParams(request, new URL(request.url), body);
+      if (!gate) await getGate();
+      const v = await check(pairs, files.map(([k]) => k));
+      if (v.error) {
+        op = v.error.op ?? '?';
+        throw new Reject(v.error.status, v.error.code, v.error.message);
       }
-      return reply(r.status, scrub(text), {}, r.contentType);
+      const call = v.forward;
+      op = call.op;
+      mod = call.module;
+      const keep = files.filter(([k]) => call.files.includes(k));
+      const formFactory = keep.length ? () => { const fd = new FormData(); for (const [k, f] of keep) fd.append(k, f, f.name); return fd; } : null;
+      const r = await send(call, formFactory);
+      return reply(r.status, scrub(r.text), {}, r.contentType);
     } catch (e) {
       if (e instanceof Reject) return reply(e.status, envelope(e.code, scrub(e.message)), e.headers ?? {});
-      emit(`crmwire-proxy internal error: ${e && e.name}`);
+      emit(`crmwire-proxy internal error: ${logField(e && e.name)}`);
       return reply(500, envelope('PROXY_ERROR', 'internal proxy error'));
     }
   }
 
-  Object.defineProperty(handle, 'stats', { get: () => ({ logins, knownPrefixes: prefixes.size }) });
+  Object.defineProperty(handle, 'stats', { get: () => ({ logins, knownPrefixes: gate ? gate.knownPrefixes : 0 }) });
   return handle;
 }
 
+/** `host[:port]` or `[v6][:port]`: what a Host header may hold (no credentials, no path). */
+const HOST_RE = /^(?:[A-Za-z0-9._-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
+
+/** Bytes of an unread request body discarded after an early answer before the connection is closed. */
+const DRAIN_BYTES = 1 << 20;
+
+function plainAnswer(res, status, code, message) {
+  res.writeHead(status, { 'content-type': 'application/json', connection: 'close' });
+  res.end(envelope(code, message));
+}
+
 /**
- * Adapt a `(Request) => Promise<Response>` handler to `node:http`'s `(req, res)` listener.
- * Uses no node: imports; the body is streamed, so the proxy's size limit applies before buffering.
+ * Adapt a `(Request, info) => Promise<Response>` handler to `node:http`'s `(req, res)` listener.
+ * Uses no node: imports. The body is streamed with backpressure (the socket is paused while the
+ * handler does not read), so the proxy's limits apply before anything is buffered; a body the
+ * handler did not read (an early 401/413/…) is not read either: the answer is sent with
+ * `Connection: close`, at most 1 MiB more is discarded, and the connection is closed.
  */
 export function toNodeListener(handler, { trustProxy = false } = {}) {
   return async (req, res) => {
+    let cancelled = false;
+    const closeAfter = () => {
+      let drained = 0;
+      const stop = () => { clearTimeout(t); req.destroy(); };
+      const t = setTimeout(stop, 2000);
+      req.removeAllListeners('data');
+      req.on('data', (d) => { drained += d.length; if (drained > DRAIN_BYTES) stop(); });
+      req.on('end', () => clearTimeout(t));
+      req.on('error', () => {});
+      req.resume();
+    };
     try {
-      const proto = trustProxy && req.headers['x-forwarded-proto'] ? String(req.headers['x-forwarded-proto']).split(',')[0] : 'http';
-      const host = req.headers.host || '127.0.0.1';
-      const url = `${proto}://${host}${req.url}`;
+      // origin-form (/path?query), or absolute-form (http://host/path?query, RFC 9112 §3.2.2): only
+      // its path and query are used.
+      let target = req.url || '/';
+      if (!target.startsWith('/')) {
+        let u = null;
+        try { u = new URL(target); } catch { /* below */ }
+        if (!u || !/^https?:$/.test(u.protocol)) return plainAnswer(res, 400, 'INVALID_INPUT', 'malformed request target');
+        target = u.pathname + u.search;
+      }
+      const hostHeader = req.headers.host;
+      if (hostHeader !== undefined && !HOST_RE.test(hostHeader)) return plainAnswer(res, 400, 'INVALID_INPUT', 'malformed Host header');
+      const fwd = trustProxy && req.headers['x-forwarded-proto'] ? String(req.headers['x-forwarded-proto']).split(',')[0].trim() : 'http';
+      const proto = fwd === 'https' ? 'https' : 'http';
+      const url = `${proto}://${hostHeader || '127.0.0.1'}${target}`;
       const headers = new Headers();
       for (const [k, v] of Object.entries(req.headers)) {
         if (Array.isArray(v)) for (const x of v) headers.append(k, x);
@@ -562,24 +562,40 @@ export function toNodeListener(handler, { trustProxy = false } = {}) {
       const body = hasBody
         ? new ReadableStream({
           start(c) {
-            req.on('data', (d) => c.enqueue(new Uint8Array(d.buffer, d.byteOffset, d.byteLength)));
-            req.on('end', () => c.close());
-            req.on('error', (e) => c.error(e));
+            req.on('data', (d) => {
+              if (cancelled) return;
+              c.enqueue(new Uint8Array(d.buffer, d.byteOffset, d.byteLength));
+              if (c.desiredSize <= 0) req.pause();
+            });
+            req.on('end', () => { if (!cancelled) try { c.close(); } catch { /* closed */ } });
+            req.on('error', (e) => { try { c.error(e); } catch { /* closed */ } });
+            req.pause();
           },
-          cancel() { req.destroy(); },
-        })
+          pull() { if (!cancelled) req.resume(); },
+          cancel() { cancelled = true; req.pause(); },
+        }, { highWaterMark: 64 * 1024, size: (chunk) => chunk.byteLength })
         : undefined;
-      const response = await handler(new Request(url, { method: req.method, headers, body, duplex: 'half' }));
+      const response = await handler(
+        new Request(url, { method: req.method, headers, body, duplex: 'half' }),
+        { remoteAddress: req.socket?.remoteAddress },
+      );
       const out = {};
       response.headers.forEach((v, k) => { out[k] = v; });
+      const unread = !req.complete;
+      if (unread) { cancelled = true; out.connection = 'close'; }
       res.writeHead(response.status, out);
       if (response.body) {
-        for await (const chunk of response.body) res.write(chunk);
+        for await (const chunk of response.body) {
+          if (!res.write(chunk)) await new Promise((r) => res.once('drain', r));
+        }
       }
       res.end();
+      if (unread) closeAfter();
     } catch {
-      if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
+      cancelled = true;
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json', connection: 'close' });
       res.end(envelope('PROXY_ERROR', 'internal proxy error'));
+      if (!req.complete) closeAfter();
     }
   };
 }

@@ -808,3 +808,103 @@ fn from_spec_rejections_name_the_field() {
     let s = Select::from_spec_text(r#"{"module":"Contacts","limit":1000}"#).unwrap();
     assert_eq!(s.render().unwrap_err().field.as_deref(), Some("limit"));
 }
+
+/// Issue 15, item 11: what the builder renders, the raw parser reads back; and numbers the
+/// raw text wrote unquoted stay unquoted when the core re-renders it (queryAll, count, the
+/// proxy), so the re-rendered query returns the rows the caller's text asked for.
+#[test]
+fn builder_and_raw_parser_agree_on_numbers() {
+    use crmwire::vtiger::paging::{Count, QueryAll};
+    // A number on a reference/owner field: the server splits the value on `x` and pastes the
+    // second part into SQL, so neither the builder nor the raw parser accepts it.
+    for field in [
+        "account_id",
+        "assigned_user_id",
+        "related_to",
+        "modifiedby",
+        "id",
+    ] {
+        for op in [Op::Eq, Op::Like, Op::Gt] {
+            let e = Select::from("Contacts")
+                .unwrap()
+                .where_op(field, op, Value::int(1))
+                .unwrap_err();
+            assert_eq!(e.code, ErrorCode::InvalidInput, "{field} {op:?}");
+            assert_eq!(e.field.as_deref(), Some(field), "{field}");
+            for raw in [
+                format!("SELECT * FROM Contacts WHERE {field} {} '1';", op.as_str()),
+                format!("SELECT * FROM Contacts WHERE {field} {} 1;", op.as_str()),
+            ] {
+                let e = Select::parse(&raw).unwrap_err();
+                assert_eq!(e.code, ErrorCode::InvalidInput, "{raw}");
+            }
+        }
+    }
+    let e = Select::from_spec_text(
+        r#"{"module":"Contacts","where":{"field":"account_id","op":"like","value":1}}"#,
+    )
+    .unwrap_err();
+    assert_eq!(e.field.as_deref(), Some("account_id"));
+    // Whatever the builder renders, the raw parser accepts and renders identically.
+    let built = [
+        Select::from("Contacts")
+            .unwrap()
+            .where_op("lastname", Op::Gt, 5)
+            .unwrap(),
+        Select::from("Contacts")
+            .unwrap()
+            .where_op("account_id", Op::Like, WsId::new(11, 1).unwrap())
+            .unwrap(),
+        Select::from("Potentials")
+            .unwrap()
+            .where_op("amount", Op::Ge, Value::num("-1.5").unwrap())
+            .unwrap()
+            .where_op(
+                "related_to",
+                Op::In,
+                Value::list([Value::str("11x1"), Value::str("12x2")]),
+            )
+            .unwrap(),
+    ];
+    for s in built {
+        let text = s.render().unwrap();
+        assert_eq!(Select::parse(&text).unwrap().render().unwrap(), text);
+    }
+    // Unquoted integers of raw text stay numbers (MySQL compares `lastname > 5` numerically,
+    // `lastname > '5'` as text: they select different rows).
+    let raw =
+        "SELECT id, lastname FROM Contacts WHERE lastname > 5 AND age >= -3 OR code IN (1, '2');";
+    let sel = Select::parse(raw).unwrap();
+    assert_eq!(
+        sel.render().unwrap(),
+        "SELECT id, lastname FROM Contacts WHERE lastname > 5 AND age >= -3 OR code IN (1, '2');"
+    );
+    let q = QueryAll::from_vtql("SELECT * FROM Contacts WHERE lastname > 5;").unwrap();
+    let first = q.next_query().unwrap();
+    assert!(
+        first.contains("WHERE lastname > 5 ") && !first.contains("'5'"),
+        "{first}"
+    );
+    let c = Count::from_vtql("SELECT count(*) FROM Contacts WHERE lastname > 5;").unwrap();
+    let first = c.next_query().unwrap();
+    assert!(
+        first.contains("WHERE lastname > 5 ") && !first.contains("'5'"),
+        "{first}"
+    );
+    // The builder keeps writing its numbers quoted.
+    assert_eq!(
+        Select::from("Contacts")
+            .unwrap()
+            .where_op("lastname", Op::Gt, 5)
+            .unwrap()
+            .render()
+            .unwrap(),
+        "SELECT * FROM Contacts WHERE lastname > '5';"
+    );
+    assert!(Value::Int("5 OR 1=1".into()) != Value::Int("5".into()));
+    let e = Select::from("Contacts")
+        .unwrap()
+        .where_op("lastname", Op::Gt, Value::Int("5 OR 1=1".into()))
+        .unwrap_err();
+    assert_eq!(e.code, ErrorCode::InvalidInput);
+}

@@ -2,6 +2,7 @@
 
 pub mod auth;
 pub mod envelope;
+pub mod gate;
 pub mod id;
 pub mod ops;
 pub mod paging;

@@ -34,7 +34,9 @@
 //!   truncated condition.
 //!
 //! Values are always quoted, numbers included (`'1.5'`; an unquoted decimal is a lexer
-//! error and a bare word is read by MySQL as a column name). Webservice ids are validated
+//! error and a bare word is read by MySQL as a column name), except an integer that raw
+//! VTQL wrote unquoted ([`Value::Int`], kept unquoted so that a re-rendered query compares
+//! the way the caller's text did). Webservice ids are validated
 //! ([`WsId`]) and written quoted (`'12x5'`). Because the server inserts the numeric part of
 //! an id, reference or owner value **unquoted** into SQL, a string compared with `id`,
 //! `assigned_user_id`, `modifiedby`, `created_user_id`, `related_to` or any field whose
@@ -179,6 +181,12 @@ fn is_strict_number(s: &str) -> bool {
         }
 }
 
+/// `-?digits`, at most 40 characters: what the server's lexer reads as a signed integer.
+fn is_strict_int(s: &str) -> bool {
+    let body = s.strip_prefix('-').unwrap_or(s);
+    s.len() <= 40 && !body.is_empty() && body.bytes().all(|b| b.is_ascii_digit())
+}
+
 /// A comparison value.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Value {
@@ -188,6 +196,11 @@ pub enum Value {
     Id(WsId),
     /// A number as text (`-?digits[.digits]`), rendered quoted.
     Num(String),
+    /// An integer written unquoted in raw VTQL (`lastname > 5`), rendered unquoted again: the
+    /// server pastes it into SQL as is, so MySQL compares numerically, and a re-rendered query
+    /// must mean what the caller's text meant. [`Select::parse`] makes these; the builder
+    /// writes numbers quoted ([`Value::Num`]).
+    Int(String),
     /// A non-empty list of scalar values, only for `IN`.
     List(Vec<Value>),
 }
@@ -410,11 +423,24 @@ fn check_scalar(field: &str, id_valued: bool, v: &Value) -> Result<Value> {
             literal(s)?;
             Ok(v.clone())
         }
-        Value::Num(_) if field.eq_ignore_ascii_case("id") => Err(Error::invalid_input(
-            "id",
-            "id takes webservice ids (<prefix>x<record>), not bare numbers",
+        // The server splits an id, owner or reference value on `x` and pastes the second part
+        // into SQL: a number there is broken SQL at best, so the builder refuses it just as
+        // the raw parser does (`account_id LIKE '1'` is not an id either).
+        Value::Num(_) | Value::Int(_) if id_valued => Err(Error::invalid_input(
+            field,
+            format!("'{field}' takes webservice ids (<prefix>x<record>), not bare numbers"),
         )),
         Value::Num(n) => Value::num(n),
+        Value::Int(n) => {
+            if is_strict_int(n) {
+                Ok(v.clone())
+            } else {
+                Err(Error::invalid_input(
+                    "value",
+                    format!("'{}' is not an integer", shorten(n)),
+                ))
+            }
+        }
         Value::Id(_) => Ok(v.clone()),
         Value::List(_) => Err(Error::invalid_input("value", "unexpected list")),
     }
@@ -436,6 +462,15 @@ fn render_scalar(v: &Value, out: &mut String) -> Result<()> {
             out.push('\'');
             out.push_str(n);
             out.push('\'');
+        }
+        Value::Int(n) => {
+            if !is_strict_int(n) {
+                return Err(Error::invalid_input(
+                    "value",
+                    format!("'{}' is not an integer", shorten(n)),
+                ));
+            }
+            out.push_str(n);
         }
         Value::List(_) => return Err(Error::invalid_input("value", "unexpected list")),
     }
@@ -1467,7 +1502,7 @@ mod parse {
         loop {
             values.push(match p.next() {
                 Some(Tok::Lit(s)) => Value::Str(s),
-                Some(Tok::Int(n)) => Value::Num(n),
+                Some(Tok::Int(n)) => Value::Int(n),
                 Some(Tok::Word(w)) => {
                     return Err(err(format!(
                         "bare word '{}' as a value: MySQL would read it as a column name; quote it",

@@ -8,6 +8,7 @@
 pub mod errors;
 pub mod paging;
 pub mod perfex;
+pub mod proxy;
 pub mod split;
 pub mod sync;
 pub mod vtiger;

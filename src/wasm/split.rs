@@ -125,7 +125,7 @@ pub fn split_select(
 
 fn value_len(v: &Value) -> usize {
     match v {
-        Value::Str(s) | Value::Num(s) => s.len() + 4,
+        Value::Str(s) | Value::Num(s) | Value::Int(s) => s.len() + 4,
         Value::Id(_) => 16,
         Value::List(items) => items.iter().map(value_len).sum(),
     }

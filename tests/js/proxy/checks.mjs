@@ -1,5 +1,5 @@
 // The behaviour every proxy runtime must show, checked over real HTTP against the simulator.
-import { Checks, simStats, loginCount, simFault } from './harness.mjs';
+import { Checks, simStats, loginCount, simFault, simDirect } from './harness.mjs';
 import { TOKEN, TOKEN2, GOOD_ORIGIN, EXT_ORIGIN, BAD_ORIGIN } from './runtimes.mjs';
 
 /**
@@ -86,6 +86,31 @@ export async function runChecks(label, url, sim, tap, proc) {
   c.ok('query finds it', r.status === 200 && Array.isArray(r.json?.result) && r.json.result.some((x) => x.id === id), `${r.status} ${r.text.slice(0, 300)}`);
   r = await call({ operation: 'revise', element: JSON.stringify({ id, title: 'Edge' }) }, { method: 'POST' });
   c.ok('revise it', r.status === 200 && r.json?.success === true, `${r.status} ${r.text.slice(0, 300)}`);
+
+  // 5b. issue 15, critical 1: Vtiger reads `element` with Zend_Json, which decodes every \uXXXX of
+  // the whole text before tokenizing; a `\u0022` must not smuggle an `id` past the module check.
+  const smuggled = 'x","id":"19x1","email1":"pwned@example.com';
+  for (const op of ['revise', 'update']) {
+    const attack = `{"id":"${id}","assigned_user_id":"19x1","lastname":"x\\u0022,\\u0022id\\u0022:\\u002219x1\\u0022,\\u0022email1\\u0022:\\u0022pwned@example.com"}`;
+    r = await call({ operation: op, element: attack }, { method: 'POST' });
+    c.ok(`${op}: \\u0022 in element cannot reach another record (the Contact keeps the text as its lastname)`,
+      r.status === 200 && r.json?.result?.id === id && r.json?.result?.lastname === smuggled, `${r.status} ${r.text.slice(0, 300)}`);
+  }
+  const admin = await simDirect(sim, { operation: 'retrieve', id: '19x1' });
+  c.ok('... and the Users record 19x1 is untouched', admin?.result?.id === '19x1' && admin.result.email1 !== 'pwned@example.com', JSON.stringify(admin).slice(0, 300));
+  // issue 15, critical 2: the server pastes the numeric part of id/reference values into SQL
+  // unquoted; raw VTQL is parsed and re-rendered, or refused.
+  for (const q of [
+    "SELECT id FROM Contacts WHERE id = '12x0) OR 1=1 OR (1';",
+    "SELECT id FROM Contacts WHERE id = '12x0) OR (1=1) AND (1';",
+    "SELECT id FROM Contacts WHERE account_id = '11x0) OR 1=1 OR (1';",
+    "SELECT id FROM Contacts WHERE lastname = 'x' OR assigned_user_id IN ('19x1', '19x0) OR (1');",
+  ]) {
+    r = await call({ operation: 'query', query: q });
+    c.ok(`SQL through an id value -> 400 INVALID_INPUT: ${q}`, r.status === 400 && code(r) === 'INVALID_INPUT', `${r.status} ${r.text.slice(0, 200)}`);
+  }
+  r = await call({ operation: 'query', query: `select id, lastname from Contacts where id = '${id}' and lastname != 'x from Users';` });
+  c.ok('a raw query is re-rendered and still answers', r.status === 200 && r.json?.result?.length === 1 && r.json.result[0].id === id, `${r.status} ${r.text.slice(0, 200)}`);
 
   // 6. browser-supplied session parameters are dropped
   r = await call({ operation: 'describe', elementType: 'Contacts', PHPSESSID: 'abc123', sessionName: 'bogus' });

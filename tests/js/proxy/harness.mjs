@@ -5,6 +5,7 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import http from 'node:http';
+import { createHash } from 'node:crypto';
 
 export const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../..');
 export const BIN = path.join(ROOT, 'tests/js/node_modules/.bin');
@@ -104,10 +105,20 @@ export function loginCount(stats) {
   };
   return find(stats);
 }
-/** Queue a simulator fault for the next `count` webservice requests (default 1). */
-export async function simFault(sim, fault, count = 1) {
-  const r = await fetch(sim.url + '/__sim/faults', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ fault, count }) });
+/** Queue a simulator fault for the next `count` webservice requests (default 1), of one operation if given. */
+export async function simFault(sim, fault, count = 1, operation = undefined) {
+  const r = await fetch(sim.url + '/__sim/faults', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ fault, count, operation }) });
   if (!r.ok) throw new Error(`fault ${fault}: HTTP ${r.status} ${await r.text()}`);
+}
+
+/** One webservice call straight to the simulator (own login, md5 from node:crypto); resolves the JSON envelope. */
+export async function simDirect(sim, params) {
+  const ws = sim.url + '/webservice.php';
+  const ch = await (await fetch(`${ws}?${new URLSearchParams({ operation: 'getchallenge', username: sim.username })}`)).json();
+  const accessKey = createHash('md5').update(ch.result.token + sim.accessKey).digest('hex');
+  const lg = await (await fetch(ws, { method: 'POST', body: new URLSearchParams({ operation: 'login', username: sim.username, accessKey }) })).json();
+  const q = new URLSearchParams({ ...params, sessionName: lg.result.sessionName });
+  return (await fetch(`${ws}?${q}`)).json();
 }
 
 /**

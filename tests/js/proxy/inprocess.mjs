@@ -2,8 +2,10 @@
 // rate limit (429 + Retry-After), the authorize hook, constructor validation, the VTQL module scan,
 // upstream failure mapping. Against the simulator. node tests/js/proxy/inprocess.mjs
 import http from 'node:http';
-import { createVtigerProxy, toNodeListener, vtqlModule } from 'crmwire/proxy';
+import { createVtigerProxy, toNodeListener } from 'crmwire/proxy';
 import { Checks, startSim, simStats, loginCount, stop } from './harness.mjs';
+import { runHardening } from './hardening.mjs';
+import { runMemory } from './memory.mjs';
 
 const c = new Checks('[in-process] ');
 const TOKEN = 'inprocess-token-0123456789';
@@ -43,14 +45,27 @@ try {
   c.ok('tokens + authorize: both must pass (valid token, hook says no -> 403)', r.status === 403, String(r.status));
   c.ok('authorize() saw the request', seen.includes('alice') && seen.includes('mallory'));
 
-  // VTQL module scan
-  c.ok('vtqlModule: FROM inside a literal is skipped', vtqlModule("select id from Contacts where lastname = 'x from Users';") === 'Contacts');
-  c.ok("vtqlModule: doubled quotes ('') stay inside the literal", vtqlModule("SELECT * FROM Accounts WHERE accountname = 'O''Brien from Users';") === 'Accounts');
-  c.ok('vtqlModule: an even backslash run before the quote is fine', vtqlModule("SELECT * FROM Contacts WHERE lastname = 'a\\\\';") === 'Contacts');
-  const rejects = (q) => { try { vtqlModule(q); return false; } catch (e) { return e.status === 400; } };
-  c.ok('vtqlModule: odd backslash run before a quote -> rejected', rejects("SELECT * FROM Contacts WHERE lastname = 'x\\' AND lastname = ' OR 1=1) -- ';"));
-  c.ok('vtqlModule: not a SELECT -> rejected', rejects('DELETE FROM Contacts'));
-  c.ok('vtqlModule: no FROM -> rejected', rejects('select 1;'));
+  // VTQL module detection: the core's parser reads the FROM module the way the server does
+  const vt = createVtigerProxy({ ...base, tokens: [TOKEN], allow: { modules: ['Contacts', 'Accounts'] } });
+  const vtOnly = createVtigerProxy({ ...base, tokens: [TOKEN] });
+  const q = async (h, query) => { const x = await req(h, { operation: 'query', query }); return { status: x.status, body: await x.json() }; };
+  let v = await q(vt, "select id from Contacts where lastname = 'x from Users';");
+  c.ok('query: FROM inside a literal is skipped (Contacts, answered)', v.status === 200 && v.body.success === true, JSON.stringify(v));
+  v = await q(vt, "SELECT * FROM Accounts WHERE accountname = 'O''Brien from Users';");
+  c.ok("query: doubled quotes ('') stay inside the literal (Accounts, answered)", v.status === 200 && v.body.success === true, JSON.stringify(v));
+  v = await q(vtOnly, "SELECT * FROM Accounts WHERE accountname = 'O''Brien from Users';");
+  c.ok('... and with Contacts only, the module refused is Accounts (not Users)', v.status === 403 && /Accounts/.test(v.body.error.message), JSON.stringify(v));
+  v = await q(vt, "SELECT * FROM Contacts WHERE lastname = 'a\\\\';");
+  c.ok('query: an even backslash run before the quote is fine', v.status === 200 && v.body.success === true, JSON.stringify(v));
+  for (const [name, text] of [
+    ['odd backslash run before a quote', "SELECT * FROM Contacts WHERE lastname = 'x\\' AND lastname = ' OR 1=1) -- ';"],
+    ['not a SELECT', 'DELETE FROM Contacts'],
+    ['no FROM', 'select 1;'],
+  ]) {
+    v = await q(vt, text);
+    c.ok(`query: ${name} -> 400 INVALID_INPUT`, v.status === 400 && v.body.error.code === 'INVALID_INPUT', JSON.stringify(v));
+  }
+  c.ok('an unusable module list throws a TypeError at construction', throws(() => createVtigerProxy({ ...base, tokens: [TOKEN], allow: { modules: ['Contacts,Users'] } })));
 
   // toNodeListener over a real socket, and an unreachable upstream -> 502 without detail
   const h = createVtigerProxy({ ...base, tokens: [TOKEN] });
@@ -73,6 +88,9 @@ try {
   const bj = await r.json();
   c.ok('wrong access key -> 502 UPSTREAM_LOGIN_FAILED', r.status === 502 && bj.error.code === 'UPSTREAM_LOGIN_FAILED', JSON.stringify(bj));
   c.ok('simulator still answers', typeof loginCount(await simStats(sim)) === 'number');
+
+  await runHardening(c, sim);
+  await runMemory(c, sim);
 } catch (e) {
   c.ok('in-process run completed', false, e.stack || String(e));
 } finally {

@@ -345,13 +345,64 @@ enum Incoming {
     Str(String),
 }
 
-fn parse_element(raw: Option<&str>) -> Result<Vec<(String, Incoming)>, Fail> {
-    let raw = raw.unwrap_or("");
-    // The Zend decoder used by Vtiger fails on an escaped quote `\u0022` (recorded in 294).
-    if raw.contains("\\u0022") {
-        return Err(api("INTERNAL_SERVER_ERROR", UNKNOWN));
+/// Vtiger reads `element` with Zend_Json_Decoder, not `json_decode`: `decodeUnicodeString` first
+/// turns every `\uXXXX` of the WHOLE text (`u` in either case) into the raw character and drops
+/// raw bytes below 0x20; only then is the result tokenized (escapes `\" \\ \/ \b \f \n \r \t
+/// \'`; raw control characters inside strings are kept). So a `\u0022` inside a string ends the
+/// string (recorded in 294: invalid JSON, INTERNAL_SERVER_ERROR), and a caller's
+/// `"x\u0022,\u0022id\u0022:\u002219x1"` adds an `id` member; of duplicate keys the last wins, as
+/// in a PHP array. A surrogate half becomes `?` (MySQL stores its 3-byte form as one `?`).
+/// `None` where Zend throws.
+pub fn zend_decode(raw: &str) -> Option<Value> {
+    let b = raw.as_bytes();
+    let mut pre = String::with_capacity(raw.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'\\'
+            && i + 6 <= b.len()
+            && matches!(b[i + 1], b'u' | b'U')
+            && b[i + 2..i + 6].iter().all(u8::is_ascii_hexdigit)
+        {
+            let n = u32::from_str_radix(&raw[i + 2..i + 6], 16).ok()?;
+            pre.push(char::from_u32(n).unwrap_or('?'));
+            i += 6;
+            continue;
+        }
+        let c = raw[i..].chars().next()?;
+        if u32::from(c) >= 0x20 {
+            pre.push(c);
+        }
+        i += c.len_utf8();
     }
-    let v: Value = serde_json::from_str(raw).map_err(|_| api("INTERNAL_SERVER_ERROR", UNKNOWN))?;
+    // The tokenizer, as strict JSON for serde: raw controls inside strings escaped, `\'` kept.
+    let mut json = String::with_capacity(pre.len() + 16);
+    let mut in_str = false;
+    let mut it = pre.chars();
+    while let Some(c) = it.next() {
+        match c {
+            '"' => {
+                in_str = !in_str;
+                json.push(c);
+            }
+            '\\' if in_str => match it.next()? {
+                '\'' => json.push('\''),
+                e @ ('"' | '\\' | '/' | 'b' | 'f' | 'n' | 'r' | 't') => {
+                    json.push('\\');
+                    json.push(e);
+                }
+                _ => return None,
+            },
+            c if in_str && u32::from(c) < 0x20 => {
+                json.push_str(&format!("\\u{:04x}", u32::from(c)));
+            }
+            c => json.push(c),
+        }
+    }
+    serde_json::from_str(&json).ok()
+}
+
+fn parse_element(raw: Option<&str>) -> Result<Vec<(String, Incoming)>, Fail> {
+    let v = zend_decode(raw.unwrap_or("")).ok_or_else(|| api("INTERNAL_SERVER_ERROR", UNKNOWN))?;
     let obj = match v {
         Value::Object(o) => o,
         Value::Array(_) => Default::default(),
@@ -1217,8 +1268,8 @@ pub fn convertlead(ctx: &mut Ctx, p: &Params) -> R {
     if ctx.cfg.profile == Profile::V83 {
         return Err(http500());
     }
-    let el: Value = serde_json::from_str(param(p, "element").unwrap_or(""))
-        .map_err(|_| api("ACCESS_DENIED", DENIED_ID))?;
+    let el: Value = zend_decode(param(p, "element").unwrap_or(""))
+        .ok_or_else(|| api("ACCESS_DENIED", DENIED_ID))?;
     let lead = el["leadId"].as_str().unwrap_or("");
     let (lmi, lid) = live(ctx.db, lead).map_err(|_| api("ACCESS_DENIED", DENIED_ID))?;
     if ctx.db.schema.modules[lmi].name != "Leads" {
