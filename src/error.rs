@@ -74,6 +74,12 @@ pub enum ErrorCode {
     Unsupported,
     /// The caller's input was rejected before anything was sent.
     InvalidInput,
+    /// The server answered with a redirect the client does not follow (another origin, an
+    /// https → http downgrade, a method change, a write, too many hops, or a redirect the
+    /// runtime hides): the message names the target, secrets masked.
+    Redirect,
+    /// The answer is larger than the client's `maxResponseBytes`.
+    ResponseTooLarge,
     /// A server code this client does not know, passed through unchanged.
     Other(String),
 }
@@ -115,6 +121,8 @@ const SERVER_CODES: &[(&str, ErrorCode)] = &[
     ("INVALID_RESPONSE", ErrorCode::InvalidResponse),
     ("UNSUPPORTED", ErrorCode::Unsupported),
     ("INVALID_INPUT", ErrorCode::InvalidInput),
+    ("REDIRECT", ErrorCode::Redirect),
+    ("RESPONSE_TOO_LARGE", ErrorCode::ResponseTooLarge),
 ];
 
 impl ErrorCode {
@@ -229,7 +237,10 @@ impl Error {
 
     /// An error the server reported in its envelope.
     pub fn from_server(crm_code: CrmCode, message: impl Into<String>) -> Self {
-        let mut e = Error::new(ErrorCode::from_crm(&crm_code), message);
+        let mut e = Error::new(
+            ErrorCode::from_crm(&crm_code),
+            mask_secrets(&message.into()),
+        );
         e.crm_code = Some(crm_code);
         e
     }
@@ -277,6 +288,40 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
+/// An error as a JSON object text, for errors delivered inside a result (a REST create's
+/// `lookupError`): `{"code","message","crmCode"?,"status"?,"operation"?,"field"?}`.
+pub fn error_json(e: &Error) -> String {
+    let mut out = String::from("{\"code\":");
+    crate::json::quote(e.code.as_str(), &mut out);
+    out.push_str(",\"message\":");
+    crate::json::quote(&e.message, &mut out);
+    match &e.crm_code {
+        Some(CrmCode::Str(s)) => {
+            out.push_str(",\"crmCode\":");
+            crate::json::quote(s, &mut out);
+        }
+        Some(CrmCode::Int(n)) => out.push_str(&format!(",\"crmCode\":{n}")),
+        None => {}
+    }
+    if let Some(s) = e.status {
+        out.push_str(&format!(",\"status\":{s}"));
+    }
+    for (k, v) in [
+        ("operation", &e.operation),
+        ("field", &e.field),
+        ("snippet", &e.snippet),
+    ] {
+        if let Some(v) = v {
+            out.push_str(",\"");
+            out.push_str(k);
+            out.push_str("\":");
+            crate::json::quote(v, &mut out);
+        }
+    }
+    out.push('}');
+    out
+}
+
 /// A short excerpt of a body for error reports: at most [`SNIPPET_CHARS`] characters,
 /// control characters shown as spaces, and values of secret-named fields masked.
 pub fn snippet(body: &[u8]) -> String {
@@ -289,48 +334,114 @@ pub fn snippet(body: &[u8]) -> String {
         }
         out.push(if c.is_control() { ' ' } else { c });
     }
-    mask_secret_values(&out)
+    mask_secrets(&out)
 }
 
-/// Masks the value after any secret-looking key (`sessionName`, `accessKey`, `token`, …).
-fn mask_secret_values(s: &str) -> String {
-    const KEYS: &[&str] = &[
-        "sessionname",
-        "accesskey",
-        "token",
-        "authtoken",
-        "phpsessid",
-        "key",
-    ];
+/// Names whose values are secrets in a text (compared ASCII case-insensitively, as whole words).
+const SECRET_KEYS: &[&str] = &[
+    "sessionname",
+    "accesskey",
+    "access_key",
+    "phpsessid",
+    "authtoken",
+    "auth_token",
+    "token",
+    "key",
+    "apikey",
+    "api_key",
+    "password",
+];
+
+/// What may stand between a secret's name and its value: `=`, `:`, PHP's `=>`, and their
+/// URL- and HTML-encoded forms (`%3D`, `%253D`, `&#61;`, `&#x3d;`).
+const ASSIGN: &[&str] = &["=>", "=", ":", "%3d", "%253d", "&#61;", "&#x3d;"];
+
+/// Quotes around a name or a value, plain or encoded.
+const QUOTES: &[&str] = &["\\\"", "\"", "'", "%22", "&quot;", "&#34;", "]"];
+
+/// Masks the value after every secret-looking name (`sessionName`, `accessKey`, `token`, …)
+/// followed by an assignment in any of the forms servers and URLs use: `sessionName=v`,
+/// `"sessionName":"v"`, `[sessionName] => v`, `sessionName%3Dv`, `sessionName&#61;v`. The
+/// name stays; the value becomes `[redacted]`. A name without an assignment ("the token is
+/// invalid") is left alone.
+pub fn mask_secrets(s: &str) -> String {
     let lower = s.to_ascii_lowercase();
-    let bytes = s.as_bytes();
+    let b = lower.as_bytes();
+    let word = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
     let mut out = String::with_capacity(s.len());
     let mut i = 0;
-    'outer: while i < s.len() {
-        for k in KEYS {
-            if lower[i..].starts_with(k) && (i == 0 || !bytes[i - 1].is_ascii_alphanumeric()) {
-                let mut j = i + k.len();
-                // skip quote, colon, equals and spaces between key and value
-                while j < s.len() && matches!(bytes[j], b'"' | b'\'' | b':' | b'=' | b' ') {
-                    j += 1;
-                }
-                if j > i + k.len() {
-                    out.push_str(&s[i..j]);
-                    out.push_str(crate::secret::REDACTED);
-                    while j < s.len()
-                        && !matches!(bytes[j], b'"' | b'\'' | b'&' | b',' | b'}' | b' ')
-                    {
-                        j += 1;
-                    }
-                    i = j;
-                    continue 'outer;
+    let mut copied = 0;
+    while i < b.len() {
+        if i > 0 && word(b[i - 1]) || !b[i].is_ascii_alphabetic() {
+            i += 1;
+            continue;
+        }
+        let Some(k) = SECRET_KEYS
+            .iter()
+            .find(|k| lower[i..].starts_with(*k) && !b.get(i + k.len()).is_some_and(|&c| word(c)))
+        else {
+            i += 1;
+            continue;
+        };
+        let mut j = i + k.len();
+        // Closing quotes or bracket after the name, and spaces.
+        'close: for _ in 0..4 {
+            if b.get(j) == Some(&b' ') {
+                j += 1;
+                continue;
+            }
+            for q in QUOTES {
+                if lower[j..].starts_with(q) {
+                    j += q.len();
+                    continue 'close;
                 }
             }
+            break;
         }
-        let c = s[i..].chars().next().unwrap_or(' ');
-        out.push(c);
-        i += c.len_utf8();
+        let Some(a) = ASSIGN.iter().find(|a| lower[j..].starts_with(*a)) else {
+            i += k.len();
+            continue;
+        };
+        j += a.len();
+        'open: for _ in 0..4 {
+            if b.get(j) == Some(&b' ') {
+                j += 1;
+                continue;
+            }
+            for q in QUOTES {
+                if lower[j..].starts_with(q) {
+                    j += q.len();
+                    continue 'open;
+                }
+            }
+            break;
+        }
+        let start = j;
+        while j < b.len()
+            && !matches!(
+                b[j],
+                b'"' | b'\'' | b'&' | b',' | b'}' | b']' | b')' | b';' | b'<' | b'\\'
+            )
+            && !b[j].is_ascii_whitespace()
+            && !lower[j..].starts_with("%26")
+            && !lower[j..].starts_with("%22")
+        {
+            j += 1;
+        }
+        if j == start {
+            i = j.max(i + 1);
+            continue;
+        }
+        // `start`/`j` are at ASCII bytes or the end: char boundaries of `s`.
+        out.push_str(&s[copied..start]);
+        out.push_str(crate::secret::REDACTED);
+        copied = j;
+        i = j;
     }
+    if copied == 0 {
+        return s.to_owned();
+    }
+    out.push_str(&s[copied..]);
     out
 }
 

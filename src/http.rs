@@ -185,6 +185,146 @@ pub fn redact_url(url: &str) -> String {
     out
 }
 
+/// Redirect statuses (the `Location` names the target).
+pub fn is_redirect(status: u16) -> bool {
+    matches!(status, 301 | 302 | 303 | 307 | 308)
+}
+
+/// Most same-origin GET redirects followed for one request.
+pub const MAX_REDIRECTS: u8 = 3;
+
+/// `scheme://host[:port]` of an absolute http(s) URL, lower-cased, default port dropped;
+/// `None` for anything else.
+pub fn origin(url: &str) -> Option<String> {
+    let (scheme, rest) = split_scheme(url)?;
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let authority = &rest[..end];
+    if authority.is_empty() || authority.contains('@') {
+        return None;
+    }
+    let mut host = authority.to_ascii_lowercase();
+    let default = if scheme == "https" { ":443" } else { ":80" };
+    if host.ends_with(default) {
+        host.truncate(host.len() - default.len());
+    }
+    Some(format!("{scheme}://{host}"))
+}
+
+fn split_scheme(url: &str) -> Option<(&'static str, &str)> {
+    for scheme in ["https", "http"] {
+        if url.len() > scheme.len() + 3
+            && url[..scheme.len()].eq_ignore_ascii_case(scheme)
+            && &url[scheme.len()..scheme.len() + 3] == "://"
+        {
+            return Some((scheme, &url[scheme.len() + 3..]));
+        }
+    }
+    None
+}
+
+/// The absolute URL a `Location` header names, resolved against the request URL (absolute,
+/// scheme-relative `//host/…`, absolute-path `/…`, query-only `?…` and relative forms).
+/// `None` when it cannot be resolved to an http(s) URL.
+pub fn resolve_location(base: &str, location: &str) -> Option<String> {
+    let loc = location.trim();
+    if loc.is_empty() || loc.chars().any(|c| c.is_control()) {
+        return None;
+    }
+    if split_scheme(loc).is_some() {
+        return Some(loc.to_owned());
+    }
+    if loc.contains("://") || loc.starts_with('\\') {
+        return None; // another scheme, or a path browsers read as scheme-relative
+    }
+    let (scheme, rest) = split_scheme(base)?;
+    if let Some(r) = loc.strip_prefix("//") {
+        return Some(format!("{scheme}://{r}"));
+    }
+    let path_at = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let root = &base[..base.len() - rest.len() + path_at];
+    if loc.starts_with('/') {
+        return Some(format!("{root}{loc}"));
+    }
+    let path = &rest[path_at..];
+    let path = &path[..path.find(['?', '#']).unwrap_or(path.len())];
+    if loc.starts_with('?') {
+        return Some(format!("{root}{path}{loc}"));
+    }
+    let dir = &path[..path.rfind('/').map_or(0, |i| i + 1)];
+    let dir = if dir.is_empty() { "/" } else { dir };
+    Some(format!("{root}{dir}{loc}"))
+}
+
+/// What the client does with a redirect answer to `req`: `Ok(url)` to follow it (a GET to
+/// the same origin, no https → http, fewer than [`MAX_REDIRECTS`] hops so far), or the
+/// REDIRECT error naming the target (secrets masked) for anything else: another origin
+/// (never send a `sessionName`, a login digest or a token there), a downgrade, a method other
+/// than GET (a 301/302/303 would turn a POST into a GET; a 307/308 would send the body again),
+/// a missing `Location`, or a redirect the runtime hides (status 0: a browser's
+/// `opaqueredirect`).
+pub fn follow_redirect(
+    req: &HttpRequest,
+    status: u16,
+    location: Option<&str>,
+    hops: u8,
+) -> crate::Result<String> {
+    use crate::error::{Error, ErrorCode};
+    let refuse = |why: String| Error::new(ErrorCode::Redirect, why).with_status(status);
+    if status == 0 {
+        return Err(refuse(format!(
+            "the server answered {} {} with a redirect that this runtime hides (opaque redirect); not followed: use the final URL of the CRM",
+            req.method,
+            origin(&req.url).unwrap_or_default()
+        )));
+    }
+    let Some(loc) = location.filter(|l| !l.trim().is_empty()) else {
+        return Err(refuse(format!(
+            "HTTP {status} redirect without a Location header; not followed"
+        )));
+    };
+    let target = resolve_location(&req.url, loc);
+    let shown = shown_url(target.as_deref().unwrap_or(loc));
+    let Some(target) = target else {
+        return Err(refuse(format!(
+            "HTTP {status} redirect to {shown}, which is not an http(s) URL; not followed"
+        )));
+    };
+    let from = origin(&req.url).unwrap_or_default();
+    let to = origin(&target).unwrap_or_default();
+    let why = if req.method != Method::Get {
+        Some(format!(
+            "it would resend a {} (a write is never repeated; a 301/302/303 would also turn it into a GET)",
+            req.method
+        ))
+    } else if from.starts_with("https:") && to.starts_with("http:") {
+        Some("it goes from https to http".to_owned())
+    } else if from != to {
+        Some(format!(
+            "it leaves {from} (the session and credentials are never sent to another origin)"
+        ))
+    } else if hops >= MAX_REDIRECTS {
+        Some(format!("more than {MAX_REDIRECTS} redirects in a row"))
+    } else {
+        None
+    };
+    match why {
+        None => Ok(target),
+        Some(why) => Err(refuse(format!(
+            "HTTP {status} redirect to {shown}; not followed because {why}. Use the final URL as the CRM URL"
+        ))),
+    }
+}
+
+/// A URL for a message: secrets masked, at most 200 characters.
+fn shown_url(url: &str) -> String {
+    let masked = crate::error::mask_secrets(&redact_url(url));
+    let mut out: String = masked.chars().take(200).collect();
+    if masked.chars().nth(200).is_some() {
+        out.push('…');
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
