@@ -288,23 +288,30 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
-/// An error as a JSON object text, for errors delivered inside a result (a REST create's
-/// `lookupError`): `{"code","message","crmCode"?,"status"?,"operation"?,"field"?}`.
+/// An error as a JSON object text: how errors cross to JS (pkg/errors.js `errorFromJson`
+/// makes the CrmError) and how a REST create's `lookupError` is delivered:
+/// `{"code","message","crmCode"?,"status"?,"operation"?,"field"?,"snippet"?,"fieldErrors"?}`.
+/// The message is masked ([`mask_secrets`]).
 pub fn error_json(e: &Error) -> String {
+    use crate::json::quote;
     let mut out = String::from("{\"code\":");
-    crate::json::quote(e.code.as_str(), &mut out);
+    quote(e.code.as_str(), &mut out);
     out.push_str(",\"message\":");
-    crate::json::quote(&e.message, &mut out);
+    quote(&mask_secrets(&e.message), &mut out);
     match &e.crm_code {
         Some(CrmCode::Str(s)) => {
             out.push_str(",\"crmCode\":");
-            crate::json::quote(s, &mut out);
+            quote(s, &mut out);
         }
-        Some(CrmCode::Int(n)) => out.push_str(&format!(",\"crmCode\":{n}")),
+        Some(CrmCode::Int(n)) => {
+            out.push_str(",\"crmCode\":");
+            out.push_str(&n.to_string());
+        }
         None => {}
     }
     if let Some(s) = e.status {
-        out.push_str(&format!(",\"status\":{s}"));
+        out.push_str(",\"status\":");
+        out.push_str(&s.to_string());
     }
     for (k, v) in [
         ("operation", &e.operation),
@@ -312,11 +319,23 @@ pub fn error_json(e: &Error) -> String {
         ("snippet", &e.snippet),
     ] {
         if let Some(v) = v {
-            out.push_str(",\"");
-            out.push_str(k);
-            out.push_str("\":");
-            crate::json::quote(v, &mut out);
+            out.push(',');
+            quote(k, &mut out);
+            out.push(':');
+            quote(v, &mut out);
         }
+    }
+    if !e.field_errors.is_empty() {
+        out.push_str(",\"fieldErrors\":{");
+        for (i, (k, m)) in e.field_errors.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            quote(k, &mut out);
+            out.push(':');
+            quote(m, &mut out);
+        }
+        out.push('}');
     }
     out.push('}');
     out

@@ -199,7 +199,7 @@ pub fn origin(url: &str) -> Option<String> {
     let (scheme, rest) = split_scheme(url)?;
     let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
     let authority = &rest[..end];
-    if authority.is_empty() || authority.contains('@') {
+    if authority.is_empty() || authority.contains('@') || url.chars().any(char::is_control) {
         return None;
     }
     let mut host = authority.to_ascii_lowercase();
@@ -222,97 +222,44 @@ fn split_scheme(url: &str) -> Option<(&'static str, &str)> {
     None
 }
 
-/// The absolute URL a `Location` header names, resolved against the request URL (absolute,
-/// scheme-relative `//host/…`, absolute-path `/…`, query-only `?…` and relative forms).
-/// `None` when it cannot be resolved to an http(s) URL.
-pub fn resolve_location(base: &str, location: &str) -> Option<String> {
-    let loc = location.trim();
-    if loc.is_empty() || loc.chars().any(|c| c.is_control()) {
-        return None;
-    }
-    if split_scheme(loc).is_some() {
-        return Some(loc.to_owned());
-    }
-    if loc.contains("://") || loc.starts_with('\\') {
-        return None; // another scheme, or a path browsers read as scheme-relative
-    }
-    let (scheme, rest) = split_scheme(base)?;
-    if let Some(r) = loc.strip_prefix("//") {
-        return Some(format!("{scheme}://{r}"));
-    }
-    let path_at = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let root = &base[..base.len() - rest.len() + path_at];
-    if loc.starts_with('/') {
-        return Some(format!("{root}{loc}"));
-    }
-    let path = &rest[path_at..];
-    let path = &path[..path.find(['?', '#']).unwrap_or(path.len())];
-    if loc.starts_with('?') {
-        return Some(format!("{root}{path}{loc}"));
-    }
-    let dir = &path[..path.rfind('/').map_or(0, |i| i + 1)];
-    let dir = if dir.is_empty() { "/" } else { dir };
-    Some(format!("{root}{dir}{loc}"))
-}
-
 /// What the client does with a redirect answer to `req`: `Ok(url)` to follow it (a GET to
 /// the same origin, no https → http, fewer than [`MAX_REDIRECTS`] hops so far), or the
 /// REDIRECT error naming the target (secrets masked) for anything else: another origin
 /// (never send a `sessionName`, a login digest or a token there), a downgrade, a method other
 /// than GET (a 301/302/303 would turn a POST into a GET; a 307/308 would send the body again),
 /// a missing `Location`, or a redirect the runtime hides (status 0: a browser's
-/// `opaqueredirect`).
+/// `opaqueredirect`). `location` is the absolute URL the `Location` header names, resolved
+/// by the host against the request URL (WHATWG URL parsing); a relative value is refused.
 pub fn follow_redirect(
     req: &HttpRequest,
     status: u16,
     location: Option<&str>,
     hops: u8,
 ) -> crate::Result<String> {
-    use crate::error::{Error, ErrorCode};
-    let refuse = |why: String| Error::new(ErrorCode::Redirect, why).with_status(status);
-    if status == 0 {
-        return Err(refuse(format!(
-            "the server answered {} {} with a redirect that this runtime hides (opaque redirect); not followed: use the final URL of the CRM",
-            req.method,
-            origin(&req.url).unwrap_or_default()
-        )));
-    }
-    let Some(loc) = location.filter(|l| !l.trim().is_empty()) else {
-        return Err(refuse(format!(
-            "HTTP {status} redirect without a Location header; not followed"
-        )));
-    };
-    let target = resolve_location(&req.url, loc);
-    let shown = shown_url(target.as_deref().unwrap_or(loc));
-    let Some(target) = target else {
-        return Err(refuse(format!(
-            "HTTP {status} redirect to {shown}, which is not an http(s) URL; not followed"
-        )));
-    };
     let from = origin(&req.url).unwrap_or_default();
-    let to = origin(&target).unwrap_or_default();
-    let why = if req.method != Method::Get {
-        Some(format!(
-            "it would resend a {} (a write is never repeated; a 301/302/303 would also turn it into a GET)",
-            req.method
-        ))
-    } else if from.starts_with("https:") && to.starts_with("http:") {
-        Some("it goes from https to http".to_owned())
-    } else if from != to {
-        Some(format!(
-            "it leaves {from} (the session and credentials are never sent to another origin)"
-        ))
-    } else if hops >= MAX_REDIRECTS {
-        Some(format!("more than {MAX_REDIRECTS} redirects in a row"))
-    } else {
-        None
+    let loc = location.map(str::trim).filter(|l| !l.is_empty());
+    let to = loc.and_then(origin);
+    let why = match (loc, &to) {
+        _ if status == 0 => "the runtime hides its target",
+        (None, _) => "no Location",
+        (Some(_), None) => "not an absolute http(s) URL",
+        _ if req.method != Method::Get => "it is not a GET",
+        (_, Some(to)) if from.starts_with("https:") && to.starts_with("http:") => "https to http",
+        (_, Some(to)) if *to != from => "another origin",
+        _ if hops >= MAX_REDIRECTS => "more than 3 redirects",
+        (Some(loc), _) => return Ok(loc.to_owned()),
     };
-    match why {
-        None => Ok(target),
-        Some(why) => Err(refuse(format!(
-            "HTTP {status} redirect to {shown}; not followed because {why}. Use the final URL as the CRM URL"
-        ))),
-    }
+    let target = match loc {
+        Some(l) if status != 0 => shown_url(l),
+        _ => from,
+    };
+    Err(crate::error::Error::new(
+        crate::error::ErrorCode::Redirect,
+        format!(
+            "HTTP {status} redirect to {target} not followed ({why}): use the final URL as the CRM URL"
+        ),
+    )
+    .with_status(status))
 }
 
 /// A URL for a message: secrets masked, at most 200 characters.

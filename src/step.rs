@@ -124,14 +124,14 @@ impl Rng {
             seed
         })
     }
-    /// The next value, uniform in `0..1`.
-    pub fn unit(&mut self) -> f64 {
+    /// The next value, uniform in `0..1024` (a fraction in 1/1024ths: no float code).
+    pub fn unit(&mut self) -> u32 {
         let mut x = self.0;
         x ^= x >> 12;
         x ^= x << 25;
         x ^= x >> 27;
         self.0 = x;
-        (x.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 11) as f64 / (1u64 << 53) as f64
+        (x.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 54) as u32
     }
 }
 
@@ -282,7 +282,11 @@ impl<T> Slab<T> {
     }
 }
 
-/// An unknown or finished exchange id (a host bug).
+/// An input an exchange cannot take: an unknown or finished id, or an input that does not
+/// fit its state (a host bug).
 pub fn unknown_exchange() -> Error {
-    Error::invalid_input("exchange", "unknown or finished exchange")
+    Error::invalid_input(
+        "exchange",
+        "unknown or finished exchange, or an input it does not expect now",
+    )
 }

@@ -519,7 +519,9 @@ fn redirects_same_origin_gets_followed_everything_else_refused_naming_the_target
         .handle(
             id,
             &moved(302),
-            Some("/crm/webservice.php?operation=listtypes&sessionName=SECRETSESSION"),
+            Some(
+                "http://crm.test/crm/webservice.php?operation=listtypes&sessionName=SECRETSESSION",
+            ),
         )
         .unwrap();
     assert_eq!(
@@ -530,9 +532,13 @@ fn redirects_same_origin_gets_followed_everything_else_refused_naming_the_target
         .handle(id, &moved(301), Some("http://CRM.test:80/x"))
         .unwrap();
     assert_eq!(line(&s), "GET http://CRM.test:80/x");
-    let s = d.handle(id, &moved(307), Some("y")).unwrap();
-    assert_eq!(line(&s), "GET http://CRM.test:80/y");
-    let e = d.handle(id, &moved(308), Some("z")).unwrap_err();
+    let s = d
+        .handle(id, &moved(307), Some("http://crm.test/y"))
+        .unwrap();
+    assert_eq!(line(&s), "GET http://crm.test/y");
+    let e = d
+        .handle(id, &moved(308), Some("http://crm.test/z"))
+        .unwrap_err();
     assert_eq!(e.code, ErrorCode::Redirect);
     assert!(e.message.contains("more than 3 redirects"), "{}", e.message);
     // Another origin: refused, the target named, the session masked.
@@ -558,7 +564,7 @@ fn redirects_same_origin_gets_followed_everything_else_refused_naming_the_target
     for status in [301, 302, 303, 307, 308] {
         let (id, _) = d.start_call(ops::create("Contacts", &el).unwrap()).unwrap();
         let e = d
-            .handle(id, &moved(status), Some("/webservice.php"))
+            .handle(id, &moved(status), Some("http://crm.test/webservice.php"))
             .unwrap_err();
         assert_eq!(e.code, ErrorCode::Redirect, "{status}");
         assert!(
@@ -577,6 +583,10 @@ fn redirects_same_origin_gets_followed_everything_else_refused_naming_the_target
         d.handle(id, &moved(302), None).unwrap_err().code,
         ErrorCode::Redirect
     );
+    // A Location the host did not resolve: refused, not guessed.
+    let (id, _) = d.start_call(ops::listtypes(None)).unwrap();
+    let e = d.handle(id, &moved(302), Some("/relative")).unwrap_err();
+    assert!(e.message.contains("not an absolute"), "{}", e.message);
     // The login digest never goes to another origin either.
     let mut d = driver();
     let (id, s) = d.start_call(ops::listtypes(None)).unwrap();

@@ -6,8 +6,7 @@
 //! post-create lookup (a create whose answer has no row is followed by a search for the
 //! created record; a failure of that lookup never turns the create into a failure: it is
 //! reported in `lookupError`), paging (server paging, or slices of a whole-list answer), and
-//! the record view (as sent, or normalised). It learns once per driver whether a REST server
-//! pages (v3) or not (v2), so later lists skip the probe.
+//! the record view (as sent, or normalised).
 //!
 //! Every answer goes to the driver ([`Read::Core`]).
 
@@ -247,10 +246,7 @@ impl Driver {
             State::Next => self.advance(id),
             State::Sent(t) => {
                 ex.state = State::Sent(t);
-                Err(Error::invalid_input(
-                    "exchange",
-                    "the exchange waits for an answer",
-                ))
+                Err(unknown_exchange())
             }
         }
     }
@@ -268,10 +264,7 @@ impl Driver {
             State::Sent(t) => t,
             other => {
                 ex.state = other;
-                return Err(Error::invalid_input(
-                    "exchange",
-                    "no request of this exchange is on the wire",
-                ));
+                return Err(unknown_exchange());
             }
         };
         let checked = t.check(resp, location, &retry);
@@ -437,19 +430,7 @@ impl Driver {
             PagerStep::Send(req) => Ok(self.send(id, op, req)),
             PagerStep::Page(p) => Ok(Step::Yield(Value::Text(page_text(r, &p, normalize)))),
             PagerStep::Done => {
-                if let Some(ex) = self.exchanges.remove(id) {
-                    if let Task::Pages { pager, .. } = ex.task {
-                        if let Some(paging) = pager.server_paging() {
-                            let mut cfg = self.px.config().clone();
-                            if cfg.rest_server_paging.is_none() {
-                                cfg.rest_server_paging = Some(paging);
-                                if let Ok(px) = Perfex::new(cfg) {
-                                    self.px = px;
-                                }
-                            }
-                        }
-                    }
-                }
+                self.exchanges.remove(id);
                 Ok(Step::Done(Value::Nothing))
             }
         }

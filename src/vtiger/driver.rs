@@ -110,11 +110,11 @@ impl Default for LoginPolicy {
 
 impl LoginPolicy {
     /// The back-off before pair number `attempt + 1` (`attempt` ≥ 1):
-    /// `min(base · 2^(attempt-1), cap) × (0.5 + unit)`, `unit` uniform in `0..1`.
-    pub fn delay(&self, attempt: u32, unit: f64) -> u32 {
+    /// `min(base · 2^(attempt-1), cap) × (0.5 + unit/1024)`, `unit` uniform in `0..1024`.
+    pub fn delay(&self, attempt: u32, unit: u32) -> u32 {
         let exp = u64::from(self.base_ms) << attempt.saturating_sub(1).min(31);
-        let ms = exp.min(u64::from(self.cap_ms)) as f64 * (0.5 + unit.clamp(0.0, 1.0));
-        ms as u32
+        let ms = exp.min(u64::from(self.cap_ms)) * u64::from(512 + unit.min(1024)) / 1024;
+        ms.min(u64::from(crate::step::MAX_SLEEP_MS)) as u32
     }
 }
 
@@ -614,7 +614,7 @@ impl Driver {
                     other => {
                         run.stage = other;
                         self.set_state(id, State::Login(run));
-                        return Err(not_paused());
+                        return Err(unknown_exchange());
                     }
                 };
                 match t {
@@ -632,7 +632,7 @@ impl Driver {
             }
             State::Sent(t) => {
                 ex.state = State::Sent(t);
-                Err(not_paused())
+                Err(unknown_exchange())
             }
             State::Next => self.advance(id),
         }
@@ -668,7 +668,7 @@ impl Driver {
                     other => {
                         run.stage = other;
                         ex.state = State::Login(run);
-                        return Err(nothing_sent());
+                        return Err(unknown_exchange());
                     }
                 };
                 match t.check(resp, location, &retry) {
@@ -691,7 +691,7 @@ impl Driver {
             }
             other => {
                 ex.state = other;
-                Err(nothing_sent())
+                Err(unknown_exchange())
             }
         }
     }
@@ -705,10 +705,7 @@ impl Driver {
             State::Sent(t) if t.read != Read::Core => t,
             other => {
                 ex.state = other;
-                return Err(Error::invalid_input(
-                    "exchange",
-                    "no answer the host may read itself",
-                ));
+                return Err(unknown_exchange());
             }
         };
         // Pages: `Some(yield the rows?)`; anything else: `None`, the result is the value.
@@ -985,10 +982,9 @@ impl Driver {
             }
             Err(mut e) => {
                 if lost_race(&e) {
-                    e.message = format!(
-                        "{} (refused {} times in a row, each right after a fresh challenge: a wrong access key or user name, or a login race with other clients of this user that did not end)",
-                        e.message, run.attempt
-                    );
+                    e.message.push_str(" (refused ");
+                    e.message.push_str(&run.attempt.to_string());
+                    e.message.push_str(" times after fresh challenges: a wrong access key, or a login race that did not end)");
                 }
                 self.settle(Outcome::Failed(e.clone()));
                 self.finish_err(id, e)
@@ -1020,7 +1016,7 @@ impl Driver {
                         Err(e) => Plan::Fail(e),
                     }
                 }
-                None => Plan::Done(Value::Text(format!("[{rows}]"))),
+                None => Plan::Done(Value::Text(bracket(rows))),
             },
             Task::Pages {
                 parts,
@@ -1131,9 +1127,8 @@ impl Driver {
         let mut sync_note = None;
         let mut new_session = None;
         let result: Result<Option<Step>> = match &mut ex.task {
-            Task::Call(_) => {
-                envelope::decode_raw(resp, op).map(|text| Some(Step::Done(Value::Text(text))))
-            }
+            Task::Call(_) => envelope::decode_raw_ref(resp, op)
+                .map(|text| Some(Step::Done(Value::Text(text.into_owned())))),
             Task::Query {
                 next, rows, seen, ..
             } => envelope::decode_raw_ref(resp, op).and_then(|text| {
@@ -1165,7 +1160,7 @@ impl Driver {
                 Ok(if *count || fresh.is_empty() {
                     None
                 } else {
-                    Some(Step::Yield(Value::Text(format!("[{fresh}]"))))
+                    Some(Step::Yield(Value::Text(bracket(&fresh))))
                 })
             }),
             Task::Sync { run, op: sop } => {
@@ -1294,7 +1289,13 @@ impl Driver {
         };
         match split_select(&sel, &fits)? {
             None => Ok(vec![sel.render()?]),
-            Some(parts) => parts.into_iter().map(|p| with_id(p).render()).collect(),
+            Some(parts) => {
+                let mut texts = Vec::with_capacity(parts.len());
+                for p in parts {
+                    texts.push(with_id(p).render()?);
+                }
+                Ok(texts)
+            }
         }
     }
 
@@ -1321,15 +1322,17 @@ impl Driver {
                 false,
             ),
             // Split: every part pages ids too, so that rows can be merged by id.
-            Some(parts) => (
-                parts
-                    .into_iter()
-                    .map(|p| {
-                        QueryAll::new(if count { ids_only(p) } else { with_id(p) }).map(Part::All)
-                    })
-                    .collect::<Result<Vec<_>>>()?,
-                true,
-            ),
+            Some(parts) => {
+                let mut all = Vec::with_capacity(parts.len());
+                for p in parts {
+                    all.push(Part::All(QueryAll::new(if count {
+                        ids_only(p)
+                    } else {
+                        with_id(p)
+                    })?));
+                }
+                (all, true)
+            }
         })
     }
 }
@@ -1352,12 +1355,13 @@ fn ids_only(mut s: Select) -> Select {
     s
 }
 
-fn not_paused() -> Error {
-    Error::invalid_input("exchange", "the exchange is not paused")
-}
-
-fn nothing_sent() -> Error {
-    Error::invalid_input("exchange", "no request of this exchange is on the wire")
+/// `[` + comma-separated rows + `]`.
+fn bracket(rows: &str) -> String {
+    let mut out = String::with_capacity(rows.len() + 2);
+    out.push('[');
+    out.push_str(rows);
+    out.push(']');
+    out
 }
 
 fn bad_rows(msg: String) -> Error {
