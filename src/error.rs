@@ -497,4 +497,73 @@ mod tests {
         let long = vec![b'x'; 5000];
         assert!(snippet(&long).chars().count() <= SNIPPET_CHARS + 1);
     }
+
+    #[test]
+    fn mask_secrets_catches_plain_quoted_php_and_encoded_forms() {
+        for (text, kept) in [
+            ("near sessionName=abc123def&x=1", "&x=1"),
+            ("url ?operation=q&sessionName=abc123def", "operation=q"),
+            ("bad sessionName%3Dabc123def%26id%3D1", "%26id%3D1"),
+            ("bad sessionName%253Dabc123def", "bad sessionName%253D"),
+            ("html sessionName&#61;abc123def&amp;x", "&amp;x"),
+            ("html sessionName&#x3D;abc123def end", " end"),
+            (
+                r#"{"sessionName":"abc123def","userId":"19x1"}"#,
+                r#""userId":"19x1""#,
+            ),
+            (
+                "print_r [sessionName] => abc123def\n",
+                "print_r [sessionName]",
+            ),
+            ("accessKey: abc123def", "accessKey"),
+            ("ACCESSKEY=abc123def", "ACCESSKEY="),
+        ] {
+            let m = mask_secrets(text);
+            assert!(!m.contains("abc123def"), "{text} -> {m}");
+            assert!(m.contains(crate::secret::REDACTED), "{text} -> {m}");
+            assert!(m.contains(kept), "{text} -> {m}");
+        }
+        // Names without an assignment, and look-alike words, are left alone.
+        for text in [
+            "Specified token is invalid or expired",
+            "the tokens were sent",
+            "monkey=1",
+            "no key here",
+            "Zoë ≠ sessionName",
+        ] {
+            assert_eq!(mask_secrets(text), text);
+        }
+    }
+
+    #[test]
+    fn server_messages_are_masked_and_error_json_is_complete() {
+        let mut e = Error::from_server(
+            CrmCode::Str("DATABASE_QUERY_ERROR".into()),
+            "failed near sessionName%3Ds3cr3tvalue",
+        )
+        .with_status(200)
+        .with_operation("query");
+        assert!(!e.message.contains("s3cr3tvalue"), "{}", e.message);
+        e.field_errors.push(("email".into(), "taken \"x\"".into()));
+        let j = crate::json::parse(&error_json(&e)).unwrap();
+        assert_eq!(
+            j.get("code").and_then(crate::json::Json::as_str),
+            Some("DATABASE_QUERY_ERROR")
+        );
+        assert_eq!(
+            j.get("status").and_then(crate::json::Json::as_i64),
+            Some(200)
+        );
+        assert_eq!(
+            j.get("fieldErrors")
+                .and_then(|f| f.get("email"))
+                .and_then(crate::json::Json::as_str),
+            Some("taken \"x\"")
+        );
+        let dup = error_json(&Error::from_server(CrmCode::Int(0), "Duplicate"));
+        assert!(
+            dup.contains(r#""code":"DUPLICATE","message":"Duplicate","crmCode":0"#),
+            "{dup}"
+        );
+    }
 }

@@ -300,4 +300,71 @@ mod tests {
             "{d}"
         );
     }
+
+    fn get(url: &str) -> HttpRequest {
+        HttpRequest {
+            method: Method::Get,
+            url: url.into(),
+            headers: Vec::new(),
+            body: None,
+        }
+    }
+
+    #[test]
+    fn origins_compare_scheme_host_and_port() {
+        assert_eq!(
+            origin("HTTP://Crm.Test:80/x?y").as_deref(),
+            Some("http://crm.test")
+        );
+        assert_eq!(
+            origin("https://crm.test:443").as_deref(),
+            Some("https://crm.test")
+        );
+        assert_eq!(
+            origin("https://crm.test:8443/").as_deref(),
+            Some("https://crm.test:8443")
+        );
+        for bad in [
+            "/relative",
+            "ftp://x/",
+            "http://",
+            "http://u:p@h/",
+            "http://h\n/",
+        ] {
+            assert_eq!(origin(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn redirect_policy() {
+        let r = get("https://crm.test/webservice.php?operation=query&sessionName=s");
+        assert_eq!(
+            follow_redirect(&r, 302, Some("https://CRM.test:443/b"), 0).unwrap(),
+            "https://CRM.test:443/b"
+        );
+        let refused = |req: &HttpRequest, status, loc: Option<&str>, hops| {
+            let e = follow_redirect(req, status, loc, hops).unwrap_err();
+            assert_eq!(e.code, crate::error::ErrorCode::Redirect);
+            assert_eq!(e.status, Some(status));
+            e.message
+        };
+        assert!(refused(&r, 302, Some("https://crm.test/b"), 3).contains("more than 3"));
+        assert!(refused(&r, 301, Some("http://crm.test/b"), 0).contains("https to http"));
+        let m = refused(&r, 307, Some("https://evil.test/w?sessionName=s3cr3t"), 0);
+        assert!(
+            m.contains("https://evil.test/w") && m.contains("another origin"),
+            "{m}"
+        );
+        assert!(!m.contains("s3cr3t"), "{m}");
+        assert!(refused(&r, 302, None, 0).contains("no Location"));
+        assert!(refused(&r, 302, Some("b"), 0).contains("not an absolute"));
+        assert!(refused(&r, 0, None, 0).contains("hides"));
+        let post = HttpRequest {
+            method: Method::Post,
+            ..get("https://crm.test/webservice.php")
+        };
+        assert!(
+            refused(&post, 307, Some("https://crm.test/webservice.php"), 0).contains("not a GET")
+        );
+    }
 }

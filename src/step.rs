@@ -290,3 +290,46 @@ pub fn unknown_exchange() -> Error {
         "unknown or finished exchange, or an input it does not expect now",
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn back_off_doubles_and_is_capped() {
+        let p = RetryPolicy {
+            retries: 40,
+            base_ms: 200,
+        };
+        assert_eq!((p.delay(0), p.delay(1), p.delay(2)), (200, 400, 800));
+        assert_eq!(p.delay(35), MAX_SLEEP_MS);
+    }
+
+    #[test]
+    fn jitter_is_seeded_and_spread() {
+        let draws = |seed| {
+            let mut r = Rng::new(seed);
+            (0..1000).map(|_| r.unit()).collect::<Vec<_>>()
+        };
+        assert_eq!(draws(7), draws(7));
+        assert_ne!(draws(7), draws(8));
+        let d = draws(0);
+        assert!(d.iter().all(|&u| u < 1024));
+        let low = d.iter().filter(|&&u| u < 512).count();
+        assert!((400..600).contains(&low), "{low}");
+    }
+
+    #[test]
+    fn slab_reuses_ids_and_refuses_stale_ones() {
+        let mut s = Slab::default();
+        let a = s.insert("a");
+        let b = s.insert("b");
+        assert_eq!(s.remove(a), Some("a"));
+        assert_eq!(s.remove(a), None);
+        assert_eq!(s.len(), 1);
+        let c = s.insert("c");
+        assert_eq!(c, a, "freed ids are reused");
+        assert_eq!(s.get(b), Some(&"b"));
+        assert!(s.get_mut(99).is_none());
+    }
+}
