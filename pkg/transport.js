@@ -340,7 +340,10 @@ export class Drive {
         try {
           res = await this.#t.send(req, signal);
         } catch (e) {
-          if (e.code === 'ABORTED') throw e; // the caller's finally closes the exchange
+          if (e.code === 'ABORTED') {
+            e.operation = x.op; // the caller's operation, even during its implicit login
+            throw e; // the caller's finally closes the exchange
+          }
           s = this.#step(x, () => core.fail(x.id, e.code, e.message));
           if (s[0] === 'X') {
             x.alive = false;
