@@ -1,12 +1,13 @@
 // Public API of crmwire (identical in every runtime entry).
 import { wasmSync } from './core.js';
+import { fromCore } from './errors.js';
 
 export { initSync, isReady, ready } from './core.js';
 export { CrmError, isCrmError } from './errors.js';
 export { Query } from './query.js';
 export { VtigerClient } from './vtiger.js';
 export { PerfexClient } from './perfex.js';
-import { Query } from './query.js';
+import { Query, renderSpec } from './query.js';
 
 /** The crate version of the wasm module. */
 export function version() {
@@ -20,7 +21,12 @@ export function md5Hex(s) {
 
 /** A string as a VTQL literal: single-quoted with `'` and `\` doubled (INVALID_INPUT for '' and NUL). */
 export function vtqlLiteral(s) {
-  return wasmSync('vtqlLiteral()').vtqlLiteral(String(s));
+  const w = wasmSync('vtqlLiteral()');
+  try {
+    return w.vtqlLiteral(String(s));
+  } catch (e) {
+    throw fromCore(e);
+  }
 }
 
 /** Starts a {@link Query} on a module. */
@@ -31,5 +37,5 @@ export function select(module) {
 /** Renders raw text, a {@link Query} or its object form to VTQL text. */
 export function toVtql(q) {
   if (typeof q === 'string') return q;
-  return wasmSync('toVtql()').renderVtql(JSON.stringify(q instanceof Query ? q.spec : q));
+  return renderSpec(q instanceof Query ? q.spec : q, 'toVtql()');
 }

@@ -1,9 +1,10 @@
 // CrmError and its guard (no wasm needed).
 
 /**
- * Error thrown by crmwire. Errors are plain JS `Error`s with `name === 'CrmError'` (they are
- * created inside the wasm module too), so `instanceof CrmError` is implemented by the same
- * structural check as {@link isCrmError} and works across copies of the package.
+ * Error thrown by crmwire. Errors are plain JS `Error`s with `name === 'CrmError'` (the wasm
+ * core hands its errors over as JSON and they are made here), and `instanceof CrmError` is
+ * implemented by the same structural check as {@link isCrmError}, so it works across copies
+ * of the package.
  */
 export class CrmError extends Error {
   constructor(code, message, extra) {
@@ -28,3 +29,21 @@ export function isCrmError(e) {
   return e instanceof Error && e.name === 'CrmError' && typeof e.code === 'string';
 }
 
+
+/** @internal A CrmError from the core's JSON form (`{code, message, crmCode?, status?, operation?, field?, snippet?, fieldErrors?}`). */
+export function errorFromJson(o) {
+  const e = new CrmError(o.code, o.message, o);
+  if (o.fieldErrors !== undefined) e.fieldErrors = o.fieldErrors;
+  if (o.snippet !== undefined) e.snippet = o.snippet;
+  return e;
+}
+
+/** @internal What a wasm export threw: the core throws its errors as their JSON text. */
+export function fromCore(e) {
+  if (typeof e === 'string' && e.charCodeAt(0) === 0x7b) {
+    try {
+      return errorFromJson(JSON.parse(e));
+    } catch {}
+  }
+  return e;
+}

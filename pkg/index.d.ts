@@ -1,6 +1,10 @@
 // Type declarations for crmwire (hand-written: the public JS face is pkg/*.js over the wasm).
 
-/** Stable error codes. Server codes that this version does not know pass through unchanged. */
+/**
+ * Every error code crmwire produces (closed: a misspelt code is a type error). A server code
+ * this version does not know (e.g. a `WSAPP…` code) is passed through unchanged in `code`
+ * and `crmCode`; match such codes on `crmCode`, which is typed as the server's own string.
+ */
 export type CrmErrorCode =
   // Vtiger server codes
   | 'INVALID_SESSIONID'
@@ -35,6 +39,10 @@ export type CrmErrorCode =
   | 'INVALID_RESPONSE'
   | 'UNSUPPORTED'
   | 'INVALID_INPUT'
+  /** The server answered with a redirect the client does not follow (another origin, https → http, a write, a hidden target, more than 3 hops); the message names the target. */
+  | 'REDIRECT'
+  /** The answer is larger than `maxResponseBytes`. */
+  | 'RESPONSE_TOO_LARGE'
   /** A synchronous helper was called before the wasm module finished loading: `await ready()`. */
   | 'NOT_READY'
   /** The wasm module could not be loaded; the message names the URL or path tried and what to do. */
@@ -43,15 +51,13 @@ export type CrmErrorCode =
   | 'UNAUTHORIZED'
   | 'RATE_LIMITED'
   | 'PAYLOAD_TOO_LARGE'
-  | 'UPSTREAM_UNAVAILABLE'
-  | 'UPSTREAM_TIMEOUT'
-  | 'UPSTREAM_LOGIN_FAILED'
   | 'UNSUPPORTED_MEDIA_TYPE'
   | 'METHOD_NOT_ALLOWED'
   | 'URI_TOO_LONG'
-  | 'PROXY_ERROR'
-  // open to server codes this version does not list
-  | (string & {});
+  | 'UPSTREAM_UNAVAILABLE'
+  | 'UPSTREAM_TIMEOUT'
+  | 'UPSTREAM_LOGIN_FAILED'
+  | 'PROXY_ERROR';
 
 /** Every error crmwire throws or rejects with. */
 export declare class CrmError extends Error {
@@ -151,10 +157,12 @@ export type FieldValue = string | number | boolean | null | FieldValue[] | { [k:
 export interface RecordFields { [field: string]: FieldValue }
 
 interface VtigerClientCommonOptions {
-  /** fetch to use (default: the global fetch; never `window`). */
-  fetch?: (input: string, init: { method: string; headers: Record<string, string>; body?: string; signal: AbortSignal }) => Promise<Response>;
-  /** Per HTTP exchange, covering the body read. Default 30000. */
+  /** fetch to use (default: the global fetch; never `window`). Called with `redirect: 'manual'`: the client decides about redirects. */
+  fetch?: (input: string, init: { method: string; headers: Record<string, string>; body?: string; signal: AbortSignal; redirect: 'manual' }) => Promise<Response>;
+  /** Per HTTP exchange, covering the body read; it wins even over a fetch that ignores its signal. Default 30000. */
   timeoutMs?: number;
+  /** Largest answer read, in bytes (read as a stream, cut off with RESPONSE_TOO_LARGE). Default 64 MiB; at most 512 MiB - 64. */
+  maxResponseBytes?: number;
   /** Retries of GET-type operations on network errors and 502/503/504 (POST never). Default 2. */
   retry?: number | { retries?: number; baseMs?: number };
   /** Called before each HTTP request; the URL has secrets redacted. */
@@ -212,7 +220,8 @@ export interface ServerInfo { vtigerVersion?: string; apiVersion?: string; userI
 
 export declare class VtigerClient {
   constructor(options: VtigerClientOptions);
-  login(): Promise<LoginInfo>;
+  /** Logs in now (otherwise the first call does); `signal` covers it. */
+  login(opts?: CallOptions): Promise<LoginInfo>;
   logout(opts?: CallOptions): Promise<{ message?: string }>;
   extendSession(opts?: CallOptions): Promise<Record<string, unknown>>;
   listTypes(opts?: CallOptions): Promise<TypeList>;

@@ -84,10 +84,12 @@ export interface PerfexClientOptions {
   /** WON: the global `won_api_token`; REST: the JWT from Setup → API. Sent as a header only; never in an error. */
   token: string;
   api: PerfexApi;
-  /** fetch to use (default: the global fetch; never `window`). */
-  fetch?: (input: string, init: { method: string; headers: Record<string, string>; body?: string; signal: AbortSignal }) => Promise<Response>;
-  /** Per HTTP exchange, covering the body read. Default 30000. */
+  /** fetch to use (default: the global fetch; never `window`). Called with `redirect: 'manual'`: the client decides about redirects. */
+  fetch?: (input: string, init: { method: string; headers: Record<string, string>; body?: string; signal: AbortSignal; redirect: 'manual' }) => Promise<Response>;
+  /** Per HTTP exchange, covering the body read; it wins even over a fetch that ignores its signal. Default 30000. */
   timeoutMs?: number;
+  /** Largest answer read, in bytes (cut off with RESPONSE_TOO_LARGE). Default 64 MiB; at most 512 MiB - 64. */
+  maxResponseBytes?: number;
   /** Retries of GET requests on network errors and 502/503/504 (POST, PUT, DELETE never). Default 2. */
   retry?: number | { retries?: number; baseMs?: number };
   /** Language of client-side validation messages. Default 'en'. */

@@ -1,18 +1,21 @@
-// PerfexClient: the JS half of the Perfex client. The wasm `PerfexCore` owns the protocol
-// (validation before any request, paths, headers, body encodings, response interpretation,
-// error mapping, the normalised view, the REST post-create lookup); this file moves bytes
-// through fetch and handles timeouts covering the body, aborts, GET retries and async
-// iterators. One call shape for both Perfex API modules: WON (`won_api`) and REST (`api`).
+// PerfexClient: the JS face of the Perfex driver. The wasm `PerfexCore`
+// (src/perfex/driver.rs) owns the protocol (validation before any request, paths, headers,
+// body encodings, response interpretation, error mapping, the normalised view, GET retries,
+// redirects, paging, the REST post-create lookup); this file checks arguments, runs each
+// exchange with the shared loop (pkg/transport.js) and exposes promises and async iterators.
+// One call shape for both Perfex API modules: WON (`won_api`) and REST (`api`).
 import { wasm, wasmSync } from './core.js';
-import { CrmError, isCrmError } from './errors.js';
-import { send, sendRetry, unpackRequest as toRequest } from './transport.js';
+import { CrmError, errorFromJson, fromCore, isCrmError } from './errors.js';
+import { Drive, Transport, jsonText, stringParams, transportOptions } from './transport.js';
 
 const APIS = new Set(['won', 'rest']);
 
 export class PerfexClient {
   #opts;
   #core = null;
-  #fetch;
+  #drive = null;
+  #transport;
+  #normalize;
 
   constructor(options) {
     if (!options || typeof options !== 'object') throw new CrmError('INVALID_INPUT', 'PerfexClient needs an options object', { field: 'options' });
@@ -21,120 +24,92 @@ export class PerfexClient {
       if (typeof v !== 'string' || v.trim() === '') throw new CrmError('INVALID_INPUT', `option '${k}' must be a non-empty string`, { field: k });
     }
     if (!APIS.has(api)) throw new CrmError('INVALID_INPUT', "option 'api' must be 'won' or 'rest'", { field: 'api' });
-    if (options.fetch !== undefined && typeof options.fetch !== 'function') throw new CrmError('INVALID_INPUT', "option 'fetch' must be a function", { field: 'fetch' });
-    const t = options.timeoutMs ?? 30000;
-    if (!(Number.isFinite(t) && t > 0)) throw new CrmError('INVALID_INPUT', "option 'timeoutMs' must be a positive number", { field: 'timeoutMs' });
+    const t = transportOptions(options);
     const locale = options.locale ?? 'en';
     if (locale !== 'en' && locale !== 'pt-BR') throw new CrmError('INVALID_INPUT', "option 'locale' must be 'en' or 'pt-BR'", { field: 'locale' });
     if (options.vatCpfCnpj !== undefined && typeof options.vatCpfCnpj !== 'boolean') throw new CrmError('INVALID_INPUT', "option 'vatCpfCnpj' must be a boolean", { field: 'vatCpfCnpj' });
-    const r = options.retry ?? {};
-    const retry = typeof r === 'number' ? { retries: r } : r;
-    this.#opts = {
-      url, token, api, locale,
-      vatCpfCnpj: options.vatCpfCnpj,
-      normalize: options.normalize === true,
-      timeoutMs: t,
-      retries: retry.retries ?? 2,
-      retryBaseMs: retry.baseMs ?? 200,
-      onRequest: typeof options.onRequest === 'function' ? options.onRequest : null,
-    };
-    this.#fetch = options.fetch ?? null;
+    this.#api = api;
+    this.#normalize = options.normalize === true;
+    this.#transport = new Transport(t);
+    this.#opts = JSON.stringify({ url, token, api, locale, vatCpfCnpj: options.vatCpfCnpj, retries: t.retries, retryBaseMs: t.retryBaseMs });
     // Validate the URL and token now when the module is already instantiated (Node, Bun,
     // Deno, workerd); in browsers the first call reports it.
     try {
-      this.#coreSync();
+      this.#make(wasmSync('new PerfexClient()'));
     } catch (e) {
       if (!(isCrmError(e) && e.code === 'NOT_READY')) throw e;
     }
   }
 
+  #api;
+
   /** `'won'` or `'rest'`. */
   get api() {
-    return this.#opts.api;
+    return this.#api;
   }
 
   #make(w) {
-    const o = this.#opts;
-    return new w.PerfexCore(o.url, o.token, o.api, o.locale, o.vatCpfCnpj);
-  }
-
-  #coreSync() {
-    if (!this.#core) this.#core = this.#make(wasmSync('new PerfexClient()'));
+    if (!this.#core) {
+      try {
+        this.#core = new w.PerfexCore(this.#opts);
+      } catch (e) {
+        throw fromCore(e);
+      }
+      this.#drive = new Drive(this.#core, this.#transport);
+    }
     return this.#core;
   }
 
-  async #getCore() {
-    if (this.#core) return this.#core;
-    const w = await wasm();
-    if (!this.#core) this.#core = this.#make(w);
-    return this.#core;
+  async #ready() {
+    if (!this.#core) this.#make(await wasm());
+    return this.#drive;
   }
 
   #norm(opts) {
-    return opts?.normalize ?? this.#opts.normalize;
+    return opts?.normalize ?? this.#normalize;
   }
 
-  // ---- transport (pkg/transport.js) ---------------------------------------------------
-  #send(req, signal) {
-    return send(this.#fetch, this.#opts, req, signal);
+  async #do(start, signal) {
+    const d = this.#drive ?? (await this.#ready());
+    return d.result(start(this.#core), signal);
   }
 
-  #sendRetry(req, signal) {
-    return sendRetry(this.#fetch, this.#opts, req, signal);
-  }
-
-  async *#pages(build, opts = {}) {
-    const core = await this.#getCore();
+  async *#pages(resource, list, opts = {}) {
     const f = opts.filters;
     if (f !== undefined && (f === null || typeof f !== 'object' || Array.isArray(f))) throw new CrmError('INVALID_INPUT', 'filters must be a plain object of column → value', { field: 'filters' });
-    const pager = build(core, [num(opts.pageSize, 'pageSize'), num(opts.startPage, 'startPage'), num(opts.maxRecords, 'maxRecords', true), f ?? {}, this.#norm(opts)]);
-    try {
-      for (;;) {
-        if (opts.signal?.aborted) throw new CrmError('ABORTED', 'the request was aborted', { operation: pager.operation, cause: opts.signal.reason });
-        const step = pager.step();
-        if (step === undefined) return;
-        if (typeof step === 'string') {
-          yield* JSON.parse(step);
-          continue;
-        }
-        const res = await this.#sendRetry(step, opts.signal);
-        yield* JSON.parse(pager.feed(res.status, res.body));
-      }
-    } finally {
-      pager.free();
-    }
+    const options = jsonText(
+      { ...list, pageSize: num(opts.pageSize, 'pageSize'), startPage: num(opts.startPage, 'startPage'), maxRecords: num(opts.maxRecords, 'maxRecords', true), filters: stringParams(f, 'filters'), normalize: this.#norm(opts) },
+      'options',
+    );
+    const d = this.#drive ?? (await this.#ready());
+    for await (const page of d.items(this.#core.list(String(resource), options), opts.signal)) yield* page;
   }
 
   // ---- public API -----------------------------------------------------------------
   /** Every record of a resource, page after page (WON/REST v3 server paging, REST v2 sliced). */
   list(resource, opts = {}) {
-    return this.#pages((c, a) => c.pager(String(resource), undefined, undefined, ...a), opts);
+    return this.#pages(resource, {}, opts);
   }
 
   /** Records matching a term (WON: `search=` over the table's search columns; REST: `/search/{term}`). */
   search(resource, term, opts = {}) {
-    return this.#pages((c, a) => c.pager(String(resource), String(term ?? ''), undefined, ...a), opts);
+    return this.#pages(resource, { term: String(term ?? '') }, opts);
   }
 
   /** A customer's contacts (REST: active contacts only). */
   customerContacts(customerId, opts = {}) {
-    return this.#pages((c, a) => c.pager('contacts', undefined, String(customerId ?? ''), ...a), opts);
+    return this.#pages('contacts', { customerId: String(customerId ?? '') }, opts);
   }
 
   /** One record. REST contacts need `customerId`. RECORD_NOT_FOUND when absent. */
   async get(resource, id, opts = {}) {
-    const core = await this.#getCore();
-    const req = toRequest(core.getRequest(String(resource), String(id ?? ''), opts.customerId == null ? undefined : String(opts.customerId)));
-    const res = await this.#sendRetry(req, opts.signal);
-    return JSON.parse(core.parseRecord(String(resource), 'get', res.status, res.body, this.#norm(opts)));
+    const customer = opts.customerId == null ? undefined : String(opts.customerId);
+    return this.#do((c) => c.get(String(resource), String(id ?? ''), customer, this.#norm(opts)), opts.signal);
   }
 
   /** WON only: the customer whose VAT (CPF/CNPJ, punctuation ignored) matches. */
   async joinByVat(vat, opts = {}) {
-    const core = await this.#getCore();
-    const req = toRequest(core.joinRequest(String(vat ?? '')));
-    const res = await this.#sendRetry(req, opts.signal);
-    return JSON.parse(core.parseRecord('customers', 'join', res.status, res.body, this.#norm(opts)));
+    return this.#do((c) => c.join(String(vat ?? ''), this.#norm(opts)), opts.signal);
   }
 
   /**
@@ -145,49 +120,27 @@ export class PerfexClient {
    * fails, `record` is absent and `lookupError` holds the reason.
    */
   async create(resource, fields, opts = {}) {
-    const core = await this.#getCore();
     const text = fieldsJson(fields);
-    const req = toRequest(core.createRequest(String(resource), text));
-    const res = await this.#send(req, opts.signal);
-    const out = JSON.parse(core.parseWrite(String(resource), 'create', res.status, res.body, this.#norm(opts)));
-    if (out.record === undefined) {
-      const lookup = toRequest(core.lookupRequest(String(resource), text));
-      if (lookup !== undefined) {
-        try {
-          const lr = await this.#sendRetry(lookup, opts.signal);
-          const rec = core.pickCreated(String(resource), text, lr.status, lr.body, this.#norm(opts));
-          if (rec !== undefined) {
-            out.record = JSON.parse(rec);
-            out.id ??= out.record.id ?? out.record.userid;
-          }
-        } catch (e) {
-          out.lookupError = e;
-        }
-      }
-    }
+    const out = await this.#do((c) => c.create(String(resource), text, this.#norm(opts)), opts.signal);
+    if (out.lookupError) out.lookupError = errorFromJson(out.lookupError);
     return out;
   }
 
   /** Updates the given fields. WON answers the updated row as `record`; REST only a message. */
   async update(resource, id, fields, opts = {}) {
-    const core = await this.#getCore();
-    const req = toRequest(core.updateRequest(String(resource), String(id ?? ''), fieldsJson(fields)));
-    const res = await this.#send(req, opts.signal);
-    return JSON.parse(core.parseWrite(String(resource), 'update', res.status, res.body, this.#norm(opts)));
+    const text = fieldsJson(fields);
+    return this.#do((c) => c.update(String(resource), String(id ?? ''), text, this.#norm(opts)), opts.signal);
   }
 
   /** Deletes a record. */
   async delete(resource, id, opts = {}) {
-    const core = await this.#getCore();
-    const req = toRequest(core.deleteRequest(String(resource), String(id ?? '')));
-    const res = await this.#send(req, opts.signal);
-    return JSON.parse(core.parseWrite(String(resource), 'delete', res.status, res.body, false));
+    return this.#do((c) => c.delete(String(resource), String(id ?? '')), opts.signal);
   }
 }
 
 function fieldsJson(v) {
   if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new CrmError('INVALID_INPUT', 'fields must be a plain object', { field: 'fields' });
-  return JSON.stringify(v);
+  return jsonText(v, 'fields');
 }
 
 function num(v, field, zeroOk = false) {

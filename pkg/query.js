@@ -1,5 +1,7 @@
 // The fluent VTQL builder (object form rendered by the core).
 import { wasmSync } from './core.js';
+import { fromCore } from './errors.js';
+import { jsonText } from './transport.js';
 
 /**
  * Fluent VTQL builder. Produces the object form that the core renders with its escaping
@@ -60,10 +62,21 @@ export class Query {
   }
   /** The VTQL text (needs the wasm module: in browsers `await ready()` first). */
   toVtql() {
-    return wasmSync('Query.toVtql()').renderVtql(JSON.stringify(this.spec));
+    return renderSpec(this.spec, 'Query.toVtql()');
   }
   toString() {
     return this.toVtql();
+  }
+}
+
+/** @internal The core's rendering of a query's object form (its errors as CrmErrors). */
+export function renderSpec(spec, what) {
+  const text = jsonText(spec, 'query', 'query');
+  const w = wasmSync(what);
+  try {
+    return w.renderVtql(text);
+  } catch (e) {
+    throw fromCore(e);
   }
 }
 

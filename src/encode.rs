@@ -42,11 +42,6 @@ pub fn form_encode(pairs: &[(&str, &str)]) -> String {
     out
 }
 
-/// Query-string encoding: identical to [`form_encode`] (what `URLSearchParams.toString()` gives).
-pub fn query_encode(pairs: &[(&str, &str)]) -> String {
-    form_encode(pairs)
-}
-
 /// Decodes `application/x-www-form-urlencoded` text (`+` is space, `%XX` bytes, invalid UTF-8
 /// replaced by U+FFFD, a malformed `%` kept literally). For tests and tools.
 pub fn form_decode(text: &str) -> Vec<(String, String)> {
@@ -113,7 +108,7 @@ mod tests {
             "a+b=x%2By%26z%3Dw%25&k=%C3%A9%E4%B8%AD%F0%9F%98%80&safe=*-._%7E%21%27%28%29"
         );
         assert_eq!(
-            query_encode(&[("q", "SELECT * FROM Contacts;")]),
+            form_encode(&[("q", "SELECT * FROM Contacts;")]),
             "q=SELECT+*+FROM+Contacts%3B"
         );
         assert_eq!(

@@ -74,6 +74,12 @@ pub enum ErrorCode {
     Unsupported,
     /// The caller's input was rejected before anything was sent.
     InvalidInput,
+    /// The server answered with a redirect the client does not follow (another origin, an
+    /// https → http downgrade, a method change, a write, too many hops, or a redirect the
+    /// runtime hides): the message names the target, secrets masked.
+    Redirect,
+    /// The answer is larger than the client's `maxResponseBytes`.
+    ResponseTooLarge,
     /// A server code this client does not know, passed through unchanged.
     Other(String),
 }
@@ -115,6 +121,8 @@ const SERVER_CODES: &[(&str, ErrorCode)] = &[
     ("INVALID_RESPONSE", ErrorCode::InvalidResponse),
     ("UNSUPPORTED", ErrorCode::Unsupported),
     ("INVALID_INPUT", ErrorCode::InvalidInput),
+    ("REDIRECT", ErrorCode::Redirect),
+    ("RESPONSE_TOO_LARGE", ErrorCode::ResponseTooLarge),
 ];
 
 impl ErrorCode {
@@ -229,7 +237,10 @@ impl Error {
 
     /// An error the server reported in its envelope.
     pub fn from_server(crm_code: CrmCode, message: impl Into<String>) -> Self {
-        let mut e = Error::new(ErrorCode::from_crm(&crm_code), message);
+        let mut e = Error::new(
+            ErrorCode::from_crm(&crm_code),
+            mask_secrets(&message.into()),
+        );
         e.crm_code = Some(crm_code);
         e
     }
@@ -277,6 +288,59 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
+/// An error as a JSON object text: how errors cross to JS (pkg/errors.js `errorFromJson`
+/// makes the CrmError) and how a REST create's `lookupError` is delivered:
+/// `{"code","message","crmCode"?,"status"?,"operation"?,"field"?,"snippet"?,"fieldErrors"?}`.
+/// The message is masked ([`mask_secrets`]).
+pub fn error_json(e: &Error) -> String {
+    use crate::json::quote;
+    let mut out = String::from("{\"code\":");
+    quote(e.code.as_str(), &mut out);
+    out.push_str(",\"message\":");
+    quote(&mask_secrets(&e.message), &mut out);
+    match &e.crm_code {
+        Some(CrmCode::Str(s)) => {
+            out.push_str(",\"crmCode\":");
+            quote(s, &mut out);
+        }
+        Some(CrmCode::Int(n)) => {
+            out.push_str(",\"crmCode\":");
+            out.push_str(&n.to_string());
+        }
+        None => {}
+    }
+    if let Some(s) = e.status {
+        out.push_str(",\"status\":");
+        out.push_str(&s.to_string());
+    }
+    for (k, v) in [
+        ("operation", &e.operation),
+        ("field", &e.field),
+        ("snippet", &e.snippet),
+    ] {
+        if let Some(v) = v {
+            out.push(',');
+            quote(k, &mut out);
+            out.push(':');
+            quote(v, &mut out);
+        }
+    }
+    if !e.field_errors.is_empty() {
+        out.push_str(",\"fieldErrors\":{");
+        for (i, (k, m)) in e.field_errors.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            quote(k, &mut out);
+            out.push(':');
+            quote(m, &mut out);
+        }
+        out.push('}');
+    }
+    out.push('}');
+    out
+}
+
 /// A short excerpt of a body for error reports: at most [`SNIPPET_CHARS`] characters,
 /// control characters shown as spaces, and values of secret-named fields masked.
 pub fn snippet(body: &[u8]) -> String {
@@ -289,48 +353,114 @@ pub fn snippet(body: &[u8]) -> String {
         }
         out.push(if c.is_control() { ' ' } else { c });
     }
-    mask_secret_values(&out)
+    mask_secrets(&out)
 }
 
-/// Masks the value after any secret-looking key (`sessionName`, `accessKey`, `token`, …).
-fn mask_secret_values(s: &str) -> String {
-    const KEYS: &[&str] = &[
-        "sessionname",
-        "accesskey",
-        "token",
-        "authtoken",
-        "phpsessid",
-        "key",
-    ];
+/// Names whose values are secrets in a text (compared ASCII case-insensitively, as whole words).
+const SECRET_KEYS: &[&str] = &[
+    "sessionname",
+    "accesskey",
+    "access_key",
+    "phpsessid",
+    "authtoken",
+    "auth_token",
+    "token",
+    "key",
+    "apikey",
+    "api_key",
+    "password",
+];
+
+/// What may stand between a secret's name and its value: `=`, `:`, PHP's `=>`, and their
+/// URL- and HTML-encoded forms (`%3D`, `%253D`, `&#61;`, `&#x3d;`).
+const ASSIGN: &[&str] = &["=>", "=", ":", "%3d", "%253d", "&#61;", "&#x3d;"];
+
+/// Quotes around a name or a value, plain or encoded.
+const QUOTES: &[&str] = &["\\\"", "\"", "'", "%22", "&quot;", "&#34;", "]"];
+
+/// Masks the value after every secret-looking name (`sessionName`, `accessKey`, `token`, …)
+/// followed by an assignment in any of the forms servers and URLs use: `sessionName=v`,
+/// `"sessionName":"v"`, `[sessionName] => v`, `sessionName%3Dv`, `sessionName&#61;v`. The
+/// name stays; the value becomes `[redacted]`. A name without an assignment ("the token is
+/// invalid") is left alone.
+pub fn mask_secrets(s: &str) -> String {
     let lower = s.to_ascii_lowercase();
-    let bytes = s.as_bytes();
+    let b = lower.as_bytes();
+    let word = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
     let mut out = String::with_capacity(s.len());
     let mut i = 0;
-    'outer: while i < s.len() {
-        for k in KEYS {
-            if lower[i..].starts_with(k) && (i == 0 || !bytes[i - 1].is_ascii_alphanumeric()) {
-                let mut j = i + k.len();
-                // skip quote, colon, equals and spaces between key and value
-                while j < s.len() && matches!(bytes[j], b'"' | b'\'' | b':' | b'=' | b' ') {
-                    j += 1;
-                }
-                if j > i + k.len() {
-                    out.push_str(&s[i..j]);
-                    out.push_str(crate::secret::REDACTED);
-                    while j < s.len()
-                        && !matches!(bytes[j], b'"' | b'\'' | b'&' | b',' | b'}' | b' ')
-                    {
-                        j += 1;
-                    }
-                    i = j;
-                    continue 'outer;
+    let mut copied = 0;
+    while i < b.len() {
+        if i > 0 && word(b[i - 1]) || !b[i].is_ascii_alphabetic() {
+            i += 1;
+            continue;
+        }
+        let Some(k) = SECRET_KEYS
+            .iter()
+            .find(|k| lower[i..].starts_with(*k) && !b.get(i + k.len()).is_some_and(|&c| word(c)))
+        else {
+            i += 1;
+            continue;
+        };
+        let mut j = i + k.len();
+        // Closing quotes or bracket after the name, and spaces.
+        'close: for _ in 0..4 {
+            if b.get(j) == Some(&b' ') {
+                j += 1;
+                continue;
+            }
+            for q in QUOTES {
+                if lower[j..].starts_with(q) {
+                    j += q.len();
+                    continue 'close;
                 }
             }
+            break;
         }
-        let c = s[i..].chars().next().unwrap_or(' ');
-        out.push(c);
-        i += c.len_utf8();
+        let Some(a) = ASSIGN.iter().find(|a| lower[j..].starts_with(*a)) else {
+            i += k.len();
+            continue;
+        };
+        j += a.len();
+        'open: for _ in 0..4 {
+            if b.get(j) == Some(&b' ') {
+                j += 1;
+                continue;
+            }
+            for q in QUOTES {
+                if lower[j..].starts_with(q) {
+                    j += q.len();
+                    continue 'open;
+                }
+            }
+            break;
+        }
+        let start = j;
+        while j < b.len()
+            && !matches!(
+                b[j],
+                b'"' | b'\'' | b'&' | b',' | b'}' | b']' | b')' | b';' | b'<' | b'\\'
+            )
+            && !b[j].is_ascii_whitespace()
+            && !lower[j..].starts_with("%26")
+            && !lower[j..].starts_with("%22")
+        {
+            j += 1;
+        }
+        if j == start {
+            i = j.max(i + 1);
+            continue;
+        }
+        // `start`/`j` are at ASCII bytes or the end: char boundaries of `s`.
+        out.push_str(&s[copied..start]);
+        out.push_str(crate::secret::REDACTED);
+        copied = j;
+        i = j;
     }
+    if copied == 0 {
+        return s.to_owned();
+    }
+    out.push_str(&s[copied..]);
     out
 }
 
@@ -366,5 +496,74 @@ mod tests {
         assert!(s.contains("userId"));
         let long = vec![b'x'; 5000];
         assert!(snippet(&long).chars().count() <= SNIPPET_CHARS + 1);
+    }
+
+    #[test]
+    fn mask_secrets_catches_plain_quoted_php_and_encoded_forms() {
+        for (text, kept) in [
+            ("near sessionName=abc123def&x=1", "&x=1"),
+            ("url ?operation=q&sessionName=abc123def", "operation=q"),
+            ("bad sessionName%3Dabc123def%26id%3D1", "%26id%3D1"),
+            ("bad sessionName%253Dabc123def", "bad sessionName%253D"),
+            ("html sessionName&#61;abc123def&amp;x", "&amp;x"),
+            ("html sessionName&#x3D;abc123def end", " end"),
+            (
+                r#"{"sessionName":"abc123def","userId":"19x1"}"#,
+                r#""userId":"19x1""#,
+            ),
+            (
+                "print_r [sessionName] => abc123def\n",
+                "print_r [sessionName]",
+            ),
+            ("accessKey: abc123def", "accessKey"),
+            ("ACCESSKEY=abc123def", "ACCESSKEY="),
+        ] {
+            let m = mask_secrets(text);
+            assert!(!m.contains("abc123def"), "{text} -> {m}");
+            assert!(m.contains(crate::secret::REDACTED), "{text} -> {m}");
+            assert!(m.contains(kept), "{text} -> {m}");
+        }
+        // Names without an assignment, and look-alike words, are left alone.
+        for text in [
+            "Specified token is invalid or expired",
+            "the tokens were sent",
+            "monkey=1",
+            "no key here",
+            "Zoë ≠ sessionName",
+        ] {
+            assert_eq!(mask_secrets(text), text);
+        }
+    }
+
+    #[test]
+    fn server_messages_are_masked_and_error_json_is_complete() {
+        let mut e = Error::from_server(
+            CrmCode::Str("DATABASE_QUERY_ERROR".into()),
+            "failed near sessionName%3Ds3cr3tvalue",
+        )
+        .with_status(200)
+        .with_operation("query");
+        assert!(!e.message.contains("s3cr3tvalue"), "{}", e.message);
+        e.field_errors.push(("email".into(), "taken \"x\"".into()));
+        let j = crate::json::parse(&error_json(&e)).unwrap();
+        assert_eq!(
+            j.get("code").and_then(crate::json::Json::as_str),
+            Some("DATABASE_QUERY_ERROR")
+        );
+        assert_eq!(
+            j.get("status").and_then(crate::json::Json::as_i64),
+            Some(200)
+        );
+        assert_eq!(
+            j.get("fieldErrors")
+                .and_then(|f| f.get("email"))
+                .and_then(crate::json::Json::as_str),
+            Some("taken \"x\"")
+        );
+        let dup = error_json(&Error::from_server(CrmCode::Int(0), "Duplicate"));
+        assert!(
+            dup.contains(r#""code":"DUPLICATE","message":"Duplicate","crmCode":0"#),
+            "{dup}"
+        );
     }
 }

@@ -185,6 +185,93 @@ pub fn redact_url(url: &str) -> String {
     out
 }
 
+/// Redirect statuses (the `Location` names the target).
+pub fn is_redirect(status: u16) -> bool {
+    matches!(status, 301 | 302 | 303 | 307 | 308)
+}
+
+/// Most same-origin GET redirects followed for one request.
+pub const MAX_REDIRECTS: u8 = 3;
+
+/// `scheme://host[:port]` of an absolute http(s) URL, lower-cased, default port dropped;
+/// `None` for anything else.
+pub fn origin(url: &str) -> Option<String> {
+    let (scheme, rest) = split_scheme(url)?;
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let authority = &rest[..end];
+    if authority.is_empty() || authority.contains('@') || url.chars().any(char::is_control) {
+        return None;
+    }
+    let mut host = authority.to_ascii_lowercase();
+    let default = if scheme == "https" { ":443" } else { ":80" };
+    if host.ends_with(default) {
+        host.truncate(host.len() - default.len());
+    }
+    Some(format!("{scheme}://{host}"))
+}
+
+fn split_scheme(url: &str) -> Option<(&'static str, &str)> {
+    for scheme in ["https", "http"] {
+        if url.len() > scheme.len() + 3
+            && url[..scheme.len()].eq_ignore_ascii_case(scheme)
+            && &url[scheme.len()..scheme.len() + 3] == "://"
+        {
+            return Some((scheme, &url[scheme.len() + 3..]));
+        }
+    }
+    None
+}
+
+/// What the client does with a redirect answer to `req`: `Ok(url)` to follow it (a GET to
+/// the same origin, no https → http, fewer than [`MAX_REDIRECTS`] hops so far), or the
+/// REDIRECT error naming the target (secrets masked) for anything else: another origin
+/// (never send a `sessionName`, a login digest or a token there), a downgrade, a method other
+/// than GET (a 301/302/303 would turn a POST into a GET; a 307/308 would send the body again),
+/// a missing `Location`, or a redirect the runtime hides (status 0: a browser's
+/// `opaqueredirect`). `location` is the absolute URL the `Location` header names, resolved
+/// by the host against the request URL (WHATWG URL parsing); a relative value is refused.
+pub fn follow_redirect(
+    req: &HttpRequest,
+    status: u16,
+    location: Option<&str>,
+    hops: u8,
+) -> crate::Result<String> {
+    let from = origin(&req.url).unwrap_or_default();
+    let loc = location.map(str::trim).filter(|l| !l.is_empty());
+    let to = loc.and_then(origin);
+    let why = match (loc, &to) {
+        _ if status == 0 => "the runtime hides its target",
+        (None, _) => "no Location",
+        (Some(_), None) => "not an absolute http(s) URL",
+        _ if req.method != Method::Get => "it is not a GET",
+        (_, Some(to)) if from.starts_with("https:") && to.starts_with("http:") => "https to http",
+        (_, Some(to)) if *to != from => "another origin",
+        _ if hops >= MAX_REDIRECTS => "more than 3 redirects",
+        (Some(loc), _) => return Ok(loc.to_owned()),
+    };
+    let target = match loc {
+        Some(l) if status != 0 => shown_url(l),
+        _ => from,
+    };
+    Err(crate::error::Error::new(
+        crate::error::ErrorCode::Redirect,
+        format!(
+            "HTTP {status} redirect to {target} not followed ({why}): use the final URL as the CRM URL"
+        ),
+    )
+    .with_status(status))
+}
+
+/// A URL for a message: secrets masked, at most 200 characters.
+fn shown_url(url: &str) -> String {
+    let masked = crate::error::mask_secrets(&redact_url(url));
+    let mut out: String = masked.chars().take(200).collect();
+    if masked.chars().nth(200).is_some() {
+        out.push('…');
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -211,6 +298,73 @@ mod tests {
         assert!(
             !d.contains("s3cr3t") && !d.contains("tok-9") && !d.contains("k3y"),
             "{d}"
+        );
+    }
+
+    fn get(url: &str) -> HttpRequest {
+        HttpRequest {
+            method: Method::Get,
+            url: url.into(),
+            headers: Vec::new(),
+            body: None,
+        }
+    }
+
+    #[test]
+    fn origins_compare_scheme_host_and_port() {
+        assert_eq!(
+            origin("HTTP://Crm.Test:80/x?y").as_deref(),
+            Some("http://crm.test")
+        );
+        assert_eq!(
+            origin("https://crm.test:443").as_deref(),
+            Some("https://crm.test")
+        );
+        assert_eq!(
+            origin("https://crm.test:8443/").as_deref(),
+            Some("https://crm.test:8443")
+        );
+        for bad in [
+            "/relative",
+            "ftp://x/",
+            "http://",
+            "http://u:p@h/",
+            "http://h\n/",
+        ] {
+            assert_eq!(origin(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn redirect_policy() {
+        let r = get("https://crm.test/webservice.php?operation=query&sessionName=s");
+        assert_eq!(
+            follow_redirect(&r, 302, Some("https://CRM.test:443/b"), 0).unwrap(),
+            "https://CRM.test:443/b"
+        );
+        let refused = |req: &HttpRequest, status, loc: Option<&str>, hops| {
+            let e = follow_redirect(req, status, loc, hops).unwrap_err();
+            assert_eq!(e.code, crate::error::ErrorCode::Redirect);
+            assert_eq!(e.status, Some(status));
+            e.message
+        };
+        assert!(refused(&r, 302, Some("https://crm.test/b"), 3).contains("more than 3"));
+        assert!(refused(&r, 301, Some("http://crm.test/b"), 0).contains("https to http"));
+        let m = refused(&r, 307, Some("https://evil.test/w?sessionName=s3cr3t"), 0);
+        assert!(
+            m.contains("https://evil.test/w") && m.contains("another origin"),
+            "{m}"
+        );
+        assert!(!m.contains("s3cr3t"), "{m}");
+        assert!(refused(&r, 302, None, 0).contains("no Location"));
+        assert!(refused(&r, 302, Some("b"), 0).contains("not an absolute"));
+        assert!(refused(&r, 0, None, 0).contains("hides"));
+        let post = HttpRequest {
+            method: Method::Post,
+            ..get("https://crm.test/webservice.php")
+        };
+        assert!(
+            refused(&post, 307, Some("https://crm.test/webservice.php"), 0).contains("not a GET")
         );
     }
 }

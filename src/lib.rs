@@ -14,6 +14,7 @@ pub mod http;
 pub mod json;
 pub mod perfex;
 pub mod secret;
+pub mod step;
 pub mod vtiger;
 
 pub use error::{CrmCode, Error, ErrorCode, Result};

@@ -83,6 +83,7 @@
 
 #![allow(clippy::result_large_err)] // the crate-wide Error is large by design
 
+pub mod driver;
 mod normalize;
 mod num;
 mod pager;

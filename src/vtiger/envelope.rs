@@ -86,12 +86,6 @@ pub fn decode_raw_scan<'r>(
     })
 }
 
-/// The members of an object, with PHP's `[]` for an empty map read as `{}`.
-/// `None` for anything else.
-pub fn as_object_or_empty(v: &Json) -> Option<&[(String, Json)]> {
-    v.as_object_or_empty()
-}
-
 /// A located, successful envelope (errors are returned as `Err`).
 struct Envelope {
     result: Option<Range<usize>>,

@@ -1,11 +1,13 @@
 //! Vtiger CRM classic webservice protocol (`webservice.php`), sans-IO.
 
 pub mod auth;
+pub mod driver;
 pub mod envelope;
 pub mod gate;
 pub mod id;
 pub mod ops;
 pub mod paging;
+pub mod split;
 pub mod sync;
 pub mod vtql;
 

@@ -637,16 +637,6 @@ pub fn encode_element(
     Ok(Json::Obj(members).to_json())
 }
 
-/// [`encode_element`] for JSON text.
-pub fn encode_element_text(
-    text: &str,
-    module: Option<&str>,
-    policy: FourBytePolicy,
-) -> Result<String> {
-    let el = ElementInput::parse(text)?;
-    encode_element(el.value(), module, policy)
-}
-
 fn clean_value(v: &mut Json, path: &str, policy: FourBytePolicy) -> Result<()> {
     match v {
         Json::Str(s) => clean_string(s, path, policy),

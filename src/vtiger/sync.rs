@@ -172,6 +172,17 @@ enum Phase {
     Done,
 }
 
+impl Phase {
+    /// The first phase of `strategy` for a run whose cursor is second `t`.
+    fn first(strategy: Strategy, t: i64) -> Phase {
+        match strategy {
+            Strategy::Sync => Phase::Native { first: true },
+            Strategy::Wsapp => Phase::WsappRegister,
+            Strategy::Query => Phase::QuerySecond { t, after: None },
+        }
+    }
+}
+
 /// The sync state machine (see the module docs).
 #[derive(Clone, Debug)]
 pub struct SyncRun {
@@ -211,14 +222,16 @@ impl SyncRun {
             )));
         }
         let mut sync = SyncRun::start(module, cp.time, cp.entries);
-        sync.phase = match cp.strategy {
-            Strategy::Sync => Phase::Native { first: true },
-            Strategy::Wsapp => Phase::WsappRegister,
-            Strategy::Query => Phase::QuerySecond {
-                t: cp.time,
-                after: None,
-            },
-        };
+        sync.phase = Phase::first(cp.strategy, cp.time);
+        Ok(sync)
+    }
+
+    /// [`SyncRun::from_time`] starting with `strategy` instead of the native `sync`: for a
+    /// host that already saw the earlier strategies fail on this server. The run is the one
+    /// a checkpoint `v1:<strategy>:<module>:<since>:` (no boundary records) resumes.
+    pub fn from_time_with(module: &str, since: i64, strategy: Strategy) -> Result<SyncRun> {
+        let mut sync = SyncRun::from_time(module, since)?;
+        sync.phase = Phase::first(strategy, since);
         Ok(sync)
     }
 

@@ -1,20 +1,20 @@
 //! wasm-bindgen bindings: the only place that imports `wasm_bindgen`, `js_sys` and `web_sys`.
 //!
 //! The JS face of the package is a thin hand-written layer in `pkg/` (lazy init, async
-//! iterators, the query builder's object form) over the exports defined here. Everything
-//! protocol-related stays in the sans-IO core; this module only moves bytes through the
-//! host's `fetch` and converts errors and values at the boundary.
+//! iterators, the query builder's object form, the driving loop in `pkg/transport.js`) over the
+//! exports defined here. Every protocol decision is made by the sans-IO drivers
+//! ([`crate::vtiger::driver`], [`crate::perfex::driver`]); this module converts their steps,
+//! errors and values at the boundary.
 
 pub mod errors;
-pub mod paging;
 pub mod perfex;
 pub mod proxy;
-pub mod split;
-pub mod sync;
 pub mod vtiger;
 
-use crate::http::{HttpRequest, Method};
-use js_sys::{Object, Reflect};
+use crate::error::{Error, ErrorCode, Result};
+use crate::http::HttpRequest;
+use crate::step::{Read, Step, Value};
+use js_sys::Reflect;
 use wasm_bindgen::prelude::*;
 
 /// Sets `o[k] = v`. Reflect.set only fails on frozen or proxy targets; ours are fresh objects.
@@ -22,34 +22,90 @@ pub(crate) fn set(o: &JsValue, k: &str, v: &JsValue) {
     let _ = Reflect::set(o, &JsValue::from_str(k), v);
 }
 
-/// A core request for the JS transport, as one string that `unpackRequest` (pkg/transport.js)
-/// turns into `{operation, method, url, redactedUrl, get, headers, body?}`: one boundary
-/// crossing instead of a `Reflect.set` (and a key string) per field. Lines:
-/// operation, method, url, redacted url (empty when equal to the url), the header count,
-/// one `name:value` line per header, then `B` and the body (the rest, newlines included)
-/// or an empty line. A field with a newline or more than 9 headers (none of ours) gets the
-/// object form, which `unpackRequest` passes through.
-pub(crate) fn request_to_js(operation: &str, r: &HttpRequest) -> JsValue {
+/// A driver's step for the JS loop (pkg/drive.js), as one string: one boundary crossing per
+/// step. `<kind><wake><id>\n<payload>`: `kind` is one letter, `wake` `1` when exchanges
+/// waiting for a login must be resumed (else `0`), `id` the exchange id in decimal.
+///
+/// | kind | step | payload |
+/// |---|---|---|
+/// | `S` `F` `A` | send (`S`: hand the answer to the driver; `F`: a clean success envelope may be parsed by the host; `A`: the same when its result is an array) | the request, below |
+/// | `Z` | sleep | milliseconds |
+/// | `W` | wait for the login to settle | — |
+/// | `Y` `y` | yield JSON text / the host's parsed value | the text |
+/// | `D` `d` `N` | done with JSON text / the host's parsed value / nothing | the text |
+/// | `X` | give up: the host reports its own transport error | — |
+/// | `E` | the exchange failed | the error as JSON ([`crate::error::error_json`]) |
+///
+/// The request: lines `operation`, `method`, `url`, the redacted url (empty when equal),
+/// the header count, one `name:value` line per header, then `B` and the body (the rest,
+/// newlines included) or an empty line. The drivers build no field with a newline (URLs are
+/// encoded; header values are checked when a driver is made).
+pub(crate) fn step_text(id: u32, step: &Step, wake: bool) -> String {
+    let (kind, payload): (char, std::borrow::Cow<'_, str>) = match step {
+        Step::Send {
+            operation,
+            request,
+            read,
+        } => {
+            let kind = match read {
+                Read::Core => 'S',
+                Read::Clean => 'F',
+                Read::CleanRows => 'A',
+            };
+            (kind, request_text(operation, request).into())
+        }
+        Step::Sleep(ms) => ('Z', ms.to_string().into()),
+        Step::Wait => ('W', "".into()),
+        Step::Yield(Value::Text(t)) => ('Y', t.as_str().into()),
+        Step::Yield(_) => ('y', "".into()),
+        Step::Done(Value::Text(t)) => ('D', t.as_str().into()),
+        Step::Done(Value::Clean) => ('d', "".into()),
+        Step::Done(Value::Nothing) => ('N', "".into()),
+    };
+    let mut out = head(kind, id, wake);
+    out.push_str(&payload);
+    out
+}
+
+/// A driver's answer for the JS loop: its next step, or its error (`E`).
+pub(crate) fn step_out(id: u32, r: Result<Step>, wake: bool) -> String {
+    match r {
+        Ok(step) => step_text(id, &step, wake),
+        Err(e) => head('E', id, wake) + &crate::error::error_json(&e),
+    }
+}
+
+/// The step telling the host to report its own error.
+pub(crate) fn give_up_text(id: u32, wake: bool) -> String {
+    head('X', id, wake)
+}
+
+fn head(kind: char, id: u32, wake: bool) -> String {
+    let mut out = String::with_capacity(16);
+    out.push(kind);
+    out.push(if wake { '1' } else { '0' });
+    out.push_str(&id.to_string());
+    out.push('\n');
+    out
+}
+
+/// An error thrown to JS as its JSON text (pkg/errors.js turns it into a CrmError): the
+/// boundary then needs no JS object building.
+pub(crate) fn js_err(e: &Error) -> String {
+    crate::error::error_json(e)
+}
+
+fn request_text(operation: &str, r: &HttpRequest) -> String {
     let redacted = r.redacted_url();
     let red = if redacted == r.url { "" } else { &redacted };
-    let fields = [operation, r.method.as_str(), &r.url, red];
-    let unsafe_line = |t: &str| t.contains('\n');
-    if fields.iter().any(|f| unsafe_line(f))
-        || r.headers.len() > 9
-        || r.headers
-            .iter()
-            .any(|(k, v)| unsafe_line(k) || unsafe_line(v) || k.contains(':'))
-    {
-        return request_object(operation, r, &redacted);
-    }
     let body = r.body.as_deref().map(String::from_utf8_lossy);
     let mut out =
         String::with_capacity(r.url.len() * 2 + 64 + body.as_ref().map_or(0, |b| b.len()));
-    for f in fields {
+    for f in [operation, r.method.as_str(), &r.url, red] {
         out.push_str(f);
         out.push('\n');
     }
-    out.push(char::from(b'0' + r.headers.len() as u8)); // one digit: at most 9 headers
+    out.push_str(&r.headers.len().to_string());
     out.push('\n');
     for (k, v) in &r.headers {
         out.push_str(k);
@@ -57,38 +113,59 @@ pub(crate) fn request_to_js(operation: &str, r: &HttpRequest) -> JsValue {
         out.push_str(v);
         out.push('\n');
     }
-    if let Some(b) = body {
-        out.push('B');
-        out.push('\n');
-        out.push_str(&b);
-    } else {
-        out.push('\n');
+    match body {
+        Some(b) => {
+            out.push_str("B\n");
+            out.push_str(&b);
+        }
+        None => out.push('\n'),
     }
-    JsValue::from_str(&out)
+    out
 }
 
-/// The object form of [`request_to_js`], for callers whose JS side tells a request from a
-/// string result (the Perfex pager's `step`).
-pub(crate) fn request_to_object(operation: &str, r: &HttpRequest) -> JsValue {
-    request_object(operation, r, &r.redacted_url())
+/// A transport failure the host reports to a driver (`code`: TRANSPORT, TIMEOUT, ABORTED,
+/// RESPONSE_TOO_LARGE, …; `message`: already free of secrets).
+pub(crate) fn host_error(code: &str, message: &str) -> Error {
+    Error::new(ErrorCode::parse(code), message)
 }
 
-fn request_object(operation: &str, r: &HttpRequest, redacted: &str) -> JsValue {
-    let o = Object::new();
-    set(&o, "operation", &JsValue::from_str(operation));
-    set(&o, "method", &JsValue::from_str(r.method.as_str()));
-    set(&o, "url", &JsValue::from_str(&r.url));
-    set(&o, "redactedUrl", &JsValue::from_str(redacted));
-    set(&o, "get", &JsValue::from_bool(r.method == Method::Get));
-    let h = Object::new();
-    for (k, v) in &r.headers {
-        set(&h, k, &JsValue::from_str(v));
+/// Refuses a value that would not survive the one-line request fields (control characters).
+pub(crate) fn check_line(value: &str, field: &str, what: &str) -> Result<()> {
+    if value.chars().any(char::is_control) {
+        return Err(Error::invalid_input(
+            field,
+            what.to_owned() + " must not contain control characters",
+        ));
     }
-    set(&o, "headers", &h);
-    if let Some(b) = &r.body {
-        set(&o, "body", &JsValue::from_str(&String::from_utf8_lossy(b)));
+    Ok(())
+}
+
+/// A JSON object of strings as name/value pairs (`null` values left out; `null` itself is
+/// empty); INVALID_INPUT naming `field` otherwise.
+pub(crate) fn string_pairs(v: crate::json::Json, field: &str) -> Result<Vec<(String, String)>> {
+    use crate::json::Json;
+    let mut out = Vec::new();
+    match v {
+        Json::Obj(members) => {
+            for (k, v) in members {
+                match v {
+                    Json::Str(s) => out.push((k, s)),
+                    Json::Null => {}
+                    _ => return Err(Error::invalid_input(field, "expected an object of strings")),
+                }
+            }
+        }
+        Json::Null => {}
+        _ => return Err(Error::invalid_input(field, "expected an object of strings")),
     }
-    o.into()
+    Ok(out)
+}
+
+/// Masks secrets in a text (`sessionName=…`, `"accessKey":"…"`, their URL- and
+/// HTML-encoded forms); the JS layer runs every message and `cause` it reports through it.
+#[wasm_bindgen(js_name = redactText)]
+pub fn redact_text(s: &str) -> String {
+    crate::error::mask_secrets(s)
 }
 
 /// The crate version, for diagnostics (`crmwire.version()`).
@@ -107,14 +184,14 @@ pub fn md5_hex(s: &str) -> String {
 /// A string as a VTQL literal (quoted, `'` and `\` doubled). Throws INVALID_INPUT for the
 /// empty string and for NUL.
 #[wasm_bindgen(js_name = vtqlLiteral)]
-pub fn vtql_literal(s: &str) -> Result<String, JsValue> {
-    crate::vtiger::vtql::literal(s).map_err(|e| errors::to_js(&e))
+pub fn vtql_literal(s: &str) -> std::result::Result<String, String> {
+    crate::vtiger::vtql::literal(s).map_err(|e| js_err(&e))
 }
 
 /// Renders a query spec (the builder's object form, as JSON text) to VTQL.
 #[wasm_bindgen(js_name = renderVtql)]
-pub fn render_vtql(spec_json: &str) -> Result<String, JsValue> {
+pub fn render_vtql(spec_json: &str) -> std::result::Result<String, String> {
     crate::vtiger::vtql::Select::from_spec_text(spec_json)
         .and_then(|s| s.render())
-        .map_err(|e| errors::to_js(&e))
+        .map_err(|e| js_err(&e))
 }

@@ -1,35 +1,16 @@
-//! `PerfexCore` and `PerfexPager`: the Perfex protocol core ([`crate::perfex`]) behind the JS
-//! `PerfexClient` (pkg/perfex.js).
-//!
-//! Same division of labour as `VtigerCore`: this side validates input, builds every request
-//! and interprets every response; JS only moves bytes through `fetch` (timeouts, aborts,
-//! retries, async iterators). Requests cross to JS as `{ operation, method, url, headers,
-//! body?, get }`; records cross back as JSON text (as sent, or in the normalised view) for a
-//! single `JSON.parse` on the JS side. The token only appears in the request headers.
+//! `PerfexCore`: the Perfex driver ([`crate::perfex::driver`]) behind the JS `PerfexClient`
+//! (pkg/perfex.js). Same shape as `VtigerCore`: one named method per operation returns the
+//! exchange's first step; `resume`, `handle`, `fail` and `close` drive it (pkg/drive.js).
+//! The token only appears in the request headers handed to `fetch`.
 
-use super::errors::{string_pairs, to_js};
-use super::{request_to_js, request_to_object};
+use super::{check_line, give_up_text, host_error, js_err, step_out, step_text, string_pairs};
 use crate::error::{Error, Result};
 use crate::http::HttpResponse;
 use crate::json::{self, Json};
-use crate::perfex::{
-    normalize_record, Config, ListOptions, ListPager, Locale, Op, PagerStep, Perfex, Profile,
-    RecordOptions, Resource, WriteResult,
-};
+use crate::perfex::driver::{Driver, ExchangeId, ListRequest};
+use crate::perfex::{Config, ListOptions, Locale, Perfex, Profile, Resource};
+use crate::step::{RetryPolicy, Step, Value};
 use wasm_bindgen::prelude::*;
-
-type JsResult<T> = std::result::Result<T, JsValue>;
-
-fn js_err(e: Error) -> JsValue {
-    to_js(&e)
-}
-
-fn op_name(r: Resource, op: Op) -> String {
-    let mut s = String::from(r.as_str());
-    s.push('.');
-    s.push_str(op.as_str());
-    s
-}
 
 fn resource(name: &str) -> Result<Resource> {
     Resource::parse(name).ok_or_else(|| {
@@ -40,294 +21,165 @@ fn resource(name: &str) -> Result<Resource> {
     })
 }
 
-fn fields(text: &str, r: Resource, op: Op) -> Result<Json> {
-    json::parse(text).map_err(|_| {
-        Error::invalid_input("fields", "fields must be a JSON object")
-            .with_operation(op_name(r, op))
-    })
+fn str_opt<'a>(o: &'a Json, k: &str) -> Option<&'a str> {
+    o.get(k).and_then(Json::as_str)
 }
 
-fn record_text(r: Resource, rec: &Json, normalize: bool) -> String {
-    if normalize {
-        normalize_record(r, rec).to_json()
-    } else {
-        rec.to_json()
-    }
+fn u32_opt(o: &Json, k: &str) -> Option<u32> {
+    o.get(k)
+        .and_then(Json::as_i64)
+        .and_then(|n| u32::try_from(n).ok())
 }
 
-/// `{"message":…,"id":…?,"record":…?}`
-fn write_text(r: Resource, w: &WriteResult, normalize: bool) -> String {
-    let mut out = String::from("{\"message\":");
-    json::quote(&w.message, &mut out);
-    if let Some(id) = &w.id {
-        out.push_str(",\"id\":");
-        json::quote(id, &mut out);
-    }
-    if let Some(rec) = &w.record {
-        out.push_str(",\"record\":");
-        out.push_str(&record_text(r, rec, normalize));
-    }
-    out.push('}');
-    out
-}
-
-/// Protocol state of one Perfex client (base URL, API module, token, locale).
+/// One Perfex client's driver (base URL, API module, token, locale).
 #[wasm_bindgen]
 pub struct PerfexCore {
-    px: Perfex,
+    d: Driver,
+}
+
+impl PerfexCore {
+    fn out(&mut self, r: Result<(ExchangeId, Step)>) -> String {
+        match r {
+            Ok((id, step)) => step_text(id, &step, false),
+            Err(e) => step_out(0, Err(e), false),
+        }
+    }
 }
 
 #[wasm_bindgen]
 impl PerfexCore {
-    /// `api`: `won` or `rest`; `locale`: `en` (default) or `pt-BR`; `vat_cpf_cnpj`: check
-    /// customer VAT as CPF/CNPJ (default: on for WON, off for REST). Errors: INVALID_INPUT
-    /// naming the option.
+    /// `options_json`: `{"url", "token", "api": "won"|"rest", "locale", "vatCpfCnpj",
+    /// "retries", "retryBaseMs"}`. Errors: INVALID_INPUT naming the option.
     #[wasm_bindgen(constructor)]
-    pub fn new(
-        url: &str,
-        token: &str,
-        api: &str,
-        locale: Option<String>,
-        vat_cpf_cnpj: Option<bool>,
-    ) -> JsResult<PerfexCore> {
-        let profile = Profile::parse(api)
-            .ok_or_else(|| js_err(Error::invalid_input("api", "api must be 'won' or 'rest'")))?;
-        let locale = match locale.as_deref() {
-            None => Locale::En,
-            Some(l) => Locale::parse(l).ok_or_else(|| {
-                js_err(Error::invalid_input(
-                    "locale",
-                    "locale must be 'en' or 'pt-BR'",
-                ))
-            })?,
+    pub fn new(options_json: &str) -> std::result::Result<PerfexCore, String> {
+        let run = || -> Result<PerfexCore> {
+            let o = json::parse(options_json)
+                .map_err(|_| Error::invalid_input("options", "options must be an object"))?;
+            let profile = Profile::parse(str_opt(&o, "api").unwrap_or(""))
+                .ok_or_else(|| Error::invalid_input("api", "api must be 'won' or 'rest'"))?;
+            let locale = match str_opt(&o, "locale") {
+                None => Locale::En,
+                Some(l) => Locale::parse(l).ok_or_else(|| {
+                    Error::invalid_input("locale", "locale must be 'en' or 'pt-BR'")
+                })?,
+            };
+            let url = str_opt(&o, "url").unwrap_or("");
+            let token = str_opt(&o, "token").unwrap_or("");
+            check_line(url, "url", "the Perfex URL")?;
+            check_line(token, "token", "the token")?;
+            let mut cfg = Config::new(profile, url, token);
+            cfg.locale = locale;
+            if let Some(Json::Bool(v)) = o.get("vatCpfCnpj") {
+                cfg.check_vat_cpf_cnpj = *v;
+            }
+            let d = RetryPolicy::default();
+            let retry = RetryPolicy {
+                retries: u32_opt(&o, "retries").unwrap_or(d.retries),
+                base_ms: u32_opt(&o, "retryBaseMs").unwrap_or(d.base_ms),
+            };
+            Ok(PerfexCore {
+                d: Driver::new(Perfex::new(cfg)?, retry),
+            })
         };
-        let mut cfg = Config::new(profile, url, token);
-        cfg.locale = locale;
-        if let Some(v) = vat_cpf_cnpj {
-            cfg.check_vat_cpf_cnpj = v;
-        }
-        let px = Perfex::new(cfg).map_err(js_err)?;
-        Ok(PerfexCore { px })
+        run().map_err(|e| js_err(&e))
     }
 
-    /// GET one record (`customer_id`: the contact's customer, needed by REST contacts).
-    #[wasm_bindgen(js_name = getRequest)]
-    pub fn get_request(
-        &self,
+    /// `get` (`customer_id`: the contact's customer, needed by REST contacts).
+    pub fn get(
+        &mut self,
         res: &str,
         id: &str,
         customer_id: Option<String>,
-    ) -> JsResult<JsValue> {
-        let r = resource(res).map_err(js_err)?;
-        let opts = RecordOptions { customer_id };
-        let req = self.px.get(r, id, &opts).map_err(js_err)?;
-        Ok(request_to_js(&op_name(r, Op::Get), &req))
+        normalize: bool,
+    ) -> String {
+        let r = resource(res).and_then(|r| self.d.start_get(r, id, customer_id, normalize));
+        self.out(r)
     }
 
-    /// POST a new record (`fields_json`: a JSON object; validated first).
-    #[wasm_bindgen(js_name = createRequest)]
-    pub fn create_request(&self, res: &str, fields_json: &str) -> JsResult<JsValue> {
-        let r = resource(res).map_err(js_err)?;
-        let f = fields(fields_json, r, Op::Create).map_err(js_err)?;
-        let req = self.px.create(r, &f).map_err(js_err)?;
-        Ok(request_to_js(&op_name(r, Op::Create), &req))
+    /// WON only: the customer with this VAT (CPF/CNPJ). REST: UNSUPPORTED.
+    pub fn join(&mut self, vat: &str, normalize: bool) -> String {
+        let r = self.d.start_join(vat, normalize);
+        self.out(r)
     }
 
-    /// PUT the changed fields of a record.
-    #[wasm_bindgen(js_name = updateRequest)]
-    pub fn update_request(&self, res: &str, id: &str, fields_json: &str) -> JsResult<JsValue> {
-        let r = resource(res).map_err(js_err)?;
-        let f = fields(fields_json, r, Op::Update).map_err(js_err)?;
-        let req = self.px.update(r, id, &f).map_err(js_err)?;
-        Ok(request_to_js(&op_name(r, Op::Update), &req))
+    /// `create` (`fields_json`: a JSON object; validated first).
+    pub fn create(&mut self, res: &str, fields_json: &str, normalize: bool) -> String {
+        let r = resource(res).and_then(|r| self.d.start_create(r, fields_json, normalize));
+        self.out(r)
     }
 
-    /// DELETE a record.
-    #[wasm_bindgen(js_name = deleteRequest)]
-    pub fn delete_request(&self, res: &str, id: &str) -> JsResult<JsValue> {
-        let r = resource(res).map_err(js_err)?;
-        let req = self.px.delete(r, id).map_err(js_err)?;
-        Ok(request_to_js(&op_name(r, Op::Delete), &req))
+    /// `update` of the given fields.
+    pub fn update(&mut self, res: &str, id: &str, fields_json: &str, normalize: bool) -> String {
+        let r = resource(res).and_then(|r| self.d.start_update(r, id, fields_json, normalize));
+        self.out(r)
     }
 
-    /// WON only: the customer with this VAT (CPF/CNPJ). REST throws UNSUPPORTED.
-    #[wasm_bindgen(js_name = joinRequest)]
-    pub fn join_request(&self, vat: &str) -> JsResult<JsValue> {
-        let req = self.px.join_by_vat(vat).map_err(js_err)?;
-        Ok(request_to_js(&op_name(Resource::Customers, Op::Join), &req))
+    /// `delete`.
+    pub fn delete(&mut self, res: &str, id: &str) -> String {
+        let r = resource(res).and_then(|r| self.d.start_delete(r, id));
+        self.out(r)
     }
 
-    /// Parses a get (`op` = `get`) or join (`op` = `join`) answer: the record as JSON text.
-    #[wasm_bindgen(js_name = parseRecord)]
-    pub fn parse_record(
-        &self,
-        res: &str,
-        op: &str,
+    /// A list, search or customer's contacts; `options_json`: `{"term"?, "customerId"?,
+    /// "pageSize"?, "startPage"?, "maxRecords"?, "filters"?: {column: string},
+    /// "normalize"?}`. Yields each page (a JSON array text).
+    pub fn list(&mut self, res: &str, options_json: &str) -> String {
+        let run = |d: &mut Driver| -> Result<(ExchangeId, Step)> {
+            let r = resource(res)?;
+            let o = json::parse(options_json)
+                .map_err(|_| Error::invalid_input("options", "options must be an object"))?;
+            let filters = string_pairs(o.get("filters").cloned().unwrap_or(Json::Null), "filters")?;
+            let l = ListRequest {
+                term: str_opt(&o, "term").map(str::to_owned),
+                contacts_of: str_opt(&o, "customerId").map(str::to_owned),
+                options: ListOptions {
+                    page_size: u32_opt(&o, "pageSize"),
+                    start_page: u32_opt(&o, "startPage"),
+                    max_records: u32_opt(&o, "maxRecords").map(|n| n as usize),
+                    customer_id: None,
+                    filters,
+                },
+                normalize: matches!(o.get("normalize"), Some(Json::Bool(true))),
+            };
+            d.start_list(r, l)
+        };
+        let r = run(&mut self.d);
+        self.out(r)
+    }
+
+    // ---- driving an exchange -----------------------------------------------------------
+
+    /// Continues after a sleep or a yield.
+    pub fn resume(&mut self, id: ExchangeId) -> String {
+        step_out(id, self.d.resume(id), false)
+    }
+
+    /// The answer to the last request (`location`: its Location header).
+    pub fn handle(
+        &mut self,
+        id: ExchangeId,
         status: u16,
         body: &[u8],
-        normalize: bool,
-    ) -> JsResult<String> {
-        let r = resource(res).map_err(js_err)?;
-        let op = if op == "join" { Op::Join } else { Op::Get };
-        let rec = self
-            .px
-            .parse_record(r, op, &HttpResponse::new(status, body))
-            .map_err(js_err)?;
-        Ok(record_text(r, &rec, normalize))
+        location: Option<String>,
+    ) -> String {
+        let r = self
+            .d
+            .handle(id, &HttpResponse::new(status, body), location.as_deref());
+        step_out(id, r, false)
     }
 
-    /// Parses a create/update/delete answer: `{message, id?, record?}` as JSON text.
-    #[wasm_bindgen(js_name = parseWrite)]
-    pub fn parse_write(
-        &self,
-        res: &str,
-        op: &str,
-        status: u16,
-        body: &[u8],
-        normalize: bool,
-    ) -> JsResult<String> {
-        let r = resource(res).map_err(js_err)?;
-        let op = match op {
-            "create" => Op::Create,
-            "update" => Op::Update,
-            _ => Op::Delete,
-        };
-        let w = self
-            .px
-            .parse_write(r, op, &HttpResponse::new(status, body))
-            .map_err(js_err)?;
-        Ok(write_text(r, &w, normalize))
-    }
-
-    /// REST: the search request that finds a record just created from `fields_json`;
-    /// `undefined` for WON (the create answer has the row) or without a usable key field.
-    #[wasm_bindgen(js_name = lookupRequest)]
-    pub fn lookup_request(&self, res: &str, fields_json: &str) -> JsResult<JsValue> {
-        let r = resource(res).map_err(js_err)?;
-        let f = fields(fields_json, r, Op::Lookup).map_err(js_err)?;
-        Ok(match self.px.lookup_created(r, &f) {
-            Some(req) => request_to_js(&op_name(r, Op::Lookup), &req),
-            None => JsValue::UNDEFINED,
-        })
-    }
-
-    /// The created record out of the lookup answer (JSON text), `undefined` when no row
-    /// matches.
-    #[wasm_bindgen(js_name = pickCreated)]
-    pub fn pick_created(
-        &self,
-        res: &str,
-        fields_json: &str,
-        status: u16,
-        body: &[u8],
-        normalize: bool,
-    ) -> JsResult<Option<String>> {
-        let r = resource(res).map_err(js_err)?;
-        let f = fields(fields_json, r, Op::Lookup).map_err(js_err)?;
-        let rec = self
-            .px
-            .pick_created(r, &f, &HttpResponse::new(status, body))
-            .map_err(js_err)?;
-        Ok(rec.map(|rec| record_text(r, &rec, normalize)))
-    }
-
-    /// A pager over a list (`term` undefined), a search (`term` set) or, with `contacts_of`
-    /// set, one customer's contacts. `filters`: a plain object of column → value.
-    #[allow(clippy::too_many_arguments)]
-    pub fn pager(
-        &self,
-        res: &str,
-        term: Option<String>,
-        contacts_of: Option<String>,
-        page_size: Option<u32>,
-        start_page: Option<u32>,
-        max_records: Option<u32>,
-        filters: JsValue,
-        normalize: bool,
-    ) -> JsResult<PerfexPager> {
-        let r = resource(res).map_err(js_err)?;
-        let opts = ListOptions {
-            page_size,
-            start_page,
-            max_records: max_records.map(|n| n as usize),
-            customer_id: None,
-            filters: string_pairs(&filters),
-        };
-        let pager = match (&contacts_of, &term) {
-            (Some(c), _) => self.px.customer_contacts(c, opts),
-            (None, Some(t)) => self.px.search(r, t, opts),
-            (None, None) => self.px.list(r, opts),
-        }
-        .map_err(js_err)?;
-        let r = if contacts_of.is_some() {
-            Resource::Contacts
-        } else {
-            r
-        };
-        let op = if term.is_some() && contacts_of.is_none() {
-            Op::Search
-        } else {
-            Op::List
-        };
-        Ok(PerfexPager {
-            pager,
-            resource: r,
-            operation: op_name(r, op),
-            normalize,
-        })
-    }
-}
-
-/// A list in progress (see [`ListPager`]).
-#[wasm_bindgen]
-pub struct PerfexPager {
-    pager: ListPager,
-    resource: Resource,
-    operation: String,
-    normalize: bool,
-}
-
-impl PerfexPager {
-    fn page_text(&self, p: &crate::perfex::ListPage) -> String {
-        if self.normalize {
-            p.normalized_json(self.resource)
-        } else {
-            p.raw_json()
-        }
-    }
-}
-
-#[wasm_bindgen]
-impl PerfexPager {
-    /// The next step: a request object to send (then [`PerfexPager::feed`] its answer), a
-    /// page already buffered (JSON array text), or `undefined` when done.
-    pub fn step(&mut self) -> JsValue {
-        match self.pager.step() {
-            PagerStep::Send(req) => request_to_object(&self.operation, &req),
-            PagerStep::Page(p) => JsValue::from_str(&self.page_text(&p)),
-            PagerStep::Done => JsValue::UNDEFINED,
+    /// A transport failure of the last request: a retry step, the create's result with
+    /// `lookupError`, or `X` (report your error).
+    pub fn fail(&mut self, id: ExchangeId, code: &str, message: &str) -> String {
+        match self.d.fail(id, host_error(code, message)) {
+            Ok(step) => step_text(id, &step, false),
+            Err(_) => give_up_text(id, false),
         }
     }
 
-    /// The answer to the last request: the page's records as JSON array text. On error the
-    /// pager stays where it was.
-    pub fn feed(&mut self, status: u16, body: &[u8]) -> JsResult<String> {
-        let p = self
-            .pager
-            .feed(&HttpResponse::new(status, body))
-            .map_err(js_err)?;
-        Ok(self.page_text(&p))
-    }
-
-    /// The operation name (`customers.list`, `contacts.search`, …) for errors raised in JS.
-    #[wasm_bindgen(getter)]
-    pub fn operation(&self) -> String {
-        self.operation.clone()
-    }
-
-    /// Total number of matching records, once known.
-    #[wasm_bindgen(getter)]
-    pub fn total(&self) -> Option<f64> {
-        self.pager.total().map(|t| t as f64)
+    /// Abandons an exchange.
+    pub fn close(&mut self, id: ExchangeId) -> String {
+        self.d.close(id);
+        step_text(id, &Step::Done(Value::Nothing), false)
     }
 }

@@ -1,496 +1,345 @@
-//! `VtigerCore`: the Vtiger protocol state behind the JS `VtigerClient` (pkg/vtiger.js).
+//! `VtigerCore`: the session driver ([`crate::vtiger::driver`]) behind the JS `VtigerClient`
+//! (pkg/vtiger.js).
 //!
-//! Division of labour (sans-IO): this object owns the endpoint, the credentials, the
-//! challenge token and the session name, builds every request and decodes every response;
-//! the JS side only moves bytes through `fetch` (timeouts, aborts, retries, single-flight
-//! login, async iterators). Secrets therefore never become JS strings except inside the
-//! request URL/body handed to `fetch`; they are never in an error or a returned value.
-//!
-//! Proxy mode (`VtigerCore.proxy(url, token)`, for `crmwire/proxy`): no login and no
-//! `sessionName` (the proxy owns the session); every request carries
-//! `Authorization: Bearer <token>` when a token is given.
-//!
-//! Requests cross to JS as `{ operation, method, url, headers, body, redactedUrl, get }`;
-//! successful results cross back as clean JSON text (`envelope::decode_raw`) for a single
-//! `JSON.parse` on the JS side (no per-value conversion).
+//! One named method per operation starts an exchange and returns its first step; `resume`,
+//! `handle`, `clean`, `fail` and `close` drive it (pkg/drive.js). Steps cross as one string
+//! ([`super::step_text`]). The access key, challenge tokens and session names live in the
+//! driver: they reach JS only inside the requests handed to `fetch`, never in an error, a
+//! step's value or a returned object.
 
-use super::errors::{string_pairs, to_js};
-use super::paging::{self, Kind, Pager};
-use super::request_to_js;
-use super::split::split_select;
-use super::sync::SyncState;
+use super::{check_line, give_up_text, host_error, js_err, step_out, step_text, string_pairs};
 use crate::error::{Error, Result};
 use crate::http::{HttpResponse, Method};
-use crate::secret::Secret;
+use crate::json::{self, Json};
+use crate::step::{RetryPolicy, Step};
+use crate::vtiger::driver::{Config, Driver, ExchangeId, QueryText};
 use crate::vtiger::ops::{self, Call, ElementInput, Endpoint, FourBytePolicy};
-use crate::vtiger::paging::{Count, QueryAll};
 use crate::vtiger::vtql::Select;
-use crate::vtiger::{auth, envelope, WsId};
-use js_sys::Array;
+use crate::vtiger::WsId;
 use wasm_bindgen::prelude::*;
 
-/// Protocol state of one Vtiger client (endpoint, credentials, session).
+/// One Vtiger client's driver (endpoint, credentials or proxy token, session).
 #[wasm_bindgen]
 pub struct VtigerCore {
-    ep: Endpoint,
-    username: String,
-    access_key: Secret,
-    session: Option<Secret>,
-    policy: FourBytePolicy,
-    login_json: Option<String>,
-    /// Proxy mode: `Some(token)` (possibly empty = no Authorization header).
-    proxy: Option<Secret>,
-}
-
-/// Bytes a `sessionName` may add to a GET URL (PHP session ids are 26–40 characters).
-const SESSION_URL_BUDGET: usize = "&sessionName=".len() + 64;
-/// Bytes a keyset page adds over the first page (`AND id > '…'`, encoded).
-const KEYSET_URL_BUDGET: usize = 96;
-
-fn js_err(e: Error) -> JsValue {
-    to_js(&e)
+    d: Driver,
 }
 
 fn id(s: &str, field: &str) -> Result<WsId> {
     WsId::parse_field(s, field)
 }
 
-fn arg<'a>(a: &'a Option<String>, field: &str, op: &str) -> Result<&'a str> {
-    a.as_deref().ok_or_else(|| {
-        Error::invalid_input(field, format!("'{field}' is required")).with_operation(op)
-    })
+impl VtigerCore {
+    fn out(&mut self, r: Result<(ExchangeId, Step)>) -> String {
+        match r {
+            Ok((id, step)) => step_text(id, &step, self.d.take_wake()),
+            Err(e) => step_out(0, Err(e), self.d.take_wake()),
+        }
+    }
+
+    fn next(&mut self, id: ExchangeId, r: Result<Step>) -> String {
+        step_out(id, r, self.d.take_wake())
+    }
+
+    fn call(&mut self, op: &str, c: Result<Call>) -> String {
+        let c = c.map_err(|e| e.with_operation(op.to_owned()));
+        let r = c.and_then(|c| self.d.start_call(c));
+        self.out(r)
+    }
+
+    fn element(&self, json: &str) -> Result<ElementInput> {
+        Ok(ElementInput::parse(json)?.with_policy(self.d.four_byte()))
+    }
+}
+
+fn str_opt<'a>(o: &'a Json, k: &str) -> Option<&'a str> {
+    o.get(k).and_then(Json::as_str)
+}
+
+fn u32_opt(o: &Json, k: &str) -> Option<u32> {
+    o.get(k)
+        .and_then(Json::as_i64)
+        .and_then(|n| u32::try_from(n).ok())
+}
+
+fn query_text(text: &str, raw: bool) -> QueryText<'_> {
+    if raw {
+        QueryText::Raw(text)
+    } else {
+        QueryText::Spec(text)
+    }
 }
 
 #[wasm_bindgen]
 impl VtigerCore {
-    /// `url`: CRM base URL or the full `webservice.php` URL. `four_byte_chars`: `reject`
-    /// (default), `replace` or `send`. Errors: INVALID_INPUT naming the field.
+    /// `options_json`: `{"url", "auth": "login"|"proxy", "username", "accessKey", "token",
+    /// "fourByteChars", "retries", "retryBaseMs", "seed"}`. Errors: INVALID_INPUT naming the
+    /// option (the URL is never echoed). One JSON text: smaller glue than one argument each.
     #[wasm_bindgen(constructor)]
-    pub fn new(
-        url: &str,
-        username: &str,
-        access_key: &str,
-        four_byte_chars: Option<String>,
-    ) -> Result<VtigerCore, JsValue> {
-        let ep = Endpoint::parse(url).map_err(js_err)?;
-        if username.is_empty() {
-            return Err(js_err(Error::invalid_input(
-                "username",
-                "username is required",
-            )));
-        }
-        if access_key.is_empty() {
-            return Err(js_err(Error::invalid_input(
-                "accessKey",
-                "accessKey is required",
-            )));
-        }
-        let policy = match four_byte_chars.as_deref() {
-            None | Some("reject") => FourBytePolicy::Reject,
-            Some("replace") => FourBytePolicy::Replace,
-            Some("send") => FourBytePolicy::Send,
-            Some(_) => {
-                return Err(js_err(Error::invalid_input(
-                    "fourByteChars",
-                    "fourByteChars must be 'reject', 'replace' or 'send'",
-                )))
-            }
-        };
-        Ok(VtigerCore {
-            ep,
-            username: username.to_owned(),
-            access_key: Secret::new(access_key),
-            session: None,
-            policy,
-            login_json: None,
-            proxy: None,
-        })
-    }
-
-    /// Proxy mode: requests go to `url` (a `crmwire/proxy` endpoint) without login or
-    /// `sessionName`; `token`, when given, is sent as `Authorization: Bearer <token>`.
-    pub fn proxy(
-        url: &str,
-        token: Option<String>,
-        four_byte_chars: Option<String>,
-    ) -> Result<VtigerCore, JsValue> {
-        let mut core = VtigerCore::new(url, "proxy", "proxy", four_byte_chars)?;
-        core.username.clear();
-        core.access_key = Secret::new("");
-        core.proxy = Some(Secret::new(token.unwrap_or_default()));
-        Ok(core)
-    }
-
-    /// True in proxy mode.
-    #[wasm_bindgen(getter, js_name = isProxy)]
-    pub fn is_proxy(&self) -> bool {
-        self.proxy.is_some()
-    }
-
-    /// The normalised `webservice.php` URL.
-    #[wasm_bindgen(getter)]
-    pub fn endpoint(&self) -> String {
-        self.ep.url().to_owned()
-    }
-
-    /// True while a session is held.
-    #[wasm_bindgen(js_name = hasSession)]
-    pub fn has_session(&self) -> bool {
-        self.session.is_some()
-    }
-
-    /// Forgets the session (after INVALID_SESSIONID, logout…).
-    #[wasm_bindgen(js_name = clearSession)]
-    pub fn clear_session(&mut self) {
-        self.session = None;
-    }
-
-    /// The `getchallenge` request.
-    #[wasm_bindgen(js_name = challengeRequest)]
-    pub fn challenge_request(&self) -> Result<JsValue, JsValue> {
-        self.no_proxy("login")?;
-        let c = ops::getchallenge(&self.username).map_err(js_err)?;
-        self.to_req(&c)
-    }
-
-    /// Parses the `getchallenge` response and returns the `login` request (the digest
-    /// `md5(token + accessKey)` is computed here; the token never reaches JS).
-    #[wasm_bindgen(js_name = loginRequest)]
-    pub fn login_request(&self, status: u16, body: &[u8]) -> Result<JsValue, JsValue> {
-        self.no_proxy("login")?;
-        let ch = auth::parse_challenge(&HttpResponse::new(status, body)).map_err(js_err)?;
-        let c = ops::login(&self.username, &ch.token, &self.access_key).map_err(js_err)?;
-        self.to_req(&c)
-    }
-
-    /// Parses the `login` (or `extendsession`) response, keeps the session and returns the
-    /// login information (profile, versions) as JSON text, without the session name.
-    #[wasm_bindgen(js_name = acceptLogin)]
-    pub fn accept_login(
-        &mut self,
-        operation: &str,
-        status: u16,
-        body: &[u8],
-    ) -> Result<String, JsValue> {
-        let resp = HttpResponse::new(status, body);
-        let info = if operation == "extendsession" {
-            auth::parse_extendsession(&resp)
-        } else {
-            auth::parse_login(&resp)
-        }
-        .map_err(js_err)?;
-        let mut out = String::from("{");
-        let mut push = |k: &str, v: &str| {
-            if out.len() > 1 {
-                out.push(',');
-            }
-            crate::json::quote(k, &mut out);
-            out.push(':');
-            crate::json::quote(v, &mut out);
-        };
-        push("userId", &info.user_id);
-        push("version", &info.version);
-        push("vtigerVersion", &info.vtiger_version);
-        if let Some(u) = &info.username {
-            push("username", u);
-        }
-        out.push_str(",\"profile\":");
-        out.push_str(&info.profile.to_json());
-        out.push('}');
-        self.session = Some(info.session);
-        self.login_json = Some(out.clone());
-        Ok(out)
-    }
-
-    /// Builds the request of a typed operation. Positional string arguments per operation:
-    /// `describe|relatedtypes(module)`, `create(module, elementJson)`,
-    /// `update|revise|convertlead(elementJson)`, `retrieve|delete|retrieve_inventory|files_retrieve(id)`,
-    /// `query(vtql)`, `sync(modifiedTime, module?, syncType?)`,
-    /// `retrieve_related(id, label, relatedType)`, `query_related(query, id, label)`,
-    /// `add_related(sourceId, relatedId, label?)`, `wsapp_register(type, synctype)`,
-    /// `wsapp_get(key, module, token)`, `wsapp_deregister(type, key)`, `listtypes`,
-    /// `logout`, `extendsession`.
-    pub fn build(
-        &self,
-        op: &str,
-        a: Option<String>,
-        b: Option<String>,
-        c: Option<String>,
-    ) -> Result<JsValue, JsValue> {
-        let call = self
-            .typed(op, &a, &b, &c)
-            .map_err(|e| js_err(e.with_operation(op)))?;
-        self.to_req(&call)
-    }
-
-    /// Builds a generic call: `params` is a plain object of strings; `method` `GET`/`POST`
-    /// or undefined for the operation's registered type.
-    #[wasm_bindgen(js_name = buildCall)]
-    pub fn build_call(
-        &self,
-        op: &str,
-        params: JsValue,
-        method: Option<String>,
-    ) -> Result<JsValue, JsValue> {
-        let m = match method.as_deref().map(str::to_ascii_uppercase).as_deref() {
-            None => None,
-            Some("GET") => Some(Method::Get),
-            Some("POST") => Some(Method::Post),
-            Some(_) => {
-                return Err(js_err(
-                    Error::invalid_input("method", "method must be GET or POST").with_operation(op),
-                ))
-            }
-        };
-        let call = ops::call(op, string_pairs(&params), m).map_err(js_err)?;
-        self.to_req(&call)
-    }
-
-    /// Decodes a response envelope: the `result` as clean JSON text (`"null"` when absent),
-    /// or throws the CrmError the server reported.
-    pub fn decode(&self, op: &str, status: u16, body: &[u8]) -> Result<String, JsValue> {
-        envelope::decode_raw(&HttpResponse::new(status, body), op).map_err(js_err)
-    }
-
-    /// Plans `query()`: the VTQL text(s) to send. One text when the GET fits (raw text is
-    /// sent unchanged); several when the query is too long for a GET and can be split on
-    /// its `IN (…)` list (the answers are concatenated; see `split.rs`); INVALID_INPUT
-    /// (field `query`) when it is too long and cannot be split.
-    #[wasm_bindgen(js_name = planQuery)]
-    pub fn plan_query(&self, query: &str, raw: bool) -> Result<Array, JsValue> {
-        let out = Array::new();
-        let run = || -> Result<Vec<String>> {
-            if raw && self.get_url_len(query) <= ops::MAX_GET_URL_BYTES {
-                return Ok(vec![query.to_owned()]);
-            }
-            let sel = if raw {
-                Select::parse(query).map_err(|e| {
-                    Error::invalid_input(
-                        "query",
-                        format!(
-                            "the query's GET URL would exceed {} bytes and the text cannot be split into several queries ({})",
-                            ops::MAX_GET_URL_BYTES,
-                            e.message
-                        ),
-                    )
-                })?
+    pub fn new(options_json: &str) -> std::result::Result<VtigerCore, String> {
+        let run = || -> Result<VtigerCore> {
+            let o = json::parse(options_json)
+                .map_err(|_| Error::invalid_input("options", "options must be an object"))?;
+            let ep = Endpoint::parse(str_opt(&o, "url").unwrap_or(""))?;
+            let mut cfg = if str_opt(&o, "auth") == Some("proxy") {
+                let token = str_opt(&o, "token");
+                if let Some(t) = token {
+                    check_line(t, "token", "the proxy token")?;
+                }
+                Config::proxy(ep, token)
             } else {
-                Select::from_spec_text(query)?
+                Config::login(
+                    ep,
+                    str_opt(&o, "username").unwrap_or(""),
+                    str_opt(&o, "accessKey").unwrap_or(""),
+                )?
             };
-            let fits = |s: &Select| -> Result<bool> {
-                Ok(self.get_url_len(&s.render()?) <= ops::MAX_GET_URL_BYTES)
+            cfg.four_byte = match str_opt(&o, "fourByteChars") {
+                None | Some("reject") => FourBytePolicy::Reject,
+                Some("replace") => FourBytePolicy::Replace,
+                Some("send") => FourBytePolicy::Send,
+                Some(_) => {
+                    return Err(Error::invalid_input(
+                        "fourByteChars",
+                        "fourByteChars must be 'reject', 'replace' or 'send'",
+                    ))
+                }
             };
-            match split_select(&sel, &fits)? {
-                None => Ok(vec![sel.render()?]),
-                Some(parts) => parts.into_iter().map(|p| with_id(p).render()).collect(),
-            }
-        };
-        for q in run().map_err(|e| js_err(e.with_operation("query")))? {
-            out.push(&JsValue::from_str(&q));
-        }
-        Ok(out)
-    }
-
-    /// A keyset pager for `queryAll` (`count = false`) or `count` (`count = true`) over raw
-    /// VTQL (`raw`) or the builder's object form (JSON text), split on a long `IN (…)` list
-    /// when its pages would not fit in a GET (`pager.split`).
-    pub fn pager(&self, query: &str, raw: bool, count: bool) -> Result<Pager, JsValue> {
-        let run = || -> Result<Pager> {
-            let sel = paging::select(query, raw)?;
-            let fits = |s: &Select| -> Result<bool> {
-                let first = if count {
-                    Count::new(s.clone())?.next_query()
-                } else {
-                    QueryAll::new(s.clone())?.next_query()
-                };
-                Ok(
-                    first.map_or(0, |q| self.get_url_len(&q)) + KEYSET_URL_BUDGET
-                        <= ops::MAX_GET_URL_BYTES,
-                )
+            let d = RetryPolicy::default();
+            cfg.retry = RetryPolicy {
+                retries: u32_opt(&o, "retries").unwrap_or(d.retries),
+                base_ms: u32_opt(&o, "retryBaseMs").unwrap_or(d.base_ms),
             };
-            Ok(match split_select(&sel, &fits)? {
-                None => Pager::from_parts(
-                    vec![if count {
-                        Kind::Count(Count::new(sel)?)
-                    } else {
-                        Kind::All(QueryAll::new(sel)?)
-                    }],
-                    false,
-                ),
-                // Split: every part pages ids too, so that the client can de-duplicate.
-                Some(parts) => Pager::from_parts(
-                    parts
-                        .into_iter()
-                        .map(|p| {
-                            QueryAll::new(if count { ids_only(p) } else { with_id(p) })
-                                .map(Kind::All)
-                        })
-                        .collect::<Result<Vec<_>>>()?,
-                    true,
-                ),
+            cfg.seed = o.get("seed").and_then(Json::as_i64).map_or(1, |n| n as u64);
+            Ok(VtigerCore {
+                d: Driver::new(cfg),
             })
         };
-        run().map_err(|e| js_err(e.with_operation("query")))
+        run().map_err(|e| js_err(&e))
     }
 
-    /// The next request of a sync run, or `undefined` when it is over.
-    #[wasm_bindgen(js_name = syncRequest)]
-    pub fn sync_request(&self, state: &SyncState) -> Result<JsValue, JsValue> {
-        match state.run.next_call() {
-            None => Ok(JsValue::UNDEFINED),
-            Some(c) => self.to_req(&c),
-        }
+    /// `{vtigerVersion?, apiVersion?, userId?, endpoint, operations}` as JSON text.
+    #[wasm_bindgen(js_name = serverInfo)]
+    pub fn server_info(&self) -> String {
+        self.d.server_info_json()
     }
 
-    /// Ends a sync run early; returns the request releasing its wsapp registration, or
-    /// `undefined` when nothing is registered (the run is finished either way).
-    #[wasm_bindgen(js_name = syncClose)]
-    pub fn sync_close(&self, state: &mut SyncState) -> Result<JsValue, JsValue> {
-        match state.run.close_call() {
-            None => Ok(JsValue::UNDEFINED),
-            Some(c) => self.to_req(&c),
-        }
+    // ---- driving an exchange -----------------------------------------------------------
+
+    /// Continues after a sleep, a wait or a yield.
+    pub fn resume(&mut self, id: ExchangeId) -> String {
+        let r = self.d.resume(id);
+        self.next(id, r)
     }
 
-    /// The element JSON as it would be sent (4-byte policy, Calendar default applied).
-    #[wasm_bindgen(js_name = encodeElement)]
-    pub fn encode_element(
-        &self,
-        element_json: &str,
-        module: Option<String>,
-    ) -> Result<String, JsValue> {
-        ops::encode_element_text(element_json, module.as_deref(), self.policy).map_err(js_err)
-    }
-}
-
-impl VtigerCore {
-    fn to_req(&self, c: &Call) -> Result<JsValue, JsValue> {
-        let r = match &self.proxy {
-            None => c.to_request(&self.ep, self.session.as_ref()),
-            Some(token) => {
-                let mut c = c.clone();
-                c.needs_session = false;
-                c.to_request(&self.ep, None).map(|mut r| {
-                    if !token.is_empty() {
-                        r.headers.push((
-                            "Authorization".to_owned(),
-                            format!("Bearer {}", token.expose()),
-                        ));
-                    }
-                    r
-                })
-            }
-        }
-        .map_err(js_err)?;
-        Ok(request_to_js(&c.operation, &r))
-    }
-
-    fn no_proxy(&self, op: &str) -> Result<(), JsValue> {
-        if self.proxy.is_some() {
-            return Err(js_err(
-                Error::new(
-                    crate::error::ErrorCode::Unsupported,
-                    "in proxy mode the proxy logs in; the client never does",
-                )
-                .with_operation(op),
-            ));
-        }
-        Ok(())
-    }
-
-    /// Length of the GET URL of `query(vtql)`, with room for the session name.
-    fn get_url_len(&self, vtql: &str) -> usize {
-        let mut enc = String::with_capacity(vtql.len() * 2);
-        crate::encode::encode_component(vtql, &mut enc);
-        let session = if self.proxy.is_some() {
-            0
-        } else {
-            SESSION_URL_BUDGET
-                .max("&sessionName=".len() + self.session.as_ref().map_or(0, |s| s.expose().len()))
+    /// The answer to the last request (`location`: the absolute URL its Location header
+    /// names; status 0: a redirect the runtime hides). With `rows` set, the host parsed a
+    /// clean success envelope itself (the body is not passed): `rows` and `last_id` are the
+    /// result array's length and last `id` (for pages).
+    pub fn handle(
+        &mut self,
+        id: ExchangeId,
+        status: u16,
+        body: &[u8],
+        location: Option<String>,
+        rows: Option<u32>,
+        last_id: Option<String>,
+    ) -> String {
+        let r = match rows {
+            Some(n) => self.d.clean(id, n as usize, last_id.as_deref()),
+            None => self
+                .d
+                .handle(id, &HttpResponse::new(status, body), location.as_deref()),
         };
-        self.ep.url().len() + "?operation=query&query=".len() + enc.len() + session
+        self.next(id, r)
     }
 
-    fn element(&self, json: &str) -> Result<ElementInput> {
-        Ok(ElementInput::parse(json)?.with_policy(self.policy))
+    /// A transport failure of the last request: a retry step, or `X` (report your error).
+    pub fn fail(&mut self, id: ExchangeId, code: &str, message: &str) -> String {
+        match self.d.fail(id, host_error(code, message)) {
+            Ok(step) => step_text(id, &step, self.d.take_wake()),
+            Err(_) => give_up_text(id, self.d.take_wake()),
+        }
     }
 
-    fn typed(
-        &self,
+    /// Abandons an exchange: a `N` step (nothing to do; its wake flag may be set), or the
+    /// `S` step releasing a sync run's registration (send it, `handle` its answer).
+    pub fn close(&mut self, id: ExchangeId) -> String {
+        let step = self
+            .d
+            .close(id)
+            .unwrap_or(Step::Done(crate::step::Value::Nothing));
+        step_text(id, &step, self.d.take_wake())
+    }
+
+    // ---- operations ---------------------------------------------------------------------
+
+    /// `login`: the login information (JSON text, no session name).
+    pub fn login(&mut self) -> String {
+        let r = self.d.start_login();
+        self.out(r)
+    }
+
+    /// `logout`.
+    pub fn logout(&mut self) -> String {
+        let r = self.d.start_logout();
+        self.out(r)
+    }
+
+    /// `extendsession`.
+    #[wasm_bindgen(js_name = extendSession)]
+    pub fn extend_session(&mut self) -> String {
+        let r = self.d.start_extend_session();
+        self.out(r)
+    }
+
+    /// `listtypes`.
+    #[wasm_bindgen(js_name = listTypes)]
+    pub fn list_types(&mut self) -> String {
+        self.call("listtypes", Ok(ops::listtypes(None)))
+    }
+
+    /// `describe`.
+    pub fn describe(&mut self, module: &str) -> String {
+        self.call("describe", ops::describe(module))
+    }
+
+    /// `relatedtypes`.
+    #[wasm_bindgen(js_name = relatedTypes)]
+    pub fn related_types(&mut self, module: &str) -> String {
+        self.call("relatedtypes", ops::relatedtypes(module))
+    }
+
+    /// `create` (`element_json`: the record; 4-byte policy and Calendar default applied).
+    pub fn create(&mut self, module: &str, element_json: &str) -> String {
+        let c = self
+            .element(element_json)
+            .and_then(|e| ops::create(module, &e));
+        self.call("create", c)
+    }
+
+    /// `retrieve`.
+    pub fn retrieve(&mut self, record: &str) -> String {
+        self.call("retrieve", id(record, "id").map(ops::retrieve))
+    }
+
+    /// `update` (every mandatory field present).
+    pub fn update(&mut self, element_json: &str) -> String {
+        let c = self.element(element_json).and_then(|e| ops::update(&e));
+        self.call("update", c)
+    }
+
+    /// `revise` (partial update).
+    pub fn revise(&mut self, element_json: &str) -> String {
+        let c = self.element(element_json).and_then(|e| ops::revise(&e));
+        self.call("revise", c)
+    }
+
+    /// `delete`.
+    pub fn delete(&mut self, record: &str) -> String {
+        self.call("delete", id(record, "id").map(ops::delete))
+    }
+
+    /// `convertlead`.
+    #[wasm_bindgen(js_name = convertLead)]
+    pub fn convert_lead(&mut self, element_json: &str) -> String {
+        let c = self
+            .element(element_json)
+            .and_then(|e| ops::convertlead(&e));
+        self.call("convertlead", c)
+    }
+
+    /// `files_retrieve`.
+    #[wasm_bindgen(js_name = filesRetrieve)]
+    pub fn files_retrieve(&mut self, record: &str) -> String {
+        self.call("files_retrieve", ops::files_retrieve(record))
+    }
+
+    /// `retrieve_inventory`.
+    #[wasm_bindgen(js_name = retrieveInventory)]
+    pub fn retrieve_inventory(&mut self, record: &str) -> String {
+        self.call(
+            "retrieve_inventory",
+            id(record, "id").map(ops::retrieve_inventory),
+        )
+    }
+
+    /// `retrieve_related`.
+    #[wasm_bindgen(js_name = retrieveRelated)]
+    pub fn retrieve_related(&mut self, record: &str, label: &str, related_type: &str) -> String {
+        let c = id(record, "id").and_then(|i| ops::retrieve_related(i, label, related_type));
+        self.call("retrieve_related", c)
+    }
+
+    /// `query_related` (`query`: raw VTQL, or the builder's object form when `raw` is false).
+    #[wasm_bindgen(js_name = queryRelated)]
+    pub fn query_related(&mut self, query: &str, raw: bool, record: &str, label: &str) -> String {
+        let text = if raw {
+            Ok(query.to_owned())
+        } else {
+            Select::from_spec_text(query).and_then(|s| s.render())
+        };
+        let c = text.and_then(|t| ops::query_related(&t, id(record, "id")?, label));
+        self.call("query_related", c)
+    }
+
+    /// `add_related`.
+    #[wasm_bindgen(js_name = addRelated)]
+    pub fn add_related(&mut self, source: &str, related: &str, label: Option<String>) -> String {
+        let c = id(source, "sourceId")
+            .and_then(|s| ops::add_related(s, id(related, "relatedId")?, label.as_deref()));
+        self.call("add_related", c)
+    }
+
+    /// Any operation: `params_json` a JSON object of strings; `method` `GET`/`POST` or
+    /// undefined for the operation's registered type.
+    #[wasm_bindgen(js_name = callOperation)]
+    pub fn call_operation(
+        &mut self,
         op: &str,
-        a: &Option<String>,
-        b: &Option<String>,
-        c: &Option<String>,
-    ) -> Result<Call> {
-        Ok(match op {
-            "listtypes" => ops::listtypes(None),
-            "logout" => ops::logout(),
-            "extendsession" => ops::extendsession(),
-            "describe" => ops::describe(arg(a, "module", op)?)?,
-            "relatedtypes" => ops::relatedtypes(arg(a, "module", op)?)?,
-            "create" => ops::create(
-                arg(a, "module", op)?,
-                &self.element(arg(b, "element", op)?)?,
-            )?,
-            "update" => ops::update(&self.element(arg(a, "element", op)?)?)?,
-            "revise" => ops::revise(&self.element(arg(a, "element", op)?)?)?,
-            "convertlead" => ops::convertlead(&self.element(arg(a, "element", op)?)?)?,
-            "retrieve" => ops::retrieve(id(arg(a, "id", op)?, "id")?),
-            "delete" => ops::delete(id(arg(a, "id", op)?, "id")?),
-            "retrieve_inventory" => ops::retrieve_inventory(id(arg(a, "id", op)?, "id")?),
-            "files_retrieve" => ops::files_retrieve(arg(a, "id", op)?)?,
-            "query" => ops::query(arg(a, "query", op)?)?,
-            "sync" => {
-                let t: i64 = arg(a, "since", op)?
-                    .parse()
-                    .map_err(|_| Error::invalid_input("since", "since must be Unix seconds"))?;
-                ops::sync(t, b.as_deref(), c.as_deref())?
-            }
-            "retrieve_related" => ops::retrieve_related(
-                id(arg(a, "id", op)?, "id")?,
-                arg(b, "relatedLabel", op)?,
-                arg(c, "relatedType", op)?,
-            )?,
-            "query_related" => ops::query_related(
-                arg(a, "query", op)?,
-                id(arg(b, "id", op)?, "id")?,
-                arg(c, "relatedLabel", op)?,
-            )?,
-            "add_related" => ops::add_related(
-                id(arg(a, "sourceId", op)?, "sourceId")?,
-                id(arg(b, "relatedId", op)?, "relatedId")?,
-                c.as_deref(),
-            )?,
-            "wsapp_register" => ops::wsapp_register(arg(a, "type", op)?, arg(b, "synctype", op)?)?,
-            "wsapp_get" => {
-                let t: i64 = arg(c, "token", op)?
-                    .parse()
-                    .map_err(|_| Error::invalid_input("token", "token must be Unix seconds"))?;
-                ops::wsapp_get(&Secret::new(arg(a, "key", op)?), arg(b, "module", op)?, t)?
-            }
-            "wsapp_deregister" => {
-                ops::wsapp_deregister(arg(a, "type", op)?, &Secret::new(arg(b, "key", op)?))?
-            }
-            other => {
-                return Err(Error::invalid_input(
-                    "operation",
-                    format!("unknown typed operation '{other}'; use call()"),
-                ))
-            }
-        })
+        params_json: &str,
+        method: Option<String>,
+    ) -> String {
+        let run = || -> Result<Call> {
+            let m = match method.as_deref().map(str::to_ascii_uppercase).as_deref() {
+                None => None,
+                Some("GET") => Some(Method::Get),
+                Some("POST") => Some(Method::Post),
+                Some(_) => {
+                    return Err(Error::invalid_input("method", "method must be GET or POST"))
+                }
+            };
+            let params = string_pairs(
+                json::parse(params_json).unwrap_or(Json::Num(String::new())),
+                "params",
+            )?;
+            ops::call(op, params, m)
+        };
+        let c = run();
+        self.call(op, c)
     }
-}
 
-/// Makes sure `id` is selected (a split query's rows are de-duplicated by id).
-fn with_id(mut s: Select) -> Select {
-    if !s.fields.is_empty() && !s.fields.iter().any(|f| f.eq_ignore_ascii_case("id")) {
-        s.fields.push("id".to_owned());
+    /// `query` (one page; split and merged by id when too long for a GET).
+    pub fn query(&mut self, query: &str, raw: bool) -> String {
+        let r = self.d.start_query(query_text(query, raw));
+        self.out(r)
     }
-    s
-}
 
-/// `SELECT id` (counting a split query pages ids and counts the distinct ones).
-fn ids_only(mut s: Select) -> Select {
-    s.fields = vec!["id".to_owned()];
-    s
+    /// `queryAll`: yields each page's rows.
+    #[wasm_bindgen(js_name = queryAll)]
+    pub fn query_all(&mut self, query: &str, raw: bool) -> String {
+        let r = self.d.start_pages(query_text(query, raw), false);
+        self.out(r)
+    }
+
+    /// `count`: the number of rows (done value).
+    pub fn count(&mut self, query: &str, raw: bool) -> String {
+        let r = self.d.start_pages(query_text(query, raw), true);
+        self.out(r)
+    }
+
+    /// `sync`: yields `{updated, deleted, checkpoint, strategy}` batches (JSON text).
+    pub fn sync(&mut self, module: &str, since: &str, scope: Option<String>) -> String {
+        let r = self.d.start_sync(module, since, scope.as_deref());
+        self.out(r)
+    }
 }

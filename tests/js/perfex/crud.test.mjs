@@ -4,13 +4,13 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { PerfexClient, isCrmError } from 'crmwire';
-import { startPerfexSim } from './sim.mjs';
+import { startSim } from '../test/sim.mjs';
 import { fixtures, tag } from './fixtures.mjs';
 
-const sim = await startPerfexSim();
-test.after(() => sim.stop());
+const sim = await startSim();
+test.after(() => sim.close());
 
-const mk = (api, o = {}) => new PerfexClient({ url: sim.url, token: sim.token, api, retry: { retries: 1, baseMs: 5 }, ...o });
+const mk = (api, o = {}) => new PerfexClient({ url: sim.url, token: sim.perfexToken, api, retry: { retries: 1, baseMs: 5 }, ...o });
 const all = async (it) => {
   const out = [];
   for await (const x of it) out.push(x);

@@ -4,11 +4,11 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { PerfexClient, isCrmError } from 'crmwire';
-import { startPerfexSim } from './sim.mjs';
+import { startSim } from '../test/sim.mjs';
 import { fixtures, tag } from './fixtures.mjs';
 
-const sim = await startPerfexSim();
-const defects = await startPerfexSim(['--perfex-won-defects']);
+const sim = await startSim();
+const defects = await startSim({ args: ['--perfex-won-defects'] });
 // A loopback server that answers headers at once and then stalls the body (or everything).
 const sockets = new Set();
 const stall = http.createServer((req, res) => {
@@ -22,11 +22,11 @@ const stallUrl = `http://127.0.0.1:${stall.address().port}`;
 test.after(async () => {
   for (const s of sockets) s.destroy();
   await new Promise((r) => stall.close(r));
-  await sim.stop();
-  await defects.stop();
+  await sim.close();
+  await defects.close();
 });
 
-const mk = (api, o = {}) => new PerfexClient({ url: sim.url, token: sim.token, api, retry: { retries: 2, baseMs: 1 }, ...o });
+const mk = (api, o = {}) => new PerfexClient({ url: sim.url, token: sim.perfexToken, api, retry: { retries: 2, baseMs: 1 }, ...o });
 const all = async (it) => {
   const out = [];
   for await (const x of it) out.push(x);
@@ -38,7 +38,7 @@ const crm = (code, more = {}) => (e) => {
   assert.equal(e.code, code, `${e.code}: ${e.message}`);
   for (const [k, v] of Object.entries(more)) assert.deepEqual(e[k], v, k);
   const text = JSON.stringify({ ...e, message: e.message, snippet: e.snippet });
-  assert.ok(!text.includes(sim.token), 'token leaked into the error');
+  assert.ok(!text.includes(sim.perfexToken), 'token leaked into the error');
   return true;
 };
 /** A fetch answering every request with this status/body, counting calls. */
@@ -58,7 +58,7 @@ test('bad token: INVALID_AUTH_TOKEN in both modules (WON 401, REST 404 JWT messa
 });
 
 test('REST read-only token: reads work, writes are ACCESS_DENIED 403', async () => {
-  const ro = mk('rest', { token: `${sim.token}-ro` });
+  const ro = mk('rest', { token: `${sim.perfexToken}-ro` });
   assert.equal((await ro.get('customers', '1')).userid, '1');
   await assert.rejects(ro.create('customers', { company: 'RO Co' }), crm('ACCESS_DENIED', { status: 403, operation: 'customers.create' }));
   await assert.rejects(ro.update('customers', '1', { city: 'X' }), crm('ACCESS_DENIED', { status: 403, operation: 'customers.update' }));
@@ -96,14 +96,14 @@ test('WON server 500 (unknown column): SERVER_ERROR, POST not retried', async ()
 });
 
 test('--perfex-won-defects: API calls 500 (PHP fatal page), POSTs 403 CSRF page; join still works', async () => {
-  const c = new PerfexClient({ url: defects.url, token: defects.token, api: 'won', retry: 0 });
+  const c = new PerfexClient({ url: defects.url, token: defects.perfexToken, api: 'won', retry: 0 });
   await assert.rejects(c.get('customers', '1'), (e) => crm('SERVER_ERROR', { status: 500, operation: 'customers.get' })(e) && typeof e.snippet === 'string' && e.snippet.length > 0);
   await assert.rejects(all(c.list('invoices')), crm('SERVER_ERROR', { status: 500, operation: 'invoices.list' }));
   await assert.rejects(c.create('leads', { name: 'CSRF' }), (e) => crm('ACCESS_DENIED', { status: 403, operation: 'leads.create' })(e) && /CSRF/.test(e.message) && /csrf_exclude_uris/.test(e.message));
   await assert.rejects(c.update('leads', '1', { name: 'x' }), crm('SERVER_ERROR', { status: 500, operation: 'leads.update' }));
   assert.equal((await c.joinByVat('12345678901')).userid, '1');
   // the REST module of the same server is unaffected
-  const r = new PerfexClient({ url: defects.url, token: defects.token, api: 'rest' });
+  const r = new PerfexClient({ url: defects.url, token: defects.perfexToken, api: 'rest' });
   assert.equal((await r.get('customers', '1')).userid, '1');
 });
 

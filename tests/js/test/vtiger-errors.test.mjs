@@ -135,11 +135,16 @@ test('a bogus session is INVALID_SESSIONID only once: one re-login and the call 
   await sim.clearFaults();
 });
 
-test('DUPLICATE is mapped from the integer code 0 (the simulator has no duplicate rules: unit level)', async () => {
-  const { __crmErrorForTest } = await import('../node_modules/crmwire/gen/crmwire.js');
-  const e = __crmErrorForTest(0, 'Duplicate(s) detected!', 200);
-  assert.equal(e.code, 'DUPLICATE');
-  assert.equal(e.crmCode, 0);
+test('DUPLICATE is mapped from the integer code 0 (the simulator has no duplicate rules: a stub server)', async () => {
+  const fetch = async (url, init) => {
+    const op = new URLSearchParams(init.body).get('operation') ?? new URL(url).searchParams.get('operation');
+    if (op === 'getchallenge') return new Response('{"success":true,"result":{"token":"t0k","serverTime":1,"expireTime":2}}');
+    if (op === 'login') return new Response('{"success":true,"result":{"sessionName":"s3ss10n","userId":"19x1","version":"0.22","vtigerVersion":"8.4.0"}}');
+    return new Response('{"success":false,"error":{"code":0,"message":"Duplicate(s) detected!"}}');
+  };
+  const stub = new VtigerClient({ url: 'http://127.0.0.1:9', username: 'admin', accessKey: 'k', fetch });
+  const e = await rejects(stub.create('Contacts', { lastname: 'Twin' }), 'DUPLICATE', { crmCode: 0, status: 200, operation: 'create' });
+  assert.equal(e.message, 'Duplicate(s) detected!');
 });
 
 test('no error carries the access key, a session name or a challenge token', () => {

@@ -41,6 +41,9 @@ pub fn md5_hex(s: &str) -> String {
 
 // ---------------------------------------------------------------- auth
 
+/// Time between the DELETE of a user's token and the INSERT of the new one in getchallenge.
+pub const CHALLENGE_GAP: std::time::Duration = std::time::Duration::from_millis(2);
+
 pub fn getchallenge(db: &mut Db, p: &Params) -> R {
     let name = param(p, "username").unwrap_or("");
     if name.is_empty() {
@@ -54,11 +57,16 @@ pub fn getchallenge(db: &mut Db, p: &Params) -> R {
         .ok_or_else(|| api("ACCESS_DENIED", "username does not exists"))?;
     let token = db.uniqid();
     let now = db.now();
+    // One token per user (live findings G): a getchallenge replaces the user's token, so a
+    // getchallenge of another client between a client's getchallenge and its login makes that
+    // login fail (INVALID_USER_CREDENTIALS), or INVALID_AUTH_TOKEN while the new row is not
+    // inserted yet (CHALLENGE_GAP; the answer is sent after it).
     db.challenges.insert(
         uid,
         Challenge {
             token: token.clone(),
             expires: now + 300,
+            inserted_at: std::time::Instant::now() + CHALLENGE_GAP,
         },
     );
     Ok(success(
@@ -86,7 +94,9 @@ pub fn login(db: &mut Db, cfg: &Config, p: &Params) -> R {
     let uid = db.users[ui].id;
     let now = db.now();
     let token = match db.challenges.get(&uid) {
-        Some(c) if c.expires >= now => c.token.clone(),
+        Some(c) if c.expires >= now && c.inserted_at <= std::time::Instant::now() => {
+            c.token.clone()
+        }
         _ => return Err(bad_token()),
     };
     let want = md5_hex(&format!("{}{}", token, db.users[ui].access_key));

@@ -457,6 +457,10 @@ pub async fn webservice(State(app): State<Arc<App>>, req: Request) -> Response {
     let out = tokio::task::spawn_blocking(move || dispatch(&app2, post, &query, &form, files))
         .await
         .unwrap_or_else(|_| empty500());
+    if op == "getchallenge" {
+        // The answer leaves after the token's INSERT (ops::CHALLENGE_GAP).
+        tokio::time::sleep(ops::CHALLENGE_GAP).await;
+    }
     let mut out = out;
     match &fault {
         Some(Fault::PhpNotice) => out.body.insert_str(0, PHP_NOTICE),

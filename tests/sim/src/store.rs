@@ -81,6 +81,9 @@ pub struct Session {
 pub struct Challenge {
     pub token: String,
     pub expires: i64,
+    /// When the token's row exists: Vtiger's getchallenge DELETEs the user's token and then
+    /// INSERTs the new one, and a login landing in between finds none (INVALID_AUTH_TOKEN).
+    pub inserted_at: std::time::Instant,
 }
 
 pub struct User {

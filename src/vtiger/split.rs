@@ -13,9 +13,9 @@
 //! group would come back once per part), and a query still too long with one list value.
 //!
 //! Values equal for MySQL's case-insensitive collation (`'Paris'`, `'PARIS'`) may land in
-//! different parts; the JS layer therefore de-duplicates the concatenated rows by `id`.
+//! different parts; the driver therefore merges the answers by `id` ([`super::driver`]).
 //!
-//! Pure Rust (no wasm-bindgen): `fits` decides whether a candidate select is short enough.
+//! `fits` decides whether a candidate select is short enough (the driver measures the GET URL).
 
 use crate::error::{Error, Result};
 use crate::vtiger::vtql::{Cond, Select, Term, Value};
