@@ -78,7 +78,7 @@ test('create → retrieve → revise → update → delete, one call per item, o
 
 test('query: builder values are quoted by crmwire, Return All pages past 100, limit, raw VTQL, count', async () => {
   const [c] = await vt({ operation: 'create', module: 'Contacts', fieldsInput: 'json', fieldsJson: { lastname: `Q'uote \\ ${uniq}`, mailingcity: 'Lyon', assigned_user_id: '19x1' } });
-  const hit = keep(await vt({ operation: 'query', queryModule: 'Contacts', selectFields: 'id, lastname', conditions: { condition: [{ field: 'lastname', op: '=', value: `Q'uote \\ ${uniq}` }] } }));
+  const hit = keep(await vt({ operation: 'query', queryModule: 'Contacts', selectFields: 'id, lastname', conditions: { condition: [{ field: 'lastname', op: 'eq', value: `Q'uote \\ ${uniq}` }] } }));
   assert.deepEqual(hit.map((x) => x.json.id), [c.json.id]);
   assert.deepEqual(Object.keys(hit[0].json).sort(), ['id', 'lastname']);
 
@@ -93,7 +93,7 @@ test('query: builder values are quoted by crmwire, Return All pages past 100, li
   const sorted = [...five.map((x) => x.json.lastname)].sort().reverse();
   assert.deepEqual(five.map((x) => x.json.lastname), sorted);
 
-  const or = await vt({ operation: 'query', queryModule: 'Contacts', combine: 'or', conditions: { condition: [{ field: 'id', op: '=', value: c.json.id }, { field: 'lastname', op: 'in', value: `nobody-${uniq}, Q'uote \\ ${uniq}` }] } });
+  const or = await vt({ operation: 'query', queryModule: 'Contacts', combine: 'or', conditions: { condition: [{ field: 'id', op: 'eq', value: c.json.id }, { field: 'lastname', op: 'in', value: `nobody-${uniq}, Q'uote \\ ${uniq}` }] } });
   assert.deepEqual(or.map((x) => x.json.id), [c.json.id]);
 
   const raw = await vt({ operation: 'query', queryMode: 'raw', vtql: `SELECT id FROM Contacts WHERE mailingcity = 'Lyon';`, returnAll: true });

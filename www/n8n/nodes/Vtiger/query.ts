@@ -78,16 +78,17 @@ export function queryProperties(operations: string[]): INodeProperties[] {
 							name: 'op',
 							type: 'options',
 							options: [
-								{ name: '=', value: '=' },
-								{ name: '!=', value: '!=' },
-								{ name: '<', value: '<' },
-								{ name: '<=', value: '<=' },
-								{ name: '>', value: '>' },
-								{ name: '>=', value: '>=' },
+								// (values never start with "=": n8n reads such a value as an expression)
+								{ name: '=', value: 'eq' },
+								{ name: '!=', value: 'ne' },
+								{ name: '<', value: 'lt' },
+								{ name: '<=', value: 'le' },
+								{ name: '>', value: 'gt' },
+								{ name: '>=', value: 'ge' },
 								{ name: 'Like', value: 'like', description: '% and _ are wildcards' },
 								{ name: 'In', value: 'in', description: 'Comma-separated values' },
 							],
-							default: '=',
+							default: 'eq',
 						},
 						{ displayName: 'Value', name: 'value', type: 'string', default: '' },
 					],
@@ -117,6 +118,8 @@ export function queryProperties(operations: string[]): INodeProperties[] {
 	];
 }
 
+const OPS: Record<string, Crmwire.VtqlOp> = { eq: '=', ne: '!=', lt: '<', le: '<=', gt: '>', ge: '>=', like: 'like', in: 'in' };
+
 /** The query of item `i`: raw text, or the object form the crmwire core renders and escapes. */
 export function readQuery(ctx: IExecuteFunctions, i: number, opts: { count?: boolean; limit?: number; paged?: boolean }): Crmwire.QueryInput {
 	const mode = ctx.getNodeParameter('queryMode', i, 'builder') as string;
@@ -140,7 +143,8 @@ export function readQuery(ctx: IExecuteFunctions, i: number, opts: { count?: boo
 	for (const c of coll.condition ?? []) {
 		const field = String(c.field ?? '').trim();
 		if (!field) throw new NodeOperationError(ctx.getNode(), 'A condition has no field', { itemIndex: i });
-		const op = (c.op ?? '=') as Crmwire.VtqlOp;
+		const op = OPS[String(c.op ?? 'eq')];
+		if (!op) throw new NodeOperationError(ctx.getNode(), `Unknown operator "${c.op}" in a condition on ${field}`, { itemIndex: i });
 		const raw = c.value === undefined || c.value === null ? '' : String(c.value);
 		const value = op === 'in' ? raw.split(',').map((s) => s.trim()) : raw;
 		terms.push({ field, op, value });
