@@ -103,3 +103,46 @@ test('errors: a wrong key or a missing module fail the poll with an n8n error; n
     await sim.close();
   }
 });
+
+test('stock 8.3.0 as on a real one (sync AND wsapp_register answer HTTP 500): deletions found by id comparison', async () => {
+  const sim = await startSim({ profile: 'vtiger-8.3', seedRecords: 150 });
+  try {
+    // crmwire-sim's 8.3 profile answers wsapp; the real stock 8.3.0 answers it with HTTP 500
+    await sim.fault({ fault: 'empty_500', operation: 'wsapp_register' });
+    const credentials = { url: sim.url, username: sim.username, accessKey: sim.accessKey };
+    const staticData = {};
+    const p = (params = {}) => poll({ credentials, staticData, params: { module: 'Contacts', ...params } });
+    const vt = (params) => run(Vtiger, { credentials, params });
+
+    assert.equal(await p(), null);
+    assert.match(staticData.checkpoint, /^v1:query:Contacts:/);
+    assert.equal(staticData.ids.length, 150, 'every id, past the 100-row page');
+    const [c] = await vt({ operation: 'create', module: 'Contacts', fieldsInput: 'json', fieldsJson: { lastname: `Diff ${uniq}`, assigned_user_id: '19x1' } });
+    const created = await p();
+    assert.deepEqual(created[0].map((x) => [x.json.change, x.json.id]), [['updated', c.json.id]]);
+    await vt({ operation: 'delete', id: c.json.id });
+    const deleted = await p();
+    assert.deepEqual(deleted[0].map((x) => x.json), [{ change: 'deleted', module: 'Contacts', id: c.json.id }]);
+    assert.equal(await p(), null, 'reported once');
+
+    // the Sync operation does the same from its stored checkpoint
+    const staticSync = {};
+    const s = () => run(Vtiger, { credentials, staticData: staticSync, params: { operation: 'sync', module: 'Contacts', startDate: new Date(Date.now() + 3600_000).toISOString(), syncOutput: 'summary' } });
+    assert.deepEqual((await s())[0].json.deleted, []);
+    const [victim, victim2] = staticData.ids.slice(5, 7);
+    await vt({ operation: 'delete', id: victim });
+    const [sum] = await s();
+    assert.equal(sum.json.strategy, 'query');
+    assert.deepEqual(sum.json.deleted, [victim]);
+
+    // turned off: the query strategy reports no deletion
+    const off = {};
+    const q = (params = {}) => poll({ credentials, staticData: off, params: { module: 'Contacts', options: { idDiff: false }, ...params } });
+    assert.equal(await q(), null);
+    assert.equal(off.ids, undefined);
+    await vt({ operation: 'delete', id: victim2 });
+    assert.equal(await q(), null);
+  } finally {
+    await sim.close();
+  }
+});

@@ -14,7 +14,7 @@ import { isCrmError } from '../shared/errors';
 import { fieldsProperties, jsonObject, readFields, requiredString } from '../shared/fields';
 import { DEFAULT_CONCURRENCY, mapItems, MAX_CONCURRENCY } from '../shared/items';
 import { queryProperties, readQuery } from './query';
-import { dropRepeatedDeletions, readChanges, SCOPE_OPTIONS, type ReportedDeletions, type Scope } from './sync';
+import { deletionsByIdDiff, dropRepeatedDeletions, readChanges, SCOPE_OPTIONS, type ReportedDeletions, type Scope } from './sync';
 
 const op = (...operations: string[]) => ({ show: { operation: operations } });
 
@@ -229,6 +229,14 @@ export class Vtiger implements INodeType {
 						description: 'Input items processed at the same time (one CRM call per item)',
 					},
 					{
+						displayName: 'Detect Deletions by ID Comparison',
+						name: 'idDiff',
+						type: 'boolean',
+						default: true,
+						description:
+							"Sync from the last checkpoint only: whether to find deletions by comparing the module's IDs with the previous run's where neither sync nor wsapp works (stock Vtiger 8.3.0); reads every ID of the module (100 per request)",
+					},
+					{
 						displayName: 'Sync Scope',
 						name: 'scope',
 						type: 'options',
@@ -363,9 +371,18 @@ async function syncItem(ctx: IExecuteFunctions, crm: Awaited<ReturnType<typeof v
 		// Resuming from the stored checkpoint: no deletion is reported twice (see sync.ts).
 		const reported = (staticData.deletions ?? {}) as Record<string, ReportedDeletions>;
 		const next = dropRepeatedDeletions(r, saved[module] ? reported[module] : undefined);
+		// The query strategy sees no deletions: compare the module's ids with the last run's.
+		const known = (staticData.ids ?? {}) as Record<string, string[] | undefined>;
+		let ids: string[] | undefined;
+		if (r.strategy === 'query' && options.idDiff !== false) {
+			const d = await deletionsByIdDiff(crm, module, saved[module] ? known[module] : undefined);
+			for (const id of d.deleted) r.changes.push({ change: 'deleted', module, id });
+			ids = d.ids;
+		}
 		if (r.checkpoint) {
 			staticData.checkpoints = { ...saved, [module]: r.checkpoint };
 			staticData.deletions = { ...reported, [module]: next } as unknown as IDataObject;
+			staticData.ids = { ...known, [module]: ids } as unknown as IDataObject;
 		}
 	}
 	if ((ctx.getNodeParameter('syncOutput', i, 'changes') as string) === 'summary') {

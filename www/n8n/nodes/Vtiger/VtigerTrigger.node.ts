@@ -11,7 +11,7 @@ import type {
 import { NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
 import { vtigerClient } from '../shared/crmwire';
 import { toNodeError } from '../shared/errors';
-import { dropRepeatedDeletions, readChanges, SCOPE_OPTIONS, type ReportedDeletions, type Scope } from './sync';
+import { deletionsByIdDiff, dropRepeatedDeletions, MAX_TRACKED_IDS, readChanges, SCOPE_OPTIONS, type ReportedDeletions, type Scope } from './sync';
 import { testVtigerCredentials } from './Vtiger.node';
 
 /** How far back the first poll of "from now on" looks, to absorb clock skew with the server. */
@@ -23,6 +23,8 @@ interface TriggerState {
 	checkpoint?: string;
 	/** Deleted ids reported at the checkpoint's second (so that none is reported twice). */
 	deletions?: ReportedDeletions;
+	/** Ids of the module at the last poll, kept only where deletions need an id diff (strategy query). */
+	ids?: string[];
 }
 
 export class VtigerTrigger implements INodeType {
@@ -84,6 +86,14 @@ export class VtigerTrigger implements INodeType {
 						default: 'user',
 					},
 					{
+						displayName: 'Detect Deletions by ID Comparison',
+						name: 'idDiff',
+						type: 'boolean',
+						default: true,
+						description:
+							"Whether to find deletions by comparing the module's IDs with the previous poll's, on servers where neither sync nor wsapp works (stock Vtiger 8.3.0): every poll then reads every ID of the module (100 per request); a record the user can no longer see counts as deleted",
+					},
+					{
 						displayName: 'Max Changes per Poll',
 						name: 'maxChanges',
 						type: 'number',
@@ -132,11 +142,25 @@ export class VtigerTrigger implements INodeType {
 			throw toNodeError(this.getNode(), e);
 		}
 		const deletions = dropRepeatedDeletions(r, checkpoint === undefined ? undefined : state.deletions);
+		// The query strategy sees no deletions: compare the module's ids with the last poll's.
+		let ids: string[] | undefined;
+		if (r.strategy === 'query' && events !== 'updated' && options.idDiff !== false) {
+			let d;
+			try {
+				d = await deletionsByIdDiff(crm, module, first ? undefined : state.ids);
+			} catch (e) {
+				throw toNodeError(this.getNode(), e);
+			}
+			if (d.tooMany) this.logger.warn(`Vtiger Trigger: ${module} has more than ${MAX_TRACKED_IDS} records; deletions are not detected`);
+			for (const id of d.deleted) r.changes.push({ change: 'deleted', module, id });
+			ids = d.ids;
+		}
 		// n8n keeps static data of activated workflows only; a manual test run moves nothing.
 		if (r.checkpoint) {
 			state.module = module;
 			state.checkpoint = r.checkpoint;
 			state.deletions = deletions;
+			state.ids = ids;
 		} else if (first && !manual) {
 			// Nothing came back at all: resume from the start time next time.
 			state.module = module;

@@ -96,6 +96,31 @@ export function dropRepeatedDeletions(r: Changes, prev: ReportedDeletions | unde
 	return { time, ids: ids.slice(-MAX_REMEMBERED) };
 }
 
+/** At most this many ids are tracked for deletions by id diff (static data stays small). */
+export const MAX_TRACKED_IDS = 100000;
+
+/**
+ * Deletions by id diff, for the `query` strategy (a server where neither `sync` nor `wsapp`
+ * works, such as stock Vtiger 8.3.0: both answer HTTP 500), which cannot see deletions. Pages
+ * every id of the module (`SELECT id`, keyset by crmwire) and compares with the ids of the
+ * previous run. Returns the current ids (undefined past MAX_TRACKED_IDS) and the ids gone since.
+ * A record the user can no longer read (re-assigned, permissions) also counts as gone.
+ */
+export async function deletionsByIdDiff(
+	crm: VtigerClient,
+	module: string,
+	known: string[] | undefined,
+): Promise<{ ids?: string[]; deleted: string[]; tooMany: boolean }> {
+	const ids: string[] = [];
+	for await (const row of crm.queryAll<{ id: string }>({ module, fields: ['id'] })) {
+		ids.push(row.id);
+		if (ids.length > MAX_TRACKED_IDS) return { deleted: [], tooMany: true };
+	}
+	if (!known) return { ids, deleted: [], tooMany: false };
+	const now = new Set(ids);
+	return { ids, deleted: known.filter((id) => !now.has(id)), tooMany: false };
+}
+
 /** The options collection shared by the Sync operation and the trigger. */
 export const SCOPE_OPTIONS = [
 	{ name: 'User', value: 'user', description: 'Records owned by the user' },
