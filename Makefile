@@ -143,13 +143,18 @@ test-www: sim link-pkg setup-chromium
 	node $(JS)/www/demo.test.mjs
 
 # n8n-nodes-crmwire (www/n8n): tsc build, node:test suites against the simulator, then the committed
-# workflows in a real n8n. n8n (last release for Node 20) lives in tests/js/n8n with its own lockfile,
-# installed only when that changes (about 13 min cold: 2,000 packages, sqlite3 built from source).
+# workflows in a real n8n. n8n (last release for Node 20) is tests/js/n8n's own package.json/lockfile,
+# installed once per lockfile into ~/.cache/crmwire-n8n/<hash> (a fresh clone reuses it) and linked as
+# tests/js/n8n/node_modules: 13-16 min when it changes (2,000 packages, sqlite3 built from source).
+N8N_DEPS = $(HOME)/.cache/crmwire-n8n/$(shell cat $(JS)/n8n/package.json $(JS)/n8n/package-lock.json | sha256sum | cut -c1-16)
 setup-n8n:
-	@if [ ! -f $(JS)/n8n/node_modules/.package-lock.json ] || [ $(JS)/n8n/package-lock.json -nt $(JS)/n8n/node_modules/.package-lock.json ] \
-	    || [ $(JS)/n8n/package.json -nt $(JS)/n8n/node_modules/.package-lock.json ]; then \
-	  cd $(JS)/n8n && npm_config_nodedir=$${npm_config_nodedir:-/usr} npm install $(NPM_FLAGS); \
+	@if [ ! -f $(N8N_DEPS)/node_modules/.package-lock.json ]; then \
+	  rm -rf $(N8N_DEPS).tmp && mkdir -p $(N8N_DEPS).tmp && cp $(JS)/n8n/package.json $(JS)/n8n/package-lock.json $(N8N_DEPS).tmp/ \
+	  && (cd $(N8N_DEPS).tmp && npm_config_nodedir=$${npm_config_nodedir:-/usr} npm install --prefer-offline $(NPM_FLAGS)) \
+	  && rm -rf $(N8N_DEPS) && mv $(N8N_DEPS).tmp $(N8N_DEPS); \
 	fi
+	@if [ -d $(JS)/n8n/node_modules ] && [ ! -L $(JS)/n8n/node_modules ]; then rm -rf $(JS)/n8n/node_modules; fi
+	@ln -sfn $(N8N_DEPS)/node_modules $(JS)/n8n/node_modules
 
 test-n8n: sim link-pkg setup-n8n
 	node $(JS)/n8n/run.mjs
