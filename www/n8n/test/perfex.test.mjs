@@ -134,6 +134,26 @@ test('credential test: OK for the right token on both APIs, Error naming the cod
   }
 });
 
+test('REST create whose look-up fails: reported as created with lookupError, never as a failure (a create is not retried)', async () => {
+  const before = globalThis.fetch;
+  let posts = 0;
+  globalThis.fetch = async (url, init = {}) => {
+    if ((init.method ?? 'GET') === 'POST') posts++;
+    if ((init.method ?? 'GET') === 'GET' && String(url).includes('/search/')) throw new TypeError('fetch failed');
+    return before(url, init);
+  };
+  try {
+    const out = keep(await px('rest', { resource: 'lead', operation: 'create', fieldsInput: 'json', fieldsJson: { name: `Lookup ${process.pid}`, source: '1', status: '1', assigned: '1', email: `lookup.${process.pid}@example.com` } }));
+    assert.equal(out.length, 1);
+    assert.equal(posts, 1);
+    assert.equal(out[0].json.id, null);
+    assert.match(out[0].json.message, /add successful/i);
+    assert.equal(out[0].json.lookupError.code, 'TRANSPORT');
+  } finally {
+    globalThis.fetch = before;
+  }
+});
+
 test('no token in any output item or error', () => {
   assertNoSecrets(assert, spy.secrets, outputs);
 });
