@@ -70,12 +70,24 @@ const env = {
 };
 for (const k of Object.keys(env)) if (k.startsWith('npm_')) delete env[k];
 
+/** Secrets that must never appear in anything n8n prints (its logs) or saves as execution data. */
+const secrets = [];
+function assertNoSecret(text, where) {
+  for (const s of secrets) if (s && String(text).includes(s)) throw new Error(`a secret (${s.slice(0, 3)}…) appeared in ${where}`);
+}
+
+/** Text with every secret replaced (failure messages print n8n's output). */
+const scrub = (text) => secrets.reduce((t, x) => (x ? t.split(x).join('<secret>') : t), String(text ?? ''));
+
 function n8n(args, opts = {}) {
+  let out;
   try {
-    return execFileSync(process.execPath, [n8nBin, ...args], { env: { ...env, ...opts.env }, cwd: tmp, encoding: 'utf8', maxBuffer: 64 << 20, timeout: opts.timeout ?? 120_000, stdio: ['ignore', 'pipe', 'pipe'] });
+    out = execFileSync(process.execPath, [n8nBin, ...args], { env: { ...env, ...opts.env }, cwd: tmp, encoding: 'utf8', maxBuffer: 64 << 20, timeout: opts.timeout ?? 120_000, stdio: ['ignore', 'pipe', 'pipe'] });
   } catch (e) {
-    throw new Error(`n8n ${args.join(' ')} failed (${e.status ?? e.signal}):\nstdout: ${String(e.stdout ?? '').slice(-3000)}\nstderr: ${String(e.stderr ?? '').slice(-3000)}`);
+    throw new Error(`n8n ${args.join(' ')} failed (${e.status ?? e.signal}):\nstdout: ${scrub(e.stdout).slice(-3000)}\nstderr: ${scrub(e.stderr).slice(-3000)}`);
   }
+  assertNoSecret(out, `the output of n8n ${args[0]}`);
+  return out;
 }
 
 /** The JSON document printed by `n8n execute --rawOutput` (log lines may surround it). */
@@ -135,10 +147,13 @@ async function withN8nServer(done, ms = 90_000) {
   try {
     const deadline = Date.now() + ms;
     for (;;) {
-      if (child.exitCode !== null) throw new Error(`n8n start exited with ${child.exitCode}:\n${output.slice(-4000)}`);
+      if (child.exitCode !== null) throw new Error(`n8n start exited with ${child.exitCode}:\n${scrub(output).slice(-4000)}`);
       const v = await done().catch(() => undefined);
-      if (v) return v;
-      if (Date.now() > deadline) throw new Error(`n8n start: condition not met within ${ms} ms:\n${output.slice(-4000)}`);
+      if (v) {
+        assertNoSecret(output, "n8n start's log");
+        return v;
+      }
+      if (Date.now() > deadline) throw new Error(`n8n start: condition not met within ${ms} ms:\n${scrub(output).slice(-4000)}`);
       await new Promise((r) => setTimeout(r, 500));
     }
   } finally {
@@ -177,6 +192,7 @@ try {
     : undefined;
   sim = lab ? undefined : await startSim({ profile: 'vtiger-8.4', seedRecords: 120 });
   vt = lab ?? { url: sim.url, username: sim.username, accessKey: sim.accessKey };
+  secrets.push(vt.accessKey, ...(sim ? [sim.perfexToken] : []));
   const credsFile = path.join(tmp, 'credentials.json');
   writeFileSync(
     credsFile,
