@@ -61,7 +61,7 @@ const names = [];
 for (const r of runs) for (const x of r.summary?.results ?? []) if (!names.includes(x.name)) names.push(x.name);
 const short = (x) => (!x ? '—' : x.status === 'pass' ? 'pass' : x.status === 'skip' ? 'skip' : x.defect ? 'FAIL (expected)' : '**FAIL (unexpected)**');
 const head = `| scenario | ${runs.map((r) => `${r.label} (${r.summary?.vtigerVersion ?? '?'})`).join(' | ')} |`;
-const rows = names.map((n) => `| ${n.replaceAll('|', '\\|')} | ${runs.map((r) => short(r.summary?.results.find((x) => x.name === n))).join(' | ')} |`);
+const rows = names.map((n) => `| ${n.replaceAll('|', '\\|').replaceAll('<', '&lt;')} | ${runs.map((r) => short(r.summary?.results.find((x) => x.name === n))).join(' | ')} |`);
 console.log(`\n######## make test-real-lab: scenario × server\n${head}\n${rows.join('\n')}`);
 for (const r of runs) {
   const f = r.summary?.results.filter((x) => x.status === 'fail') ?? [];

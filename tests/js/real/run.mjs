@@ -153,7 +153,7 @@ function section(s) {
   return lines.join('\n');
 }
 function cell(t) {
-  return String(t).replaceAll('|', '\\|').replaceAll('\n', ' ');
+  return String(t).replaceAll('|', '\\|').replaceAll('<', '&lt;').replaceAll('\n', ' ');
 }
 /** Never a key or a session name in a committed file. */
 function scrub(t) {
