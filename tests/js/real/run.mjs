@@ -7,7 +7,7 @@
 //   --json <file>   also write the results as JSON (run-lab.mjs builds its matrix from them)
 //   RECORD=1        append a section to tests/real/RESULTS.md
 import { spawnSync, execFileSync } from 'node:child_process';
-import { appendFileSync, readdirSync, readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, readdirSync, readFileSync, writeFileSync, mkdtempSync, rmSync, openSync, closeSync, unlinkSync, writeSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,6 +23,9 @@ if (env.missing) {
 const jsonOut = process.argv.includes('--json') ? process.argv[process.argv.indexOf('--json') + 1] : null;
 const runId = `${new Date().toISOString().replace(/\D/g, '').slice(0, 14)}-${process.pid}`;
 process.env.CRMWIRE_REAL_RUN = runId;
+// One run per CRM host at a time on this machine: other helpers share the lab, and two of its
+// servers share one database. Wait for the lock.
+await lock(new URL(env.url).hostname);
 const started = Date.now();
 
 const { mk, sweep, tag, dropSessions } = await import('./support.mjs');
@@ -37,7 +40,9 @@ try {
   console.error(`make test-real: cannot log in to ${env.url} as ${env.username}: ${e.code ?? ''} ${e.message}`);
   process.exit(1);
 }
-const swept = await sweep(admin);
+// Leftovers of crashed runs: tags of runs that started over 15 min ago (a run takes 1-2 min), so a
+// run in progress on another machine keeps its records.
+const swept = await sweep(admin, undefined, { olderThanMs: 15 * 60_000 });
 const contactsBefore = await admin.count(select('Contacts'));
 console.log(`make test-real: ${env.profile} — Vtiger ${info.vtigerVersion} at ${env.url} (run ${runId})`);
 console.log(`  before: ${contactsBefore} Contacts; leftovers of earlier runs deleted: ${fmtCounts(swept)}`);
@@ -123,6 +128,47 @@ if (process.env.RECORD === '1') {
 process.exit(failed.length ? 1 : 0);
 
 // ---- helpers --------------------------------------------------------------------------------
+async function lock(host) {
+  const file = path.join(os.tmpdir(), `crmwire-test-real-${host.replace(/[^A-Za-z0-9]+/g, '_')}.lock`);
+  let said = false;
+  for (const until = Date.now() + 15 * 60_000; ; ) {
+    try {
+      const fd = openSync(file, 'wx');
+      writeSync(fd, String(process.pid));
+      closeSync(fd);
+      process.on('exit', () => {
+        try {
+          if (readFileSync(file, 'utf8') === String(process.pid)) unlinkSync(file);
+        } catch {}
+      });
+      for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => process.exit(130));
+      return;
+    } catch (e) {
+      if (e.code !== 'EEXIST') throw e;
+    }
+    let pid = 0;
+    let alive = false;
+    try {
+      pid = Number(readFileSync(file, 'utf8') || 0);
+      // An empty file is a run between creating and writing it (or one that died then: 10 s).
+      alive = pid > 0 ? process.kill(pid, 0) : Date.now() - statSync(file).mtimeMs < 10_000;
+    } catch {}
+    if (!alive) {
+      try {
+        unlinkSync(file); // a run that died without releasing it
+      } catch {}
+      continue;
+    }
+    if (Date.now() > until) {
+      console.error(`make test-real: another run (pid ${pid}) still holds ${file} after 15 min`);
+      process.exit(1);
+    }
+    if (!said) console.log(`make test-real: another run against ${host} is in progress (pid ${pid}); waiting for it`);
+    said = true;
+    await new Promise((r) => setTimeout(r, 2000));
+  }
+}
+
 function fmtCounts(o) {
   const e = Object.entries(o);
   return e.length ? e.map(([k, v]) => `${v} ${k}`).join(', ') : 'none';

@@ -178,13 +178,20 @@ export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Deletes the records carrying a run tag (`like`: a LIKE pattern on the tag field, default every
- * run's tag) in every module the suite writes to. Returns `{ Module: n }` of what it deleted.
+ * run's tag) in every module the suite writes to. With `olderThanMs`, only tags whose run started
+ * that long ago or earlier (or that carry no start time) go: the records of a run still in
+ * progress elsewhere are left alone. Returns `{ Module: n }` of what it deleted.
  */
-export async function sweep(client, like = `${TAG_PREFIX}%`) {
+export async function sweep(client, like = `${TAG_PREFIX}%`, { olderThanMs = 0 } = {}) {
   const out = {};
+  const cutoff = Date.now() - olderThanMs;
+  const stale = (text) => {
+    const m = /crmwire-real:(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})-/.exec(text ?? '');
+    return !m || Date.UTC(m[1], m[2] - 1, m[3], m[4], m[5], m[6]) <= cutoff;
+  };
   for (const [module, field] of Object.entries(TAG_FIELD)) {
     const ids = [];
-    for await (const r of client.queryAll({ module, fields: ['id'], where: { field, op: 'like', value: like } })) ids.push(r.id);
+    for await (const r of client.queryAll({ module, fields: ['id', field], where: { field, op: 'like', value: like } })) if (!olderThanMs || stale(r[field])) ids.push(r.id);
     for (const id of ids) {
       try {
         await client.delete(id);
