@@ -15,7 +15,6 @@ if (env.missing) {
   throw new Error(`missing ${env.missing.join(', ')}\n${ENV_HELP}`);
 }
 export const { url, username, accessKey, profile } = env;
-export const stock = profile !== 'patched';
 export const stock83 = profile === 'vtiger-8.3';
 /** The Vtiger version the profile implies (login's vtigerVersion). */
 export const expectedVersion = profile === 'vtiger-8.4' ? /^8\.4\./ : /^8\.3\./;
