@@ -140,6 +140,17 @@ test-bundlers: sim setup-js setup-bundlers setup-chromium
 test-js: sim
 	node $(JS)/tools/run-js-tests.mjs
 
+# The client's integration suite against a live Vtiger (not part of `make test`: CI has no lab).
+# CRMWIRE_REAL_URL, _USERNAME, _ACCESS_KEY, _PROFILE (vtiger-8.4 | vtiger-8.3 | patched) name the
+# server; RECORD=1 appends the run to tests/real/RESULTS.md. test-real-lab runs the three servers
+# of the lab (/work/shared/lab) in a row, reading the keys from KEYS (default /tmp/vtlab-keys.txt) at run time.
+.PHONY: test-real test-real-lab
+test-real: pkg link-pkg
+	node $(JS)/real/run.mjs
+
+test-real-lab: pkg link-pkg
+	node $(JS)/real/run-lab.mjs
+
 # The core client scenarios in a headless Chromium page against crmwire-sim --cors.
 test-browser: sim setup-chromium
 	node $(JS)/browser/run.mjs
