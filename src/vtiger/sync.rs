@@ -482,7 +482,7 @@ impl SyncRun {
             None => {
                 let mut scan = ResultScan::default();
                 scan_result(text, 0, &mut scan)
-                    .and_then(|end| json::expect_end(text, end))
+                    .and_then(|end| json::scan::expect_end(text, end))
                     .map_err(|e| bad(format!("the result is not an object: {e}")))?;
                 scan
             }
@@ -721,27 +721,20 @@ const DELETED: usize = 3;
 
 /// Scans the result object at `start` (nesting depth `depth`), splitting `updated` into
 /// records on the way (one pass instead of two). Validation and errors are those of
-/// [`json::scan_object_with`] with [`json::skip_value_at`] values.
+/// [`json::scan::keys`].
 fn scan_result(
     text: &str,
     depth: usize,
     out: &mut ResultScan,
 ) -> std::result::Result<usize, json::JsonError> {
     let ResultScan { found, records } = out;
-    json::scan_object_with(text, 0, depth, |key, vs| {
-        let Some(slot) = json::key_slot(&RESULT_KEYS, found, key) else {
-            return json::skip_value_at(text, vs, depth + 1);
-        };
-        if key == RESULT_KEYS[UPDATED] {
-            if let Ok((recs, end)) = scan_records_at(text, vs, depth + 1) {
-                *records = Some(recs);
-                *slot = Some(vs..end);
-                return Ok(end);
-            }
+    json::scan::keys_with(text, 0, depth, &RESULT_KEYS, found, |k, vs| {
+        if k != UPDATED {
+            return None;
         }
-        let end = json::skip_value_at(text, vs, depth + 1)?;
-        *slot = Some(vs..end);
-        Ok(end)
+        let (recs, end) = scan_records_at(text, vs, depth + 1).ok()?;
+        *records = Some(recs);
+        Some(end)
     })
 }
 
@@ -1070,7 +1063,7 @@ mod tests {
             if let Ok((text, Some(pre))) = decode_result(&resp, "sync") {
                 let mut again = ResultScan::default();
                 let end = scan_result(&text, 0, &mut again).unwrap();
-                json::expect_end(&text, end).unwrap();
+                json::scan::expect_end(&text, end).unwrap();
                 assert_eq!(pre.found, again.found, "{name}");
                 let spans = |r: &Option<Vec<RecordSpan>>| {
                     r.as_ref().map(|v| {
