@@ -1,6 +1,6 @@
 //! A small, tolerant JSON reader and writer (kept instead of serde_json for wasm size).
 //!
-//! * [`parse`] is strict JSON with one tolerance: raw control characters (0x00–0x1F) inside
+//! * [`parse()`] is strict JSON with one tolerance: raw control characters (0x00–0x1F) inside
 //!   strings are accepted as literal characters, because Vtiger's encoder writes them raw.
 //! * Numbers keep their raw text ([`Json::Num`]), so nothing loses precision.
 //! * Writing ([`Json::to_json`], [`quote`]) is compact and raw UTF-8: only `"`, `\` and
@@ -10,7 +10,7 @@
 //!
 //! Two readers share one byte cursor (`cursor.rs`), so they accept, reject and report
 //! exactly the same texts:
-//! * the tree parser ([`parse`], `parse.rs`) builds a [`Json`];
+//! * the tree parser ([`parse()`], `parse.rs`) builds a [`Json`];
 //! * the scanner ([`scan`]) walks the text without building a tree and hands back byte
 //!   ranges: an object's members ([`scan::object`]), the first value of given keys
 //!   ([`scan::keys`], [`scan::keys_with`]), a value's end ([`scan::value`]), a scanned

@@ -1,5 +1,5 @@
 //! The scanner: JSON text read without building a tree. Every function validates what it
-//! passes over exactly as the tree parser ([`super::parse`]) would (same tolerance, errors,
+//! passes over exactly as the tree parser ([`super::parse()`]) would (same tolerance, errors,
 //! offsets and nesting limit) and answers with byte ranges into the text.
 //!
 //! `depth` is the nesting depth of the value or object being read: 0 for a top-level value,

@@ -86,7 +86,7 @@ fn push_u_escape(c: u8, out: &mut String) {
 }
 /// Returns `text` with every raw control character inside a string literal escaped, so a
 /// strict parser (`JSON.parse`) accepts it. `text` must be tolerant JSON (as validated by
-/// [`super::parse`] or [`super::scan`]). Borrowed unchanged when there is nothing to escape.
+/// [`super::parse()`] or [`super::scan`]). Borrowed unchanged when there is nothing to escape.
 pub fn escape_raw_controls(text: &str) -> Cow<'_, str> {
     let bytes = text.as_bytes();
     if !has_control(bytes) {

@@ -1,7 +1,7 @@
 //! Every Vtiger webservice operation as a pure request builder.
 //!
 //! A builder returns a [`Call`] (operation, method, parameters, whether a session is needed);
-//! [`Call::to_request`] turns it into the exact [`HttpRequest`] for an [`Endpoint`].
+//! [`Call::to_request`] turns it into the exact [`HttpRequest`](crate::http::HttpRequest) for an [`Endpoint`].
 //!
 //! Wire rules enforced here (spec §1, live findings):
 //! * GET-type operations carry `operation`, `sessionName` and every parameter **only in the
@@ -14,12 +14,12 @@
 //!   `"0"` by its default (as if missing). For every operation this client knows, such a value
 //!   is refused with INVALID_INPUT naming the parameter ([`Call::to_request`] checks every
 //!   param; the typed builders already avoid it, e.g. `sync` maps modifiedTime 0 to 1).
-//!   Operations unknown to the client (extensions, sent through [`call`]) are not checked.
+//!   Operations unknown to the client (extensions, sent through [`call()`]) are not checked.
 //! * A GET whose URL would exceed [`MAX_GET_URL_BYTES`] is refused (INVALID_INPUT naming the
 //!   largest parameter), instead of letting the web server answer 414 or cut the request.
 //!
 //! Layout: `endpoint.rs` ([`Endpoint`]), `call.rs` ([`Call`], the operation table, the
-//! generic [`call`]), `element.rs` ([`ElementInput`], [`encode_element`]); this file holds
+//! generic [`call()`]), `element.rs` ([`ElementInput`], [`encode_element`]); this file holds
 //! the typed builder of each operation.
 
 // `crate::Error` is deliberately rich (code, status, operation, field, snippet).

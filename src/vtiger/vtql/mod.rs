@@ -23,7 +23,7 @@
 //! # Literals and injection
 //!
 //! The server's lexer reads a literal as `'(?:[^']|'')+'` and then hands the text verbatim to
-//! MySQL, which also treats `\` as an escape character. [`literal`] therefore doubles every
+//! MySQL, which also treats `\` as an escape character. [`literal()`] therefore doubles every
 //! `'` **and** every `\`, so the lexer and MySQL agree on where the literal ends and MySQL
 //! reads back exactly the input. Newlines, tabs, `;`, ` or `, `where`, `limit` and any
 //! Unicode are carried as-is (the lexer's `[^']` matches them). Two inputs are rejected
@@ -37,7 +37,7 @@
 //! error and a bare word is read by MySQL as a column name), except an integer that raw
 //! VTQL wrote unquoted ([`Value::Int`], kept unquoted so that a re-rendered query compares
 //! the way the caller's text did). Webservice ids are validated
-//! ([`WsId`]) and written quoted (`'12x5'`). Because the server inserts the numeric part of
+//! ([`WsId`](crate::vtiger::WsId)) and written quoted (`'12x5'`). Because the server inserts the numeric part of
 //! an id, reference or owner value **unquoted** into SQL, a string compared with `id`,
 //! `assigned_user_id`, `modifiedby`, `created_user_id`, `related_to` or any field whose
 //! name ends in `_id` must be a valid webservice id; anything else is rejected

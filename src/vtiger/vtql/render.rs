@@ -120,7 +120,7 @@ impl Select {
     /// The statement as VTQL text, ending with `;`.
     ///
     /// Errors (`INVALID_INPUT`): invalid names, values or operators; a condition that
-    /// cannot be written without parentheses within [`MAX_DNF_TERMS`] terms; a `DESC` on a
+    /// cannot be written without parentheses within [`MAX_DNF_TERMS`](super::MAX_DNF_TERMS) terms; a `DESC` on a
     /// non-last ORDER BY column; a LIMIT count above 100 (the server returns at most 100
     /// rows per call).
     pub fn render(&self) -> Result<String> {
