@@ -11,9 +11,9 @@ mod common;
 use common::{everything, load, to_serde, Fixture};
 use crmwire::encode::{form_decode, form_encode, md5_hex};
 use crmwire::json::{self, Json};
-use crmwire::vtiger::auth;
 use crmwire::vtiger::envelope::{decode, decode_raw};
 use crmwire::vtiger::ops::{self, Call, ElementInput, Endpoint, FourBytePolicy};
+use crmwire::vtiger::results;
 use crmwire::vtiger::WsId;
 use crmwire::{CrmCode, ErrorCode, HttpRequest, HttpResponse, Method, Secret};
 use std::collections::BTreeMap;
@@ -774,7 +774,7 @@ fn count_star_and_php_empty_maps() {
     let info = r.get("information").unwrap();
     assert!(info.as_object().is_none(), "the server sent [] for the map");
     assert_eq!(info.as_object_or_empty(), Some(&[][..]));
-    let t = auth::parse_listtypes(&fx.response()).unwrap();
+    let t = results::parse_listtypes(&fx.response()).unwrap();
     assert!(t.types.is_empty() && t.information.is_empty());
 }
 
@@ -805,7 +805,7 @@ fn bom_notices_and_html_in_front_of_the_json() {
         );
         let raw = decode_raw(&resp, "login").unwrap();
         assert_eq!(json::parse(&raw).unwrap(), want);
-        assert!(auth::parse_login(&resp).is_ok());
+        assert!(results::parse_login(&resp).is_ok());
     }
     // A strict parser would have failed on every one of them.
     for n in &noisy {
@@ -883,10 +883,10 @@ fn success_without_result_and_error_shapes() {
 
 #[test]
 fn typed_auth_results_from_recordings() {
-    let c = auth::parse_challenge(&load("vtiger-8.4.0", "001").response()).unwrap();
+    let c = results::parse_challenge(&load("vtiger-8.4.0", "001").response()).unwrap();
     assert_eq!(c.token.expose(), "6b04740cd4e47");
     assert_eq!(c.expire_time, c.server_time + 300);
-    let l = auth::parse_login(&load("vtiger-8.4.0", "002").response()).unwrap();
+    let l = results::parse_login(&load("vtiger-8.4.0", "002").response()).unwrap();
     assert_eq!(l.session.expose(), "4edc459d6b04740cd5bf8");
     assert_eq!(
         (
@@ -902,15 +902,15 @@ fn typed_auth_results_from_recordings() {
         Some("UTC")
     );
     assert!(l.profile.get("sessionName").is_none());
-    let l = auth::parse_login(&load("vtiger-8.3.0", "002").response()).unwrap();
+    let l = results::parse_login(&load("vtiger-8.3.0", "002").response()).unwrap();
     assert_eq!(l.vtiger_version, "8.3.0");
-    let x = auth::parse_extendsession(&load("vtiger-8.4.0", "800").response()).unwrap();
+    let x = results::parse_extendsession(&load("vtiger-8.4.0", "800").response()).unwrap();
     assert_eq!(x.user_id, "19x1");
-    let e = auth::parse_login(&load("vtiger-8.4.0", "005").response()).unwrap_err();
+    let e = results::parse_login(&load("vtiger-8.4.0", "005").response()).unwrap_err();
     assert_eq!(e.code, ErrorCode::InvalidUserCredentials);
-    let e = auth::parse_login(&load("vtiger-8.4.0", "020").response()).unwrap_err();
+    let e = results::parse_login(&load("vtiger-8.4.0", "020").response()).unwrap_err();
     assert_eq!(e.code, ErrorCode::InvalidAuthToken);
-    let e = auth::parse_challenge(&load("vtiger-8.4.0", "003").response()).unwrap_err();
+    let e = results::parse_challenge(&load("vtiger-8.4.0", "003").response()).unwrap_err();
     assert_eq!(
         (e.code, e.message.as_str()),
         (ErrorCode::AccessDenied, "No username given")
@@ -925,7 +925,8 @@ fn describe_every_module_on_every_server() {
         {
             continue;
         }
-        let m = auth::parse_describe(&fx.response()).unwrap_or_else(|e| panic!("{}: {e}", fx.file));
+        let m =
+            results::parse_describe(&fx.response()).unwrap_or_else(|e| panic!("{}: {e}", fx.file));
         let v = fx.body_json().unwrap();
         assert_eq!(
             m.id_prefix.to_string(),
@@ -946,7 +947,7 @@ fn describe_every_module_on_every_server() {
         n += 1;
     }
     assert!(n >= 70, "{n}");
-    let m = auth::parse_describe(&load("vtiger-8.4.0", "111").response()).unwrap();
+    let m = results::parse_describe(&load("vtiger-8.4.0", "111").response()).unwrap();
     assert_eq!((m.name.as_str(), m.id_prefix), ("Contacts", 12));
     assert!(m.createable && m.retrieveable && m.is_entity);
     assert_eq!(m.allow_duplicates, Some(false));
@@ -960,13 +961,13 @@ fn describe_every_module_on_every_server() {
         .picklist_values
         .iter()
         .any(|v| v == "Cold Call"));
-    let e = auth::parse_describe(&load("vtiger-8.4.0", "135").response()).unwrap_err();
+    let e = results::parse_describe(&load("vtiger-8.4.0", "135").response()).unwrap_err();
     assert_eq!(e.code, ErrorCode::AccessDenied);
 }
 
 #[test]
 fn listtypes_and_relatedtypes() {
-    let t = auth::parse_listtypes(&load("vtiger-8.4.0", "010").response()).unwrap();
+    let t = results::parse_listtypes(&load("vtiger-8.4.0", "010").response()).unwrap();
     assert_eq!(t.types.len(), 35);
     let c = t.information.iter().find(|i| i.key == "Contacts").unwrap();
     assert!(c.is_entity && c.singular.as_deref() == Some("Contact"));
@@ -977,9 +978,9 @@ fn listtypes_and_relatedtypes() {
             .unwrap()
             .is_entity
     );
-    let t = auth::parse_listtypes(&load("vtiger-8.4.0", "011").response()).unwrap();
+    let t = results::parse_listtypes(&load("vtiger-8.4.0", "011").response()).unwrap();
     assert_eq!(t.types, ["Vendors", "Leads", "Accounts", "Contacts"]);
-    let r = auth::parse_relatedtypes(&load("vtiger-8.4.0", "700").response()).unwrap();
+    let r = results::parse_relatedtypes(&load("vtiger-8.4.0", "700").response()).unwrap();
     assert_eq!(
         r.types.iter().filter(|t| *t == "Calendar").count(),
         2,
@@ -1030,9 +1031,9 @@ fn secrets_never_leak_into_debug_display_or_errors() {
     assert!(req.url.contains(session.expose()));
     check("GET HttpRequest Debug", &format!("{req:?}"));
     check("redacted URL", &req.redacted_url());
-    let c = auth::parse_challenge(&load("vtiger-8.4.0", "001").response()).unwrap();
+    let c = results::parse_challenge(&load("vtiger-8.4.0", "001").response()).unwrap();
     check("Challenge Debug", &format!("{c:?}"));
-    let l = auth::parse_login(&load("vtiger-8.4.0", "002").response()).unwrap();
+    let l = results::parse_login(&load("vtiger-8.4.0", "002").response()).unwrap();
     check("LoginInfo Debug", &format!("{l:?}"));
     // failing responses that carry secrets in their body
     let ext = load("vtiger-8.4.0", "800").body_text();
@@ -1053,7 +1054,7 @@ fn secrets_never_leak_into_debug_display_or_errors() {
             check("Error Display", &format!("{e}"));
             check("Error Debug", &format!("{e:?}"));
             let e =
-                auth::parse_extendsession(&HttpResponse::new(status, body.clone())).unwrap_err();
+                results::parse_extendsession(&HttpResponse::new(status, body.clone())).unwrap_err();
             check("Error Debug", &format!("{e:?}"));
         }
     }

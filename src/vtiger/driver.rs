@@ -55,10 +55,10 @@
 // `Error` is the crate-wide error type; its size is a crate-level decision.
 #![allow(clippy::result_large_err)]
 
-use super::auth::{self, LoginInfo};
 use super::envelope;
 use super::ops::{self, Call, Endpoint, FourBytePolicy};
 use super::paging::{scan_records, string_member, Count, QueryAll};
+use super::results::{self, LoginInfo};
 use super::split::split_select;
 use super::sync::{Strategy, SyncRun};
 use super::vtql::Select;
@@ -937,7 +937,7 @@ impl Driver {
             Auth::Login {
                 username,
                 access_key,
-            } => auth::parse_challenge(resp)
+            } => results::parse_challenge(resp)
                 .and_then(|ch| ops::login(username, &ch.token, access_key))
                 .and_then(|c| c.to_request(&self.cfg.endpoint, None)),
             Auth::Proxy { .. } => Err(unknown_exchange()),
@@ -964,7 +964,7 @@ impl Driver {
                 ErrorCode::InvalidUserCredentials | ErrorCode::InvalidAuthToken
             )
         };
-        match auth::parse_login(resp) {
+        match results::parse_login(resp) {
             Ok(info) => {
                 self.session = Some(info.session.clone());
                 self.gen += 1;
@@ -1185,7 +1185,7 @@ impl Driver {
                 };
                 Some(Step::Done(Value::Text(text)))
             }),
-            Task::Extend => auth::parse_extendsession(resp).map(|info| {
+            Task::Extend => results::parse_extendsession(resp).map(|info| {
                 let text = login_info_json(&info);
                 new_session = Some(info.session);
                 Some(Step::Done(Value::Text(text)))

@@ -26,6 +26,15 @@ use std::ops::Range;
 /// How many candidate `{` positions are tried before giving up on a noisy body.
 const MAX_CANDIDATES: usize = 64;
 
+/// The envelope's members read by the decoder (first occurrence each), and their indices.
+const KEYS: [&str; 3] = ["success", "result", "error"];
+const SUCCESS: usize = 0;
+const RESULT: usize = 1;
+const ERROR: usize = 2;
+
+/// Value ranges of the envelope's [`KEYS`].
+type Members = [Option<Range<usize>>; 3];
+
 /// Decodes an envelope and returns its `result` ([`Json::Null`] when absent), or the error
 /// the server reported (or a typed error for an unusable body).
 pub fn decode(resp: &HttpResponse, operation: &str) -> Result<Json> {
@@ -56,7 +65,7 @@ pub fn decode_raw_ref<'r>(resp: &'r HttpResponse, operation: &str) -> Result<Cow
 /// A scan of an envelope's `result` value made while the envelope is validated: called with
 /// the text starting at the value, it returns the length of the value when it validated it
 /// the way the envelope scan would have (as a member value at depth 1, see
-/// [`json::skip_value_at`]), or `None` to let the envelope scan validate it.
+/// [`json::scan::value`]), or `None` to let the envelope scan validate it.
 pub type ResultScan<'s> = dyn FnMut(&str) -> Option<usize> + 's;
 
 /// [`decode_raw_ref`], also running `scan` on the `result` value during the envelope's
@@ -151,26 +160,17 @@ fn locate(
     // Fast path: a clean body starts with the envelope.
     let lead = text.len() - text.trim_start().len();
     if text.as_bytes().get(lead) == Some(&b'{') {
-        // As `json::scan_object_at`, with `scan` run on the first `result` value.
-        let mut members = Vec::new();
+        // With `scan` run on the first `result` value.
+        let mut members: Members = Default::default();
         let mut scanned = None;
-        let found = json::scan_object_with(text, lead, 0, |key, vs| {
-            if let Some(f) = scan
-                .as_mut()
-                .filter(|_| key == "result" && !has_result(&members))
-            {
-                if let Some(len) = f(&text[vs..]) {
-                    scanned = Some(vs..vs + len);
-                    members.push((key.to_owned(), vs..vs + len));
-                    return Ok(vs + len);
-                }
-            }
-            let end = json::skip_value_at(text, vs, 1)?;
-            members.push((key.to_owned(), vs..end));
-            Ok(end)
+        let found = json::scan::keys_with(text, lead, 0, &KEYS, &mut members, |k, vs| {
+            let f = scan.as_mut().filter(|_| k == RESULT)?;
+            let len = f(&text[vs..])?;
+            scanned = Some(vs..vs + len);
+            Some(vs + len)
         });
         match found {
-            Ok(_) if members.iter().any(|(k, _)| k == "success") => {
+            Ok(_) if members[SUCCESS].is_some() => {
                 return interpret(resp, text, &members, operation).map(|env| (env, scanned));
             }
             Ok(_) => saw_object_without_success = true,
@@ -178,9 +178,10 @@ fn locate(
         }
     }
     for start in candidates(text).into_iter().filter(|&s| s != lead) {
-        match json::scan_object_at(text, start) {
-            Ok((members, _end)) => {
-                if members.iter().any(|(k, _)| k == "success") {
+        let mut members: Members = Default::default();
+        match json::scan::keys(text, start, 0, &KEYS, &mut members) {
+            Ok(_end) => {
+                if members[SUCCESS].is_some() {
                     return interpret(resp, text, &members, operation).map(|env| (env, None));
                 }
                 saw_object_without_success = true;
@@ -238,26 +239,19 @@ fn candidates(text: &str) -> Vec<usize> {
     strong
 }
 
-fn has_result(members: &[(String, Range<usize>)]) -> bool {
-    members.iter().any(|(k, _)| k == "result")
-}
-
-fn member<'m>(members: &'m [(String, Range<usize>)], key: &str) -> Option<&'m Range<usize>> {
-    members.iter().find(|(k, _)| k == key).map(|(_, r)| r)
-}
-
 fn interpret(
     resp: &HttpResponse,
     text: &str,
-    members: &[(String, Range<usize>)],
+    members: &Members,
     operation: &str,
 ) -> Result<Envelope> {
-    let success = member(members, "success")
+    let success = members[SUCCESS]
+        .as_ref()
         .map(|r| &text[r.clone()])
         .unwrap_or("");
     match success {
         "true" => Ok(Envelope {
-            result: member(members, "result").cloned(),
+            result: members[RESULT].clone(),
         }),
         "false" => Err(server_error(resp, text, members, operation)),
         other => Err(invalid(
@@ -271,13 +265,8 @@ fn interpret(
     }
 }
 
-fn server_error(
-    resp: &HttpResponse,
-    text: &str,
-    members: &[(String, Range<usize>)],
-    operation: &str,
-) -> Error {
-    let Some(range) = member(members, "error") else {
+fn server_error(resp: &HttpResponse, text: &str, members: &Members, operation: &str) -> Error {
+    let Some(range) = &members[ERROR] else {
         return invalid(
             resp,
             operation,

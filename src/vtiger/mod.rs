@@ -1,12 +1,12 @@
 //! Vtiger CRM classic webservice protocol (`webservice.php`), sans-IO.
 
-pub mod auth;
 pub mod driver;
 pub mod envelope;
 pub mod gate;
 pub mod id;
 pub mod ops;
 pub mod paging;
+pub mod results;
 pub mod split;
 pub mod sync;
 pub mod vtql;

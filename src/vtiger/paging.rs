@@ -310,7 +310,7 @@ pub(crate) struct RecordSpan {
 /// Splits a JSON array of objects into records without building trees (values are
 /// validated). `[]` and PHP's `{}`-for-empty are both an empty list.
 pub(crate) fn scan_records(text: &str) -> std::result::Result<Vec<RecordSpan>, String> {
-    let i = skip_ws(text.as_bytes(), 0);
+    let i = json::scan::ws(text, 0);
     if text.as_bytes().get(i) == Some(&b'{') {
         let t = text[i..].trim();
         if t == "{}" {
@@ -319,7 +319,7 @@ pub(crate) fn scan_records(text: &str) -> std::result::Result<Vec<RecordSpan>, S
         return Err("expected a JSON array of records".to_owned());
     }
     let (out, end) = scan_records_at(text, i, 0)?;
-    if skip_ws(text.as_bytes(), end) != text.len() {
+    if json::scan::ws(text, end) != text.len() {
         return Err("unexpected text after the array".to_owned());
     }
     Ok(out)
@@ -327,7 +327,7 @@ pub(crate) fn scan_records(text: &str) -> std::result::Result<Vec<RecordSpan>, S
 
 /// [`scan_records`] for the JSON value that starts at `start` (after optional whitespace)
 /// and goes on with other text, at nesting depth `depth` (0 for a top-level value; records
-/// are at `depth + 1`, see [`json::scan_object_with`]): the records (ranges in `text`) and
+/// are at `depth + 1`, see [`json::scan`]): the records (ranges in `text`) and
 /// the offset just after the value. Exactly `{}` is PHP's empty list. Whatever it accepts is
 /// valid JSON at that depth.
 pub(crate) fn scan_records_at(
@@ -336,7 +336,7 @@ pub(crate) fn scan_records_at(
     depth: usize,
 ) -> std::result::Result<(Vec<RecordSpan>, usize), String> {
     let b = text.as_bytes();
-    let mut i = skip_ws(b, start);
+    let mut i = json::scan::ws(text, start);
     if depth >= json::MAX_DEPTH {
         return Err("nesting too deep".to_owned());
     }
@@ -346,24 +346,23 @@ pub(crate) fn scan_records_at(
     if b.get(i) != Some(&b'[') {
         return Err("expected a JSON array of records".to_owned());
     }
-    i = skip_ws(b, i + 1);
+    i = json::scan::ws(text, i + 1);
     let mut out = Vec::new();
     if b.get(i) == Some(&b']') {
         return Ok((out, i + 1));
     }
     loop {
-        let start = skip_ws(b, i);
+        let start = json::scan::ws(text, i);
         let mut found = [None, None];
-        let end =
-            json::scan_object_keys_at(text, start, depth + 1, &["id", "modifiedtime"], &mut found)
-                .map_err(|e| format!("record {}: {e}", out.len()))?;
+        let end = json::scan::keys(text, start, depth + 1, &["id", "modifiedtime"], &mut found)
+            .map_err(|e| format!("record {}: {e}", out.len()))?;
         let [id, modifiedtime] = found;
         out.push(RecordSpan {
             range: start..end,
             id,
             modifiedtime,
         });
-        i = skip_ws(b, end);
+        i = json::scan::ws(text, end);
         match b.get(i) {
             Some(b',') => i += 1,
             Some(b']') => return Ok((out, i + 1)),
@@ -377,13 +376,6 @@ pub(crate) fn scan_records_at(
     }
 }
 
-fn skip_ws(b: &[u8], mut i: usize) -> usize {
-    while let Some(b' ' | b'\t' | b'\r' | b'\n') = b.get(i) {
-        i += 1;
-    }
-    i
-}
-
 /// The decoded string value of member `key` of a scanned record, whose value range is
 /// `range` (`None`: the record has no such member). Borrowed when it has no escapes.
 pub(crate) fn string_member<'t>(
@@ -392,21 +384,7 @@ pub(crate) fn string_member<'t>(
     key: &str,
 ) -> std::result::Result<std::borrow::Cow<'t, str>, String> {
     let r = range.ok_or_else(|| format!("a record has no '{key}'"))?;
-    let raw = &text[r.clone()];
-    // Fast path: a plain string without escapes.
-    if raw.len() >= 2
-        && raw.starts_with('"')
-        && raw.ends_with('"')
-        && !raw.as_bytes()[1..raw.len() - 1]
-            .iter()
-            .any(|&c| c == b'\\' || c == b'"')
-    {
-        return Ok(std::borrow::Cow::Borrowed(&raw[1..raw.len() - 1]));
-    }
-    match json::parse(raw) {
-        Ok(json::Json::Str(s)) => Ok(std::borrow::Cow::Owned(s)),
-        _ => Err(format!("'{key}' is not a string")),
-    }
+    json::scan::string(&text[r.clone()]).ok_or_else(|| format!("'{key}' is not a string"))
 }
 
 #[cfg(test)]

@@ -20,9 +20,9 @@ use super::errors::to_js;
 use crate::error::{Error, Result};
 use crate::http::HttpResponse;
 use crate::json::{self, Json};
-use crate::vtiger::auth;
 use crate::vtiger::gate::{http_status, Allow, Answer, Gate, Verdict};
 use crate::vtiger::ops::Call;
+use crate::vtiger::results;
 use wasm_bindgen::prelude::*;
 
 /// The proxy's request gate (see the module documentation).
@@ -213,9 +213,9 @@ impl ProxyGate {
 pub fn login_step(op: &str, status: u16, body: &str) -> std::result::Result<String, JsValue> {
     let resp = HttpResponse::new(status, body.as_bytes().to_vec());
     let secret = if op == "getchallenge" {
-        auth::parse_challenge(&resp).map(|c| c.token)
+        results::parse_challenge(&resp).map(|c| c.token)
     } else {
-        auth::parse_login(&resp).map(|l| l.session)
+        results::parse_login(&resp).map(|l| l.session)
     };
     secret.map(|s| s.expose().to_owned()).map_err(|e| to_js(&e))
 }

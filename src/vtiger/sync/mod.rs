@@ -74,6 +74,9 @@
 //! with the strategy it names. It is validated on parse (`INVALID_INPUT`, field `since`):
 //! version, strategy, module (must equal the synced module), time, and every entry.
 //! It holds no secret (the wsapp key is never stored).
+//!
+//! `checkpoint.rs` writes and parses this format; `time.rs` converts the database's
+//! datetimes to and from Unix seconds.
 
 // `Error` is the crate-wide error type; its size is a crate-level decision.
 #![allow(clippy::result_large_err)]
@@ -90,11 +93,14 @@ use crate::vtiger::vtql;
 use std::collections::HashSet;
 use std::ops::Range;
 
+mod checkpoint;
+mod time;
+
+use checkpoint::{fnv1a, Checkpoint, Entry};
+pub use time::{datetime_to_unix, unix_to_datetime, MAX_TIME};
+
 /// The `type` sent to `wsapp_register`/`wsapp_deregister`.
 pub const WSAPP_TYPE: &str = "vtigerCRM";
-
-/// Most boundary entries a checkpoint may hold when parsed.
-const MAX_CHECKPOINT_ENTRIES: usize = 100_000;
 
 /// Which strategy is running.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -140,9 +146,6 @@ pub struct Batch {
     /// Strategy that produced the batch: `sync`, `wsapp` or `query`.
     pub strategy: &'static str,
 }
-
-/// A record delivered in the boundary second: record id and hash of its text.
-type Entry = (WsId, u64);
 
 #[derive(Clone, Debug)]
 enum Phase {
@@ -309,14 +312,7 @@ impl SyncRun {
 
     /// The current resume point.
     pub fn checkpoint(&self) -> String {
-        let mut out = format!("v1:{}:{}:{}:", self.strategy(), self.module, self.t);
-        for (i, (id, h)) in self.boundary.iter().enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            out.push_str(&format!("{id}.{h:016x}"));
-        }
-        out
+        checkpoint::format(self.strategy(), &self.module, self.t, &self.boundary)
     }
 
     /// The next call to send, or `None` when done.
@@ -482,7 +478,7 @@ impl SyncRun {
             None => {
                 let mut scan = ResultScan::default();
                 scan_result(text, 0, &mut scan)
-                    .and_then(|end| json::expect_end(text, end))
+                    .and_then(|end| json::scan::expect_end(text, end))
                     .map_err(|e| bad(format!("the result is not an object: {e}")))?;
                 scan
             }
@@ -721,27 +717,20 @@ const DELETED: usize = 3;
 
 /// Scans the result object at `start` (nesting depth `depth`), splitting `updated` into
 /// records on the way (one pass instead of two). Validation and errors are those of
-/// [`json::scan_object_with`] with [`json::skip_value_at`] values.
+/// [`json::scan::keys`].
 fn scan_result(
     text: &str,
     depth: usize,
     out: &mut ResultScan,
 ) -> std::result::Result<usize, json::JsonError> {
     let ResultScan { found, records } = out;
-    json::scan_object_with(text, 0, depth, |key, vs| {
-        let Some(slot) = json::key_slot(&RESULT_KEYS, found, key) else {
-            return json::skip_value_at(text, vs, depth + 1);
-        };
-        if key == RESULT_KEYS[UPDATED] {
-            if let Ok((recs, end)) = scan_records_at(text, vs, depth + 1) {
-                *records = Some(recs);
-                *slot = Some(vs..end);
-                return Ok(end);
-            }
+    json::scan::keys_with(text, 0, depth, &RESULT_KEYS, found, |k, vs| {
+        if k != UPDATED {
+            return None;
         }
-        let end = json::skip_value_at(text, vs, depth + 1)?;
-        *slot = Some(vs..end);
-        Ok(end)
+        let (recs, end) = scan_records_at(text, vs, depth + 1).ok()?;
+        *records = Some(recs);
+        Some(end)
     })
 }
 
@@ -788,16 +777,6 @@ fn record_info(text: &str, rec: &RecordSpan) -> std::result::Result<RecInfo, Str
     Ok(RecInfo { id, second })
 }
 
-/// 64-bit FNV-1a.
-fn fnv1a(bytes: &[u8]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for &b in bytes {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    h
-}
-
 /// True when a failure of a strategy's first call means "not available here".
 fn falls_back(e: &Error, wsapp: bool) -> bool {
     match &e.code {
@@ -832,159 +811,6 @@ fn short(s: &str) -> String {
         .take(40)
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect()
-}
-
-/// Latest accepted time: 9999-12-31 23:59:59 UTC.
-pub const MAX_TIME: i64 = 253_402_300_799;
-
-/// Days since 1970-01-01 of a civil date (proleptic Gregorian).
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = if y >= 0 { y } else { y - 399 } / 400;
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-/// Civil date of a day count since 1970-01-01.
-fn civil_from_days(z: i64) -> (i64, i64, i64) {
-    let z = z + 719_468;
-    let era = if z >= 0 { z } else { z - 146_096 } / 146_097;
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (if m <= 2 { y + 1 } else { y }, m, d)
-}
-
-/// Unix seconds → `YYYY-MM-DD HH:MM:SS` (UTC), the DB's datetime format. Values are
-/// clamped to `0..=MAX_TIME`.
-pub fn unix_to_datetime(secs: i64) -> String {
-    let secs = secs.clamp(0, MAX_TIME);
-    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    let (y, m, d) = civil_from_days(days);
-    format!(
-        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
-}
-
-/// `YYYY-MM-DD HH:MM:SS` (UTC) → Unix seconds; `None` unless the text is exactly a valid
-/// datetime of that shape from 1970 on (MySQL's zero date included: `None`).
-pub fn datetime_to_unix(s: &str) -> Option<i64> {
-    let b = s.as_bytes();
-    if b.len() != 19
-        || b[4] != b'-'
-        || b[7] != b'-'
-        || b[10] != b' '
-        || b[13] != b':'
-        || b[16] != b':'
-    {
-        return None;
-    }
-    let num = |r: std::ops::Range<usize>| -> Option<i64> {
-        let part = &s[r];
-        if part.bytes().all(|c| c.is_ascii_digit()) {
-            part.parse().ok()
-        } else {
-            None
-        }
-    };
-    let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
-    let (h, mi, se) = (num(11..13)?, num(14..16)?, num(17..19)?);
-    if y < 1970 || !(1..=12).contains(&mo) || d < 1 || h > 23 || mi > 59 || se > 59 {
-        return None;
-    }
-    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    let dim = [
-        31,
-        if leap { 29 } else { 28 },
-        31,
-        30,
-        31,
-        30,
-        31,
-        31,
-        30,
-        31,
-        30,
-        31,
-    ][(mo - 1) as usize];
-    if d > dim {
-        return None;
-    }
-    Some(days_from_civil(y, mo, d) * 86_400 + h * 3600 + mi * 60 + se)
-}
-
-/// A parsed checkpoint.
-struct Checkpoint {
-    strategy: Strategy,
-    module: String,
-    time: i64,
-    entries: Vec<Entry>,
-}
-
-impl Checkpoint {
-    fn parse(s: &str) -> Result<Checkpoint> {
-        let mut parts = s.splitn(5, ':');
-        let (Some(v), Some(st), Some(module), Some(time), Some(entries)) = (
-            parts.next(),
-            parts.next(),
-            parts.next(),
-            parts.next(),
-            parts.next(),
-        ) else {
-            return Err(bad_since("since must be Unix seconds or a checkpoint 'v1:<strategy>:<module>:<time>:<entries>'"));
-        };
-        if v != "v1" {
-            return Err(bad_since("unsupported checkpoint version (expected v1)"));
-        }
-        let strategy = Strategy::parse(st)
-            .ok_or_else(|| bad_since("the checkpoint names an unknown strategy"))?;
-        vtql::check_ident(module, "since")
-            .map_err(|_| bad_since("the checkpoint's module name is invalid"))?;
-        if time.is_empty() || time.len() > 12 || !time.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(bad_since("the checkpoint's time is not Unix seconds"));
-        }
-        let time: i64 = time
-            .parse()
-            .map_err(|_| bad_since("the checkpoint's time is out of range"))?;
-        if time > MAX_TIME {
-            return Err(bad_since("the checkpoint's time is out of range"));
-        }
-        let mut list = Vec::new();
-        if !entries.is_empty() {
-            for e in entries.split(',') {
-                if list.len() >= MAX_CHECKPOINT_ENTRIES {
-                    return Err(bad_since("the checkpoint holds too many entries"));
-                }
-                let (id, h) = e
-                    .split_once('.')
-                    .ok_or_else(|| bad_since("malformed checkpoint entry"))?;
-                let id = WsId::parse_field(id, "since")
-                    .map_err(|_| bad_since("malformed checkpoint entry id"))?;
-                if h.len() != 16 || !h.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
-                    return Err(bad_since("malformed checkpoint entry hash"));
-                }
-                let h = u64::from_str_radix(h, 16)
-                    .map_err(|_| bad_since("malformed checkpoint entry hash"))?;
-                list.push((id, h));
-            }
-        }
-        Ok(Checkpoint {
-            strategy,
-            module: module.to_owned(),
-            time,
-            entries: list,
-        })
-    }
 }
 
 #[cfg(test)]
@@ -1070,7 +896,7 @@ mod tests {
             if let Ok((text, Some(pre))) = decode_result(&resp, "sync") {
                 let mut again = ResultScan::default();
                 let end = scan_result(&text, 0, &mut again).unwrap();
-                json::expect_end(&text, end).unwrap();
+                json::scan::expect_end(&text, end).unwrap();
                 assert_eq!(pre.found, again.found, "{name}");
                 let spans = |r: &Option<Vec<RecordSpan>>| {
                     r.as_ref().map(|v| {

@@ -1,0 +1,181 @@
+//! A record (`element`) to send and its wire encoding: raw UTF-8, the 4-byte-character
+//! policy, the `\\uXXXX` refusal, Calendar's default `activitytype`.
+
+// `crate::Error` is deliberately rich (code, status, operation, field, snippet).
+#![allow(clippy::result_large_err)]
+
+use crate::error::{Error, Result};
+use crate::json::{self, Json};
+
+/// What to do with characters outside the Basic Multilingual Plane (emoji…) in an element.
+/// Stock Vtiger 8 databases are utf8mb3 and silently store them as `????`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum FourBytePolicy {
+    /// Refuse with INVALID_INPUT naming the field (default).
+    #[default]
+    Reject,
+    /// Replace each such character by U+FFFD.
+    Replace,
+    /// Send as is (for utf8mb4 databases).
+    Send,
+}
+
+/// A record (`element`) to send: a JSON object plus the 4-byte-character policy.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ElementInput {
+    value: Json,
+    policy: FourBytePolicy,
+}
+
+impl ElementInput {
+    /// From JSON text (what `JSON.stringify` gives). INVALID_INPUT (field `element`) when it is
+    /// not JSON, holds a lone surrogate escape, or is not an object.
+    pub fn parse(text: &str) -> Result<ElementInput> {
+        let value = json::parse(text).map_err(|e| {
+            Error::invalid_input("element", format!("the element is not valid JSON: {e}"))
+        })?;
+        ElementInput::new(value)
+    }
+
+    /// From a [`Json`] value; it must be an object (INVALID_INPUT, field `element`).
+    pub fn new(value: Json) -> Result<ElementInput> {
+        if !matches!(value, Json::Obj(_)) {
+            return Err(Error::invalid_input(
+                "element",
+                "the element must be a JSON object",
+            ));
+        }
+        Ok(ElementInput {
+            value,
+            policy: FourBytePolicy::default(),
+        })
+    }
+
+    /// Sets the 4-byte-character policy.
+    pub fn with_policy(mut self, policy: FourBytePolicy) -> Self {
+        self.policy = policy;
+        self
+    }
+
+    /// The policy in force.
+    pub fn policy(&self) -> FourBytePolicy {
+        self.policy
+    }
+
+    /// The element object.
+    pub fn value(&self) -> &Json {
+        &self.value
+    }
+
+    /// A member of the element.
+    pub fn get(&self, key: &str) -> Option<&Json> {
+        self.value.get(key)
+    }
+
+    /// The wire text of the element (see [`encode_element`]).
+    pub fn encode(&self, module: Option<&str>) -> Result<String> {
+        encode_element(&self.value, module, self.policy)
+    }
+}
+
+/// Serialises an element for the wire: compact, raw UTF-8 (never `\uXXXX` for non-ASCII, no
+/// surrogate pairs), characters above U+FFFF handled per `policy` (INVALID_INPUT naming the
+/// field path for [`FourBytePolicy::Reject`]). A string holding a literal backslash + `u` +
+/// 4 hex digits is refused: Vtiger's decoder would turn it into a different character.
+/// For `module == Some("Calendar")` a missing, null or empty `activitytype` is set to
+/// `"Task"` (otherwise the record becomes unreachable by its own id).
+pub fn encode_element(
+    element: &Json,
+    module: Option<&str>,
+    policy: FourBytePolicy,
+) -> Result<String> {
+    let Json::Obj(members) = element else {
+        return Err(Error::invalid_input(
+            "element",
+            "the element must be a JSON object",
+        ));
+    };
+    let mut members = members.clone();
+    for (k, v) in members.iter_mut() {
+        clean_value(v, k, policy)?;
+    }
+    for (k, _) in members.iter_mut() {
+        let path = k.clone();
+        clean_string(k, &path, policy)?;
+    }
+    if module == Some("Calendar") {
+        match members.iter_mut().find(|(k, _)| k == "activitytype") {
+            Some((_, v)) => {
+                if matches!(v, Json::Null) || v.as_str() == Some("") {
+                    *v = Json::Str("Task".to_owned());
+                }
+            }
+            None => members.push(("activitytype".to_owned(), Json::Str("Task".to_owned()))),
+        }
+    }
+    Ok(Json::Obj(members).to_json())
+}
+
+fn clean_value(v: &mut Json, path: &str, policy: FourBytePolicy) -> Result<()> {
+    match v {
+        Json::Str(s) => clean_string(s, path, policy),
+        Json::Num(n) => {
+            if json::is_number(n) {
+                Ok(())
+            } else {
+                Err(Error::invalid_input(
+                    path,
+                    format!("field '{path}' holds an invalid JSON number"),
+                ))
+            }
+        }
+        Json::Arr(a) => {
+            for (i, x) in a.iter_mut().enumerate() {
+                clean_value(x, &format!("{path}.{i}"), policy)?;
+            }
+            Ok(())
+        }
+        Json::Obj(m) => {
+            for (k, x) in m.iter_mut() {
+                let sub = format!("{path}.{k}");
+                clean_string(k, &sub, policy)?;
+                clean_value(x, &sub, policy)?;
+            }
+            Ok(())
+        }
+        Json::Null | Json::Bool(_) => Ok(()),
+    }
+}
+
+fn clean_string(s: &mut String, path: &str, policy: FourBytePolicy) -> Result<()> {
+    if has_backslash_u_hex(s) {
+        return Err(Error::invalid_input(
+            path,
+            format!("field '{path}' contains a backslash followed by 'u' and 4 hex digits, which Vtiger's JSON decoder turns into another character"),
+        ));
+    }
+    // Every 4-byte UTF-8 sequence starts with a byte >= 0xF0.
+    if !s.bytes().any(|b| b >= 0xF0) {
+        return Ok(());
+    }
+    match policy {
+        FourBytePolicy::Send => Ok(()),
+        FourBytePolicy::Replace => {
+            *s = s.chars().map(|c| if u32::from(c) > 0xFFFF { '\u{FFFD}' } else { c }).collect();
+            Ok(())
+        }
+        FourBytePolicy::Reject => Err(Error::invalid_input(
+            path,
+            format!(
+                "field '{path}' contains a character outside the Basic Multilingual Plane (such as an emoji); a stock Vtiger database (utf8mb3) silently stores it as '????'. Remove it, or choose the Replace or Send policy"
+            ),
+        )),
+    }
+}
+
+fn has_backslash_u_hex(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.windows(6).any(|w| {
+        w[0] == b'\\' && (w[1] == b'u' || w[1] == b'U') && w[2..].iter().all(u8::is_ascii_hexdigit)
+    })
+}

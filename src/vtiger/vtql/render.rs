@@ -1,0 +1,184 @@
+//! The syntax tree as VTQL text: values quoted with [`literal`], conditions written in
+//! disjunctive normal form, the select list, ORDER BY and LIMIT.
+
+use super::ast::{Dir, Dnf, Select, Term, Value, MAX_ROWS};
+use super::literal::{ends_with_from, is_strict_int, is_strict_number, literal, shorten};
+use crate::error::{Error, Result};
+use std::fmt::Write as _;
+
+impl Term {
+    fn render_into(&self, out: &mut String) -> Result<()> {
+        out.push_str(&self.field);
+        out.push(' ');
+        out.push_str(self.op.as_str());
+        out.push(' ');
+        match &self.value {
+            Value::List(items) => {
+                out.push('(');
+                for (i, v) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    render_scalar(v, out)?;
+                }
+                out.push(')');
+            }
+            v => render_scalar(v, out)?,
+        }
+        Ok(())
+    }
+}
+
+fn render_scalar(v: &Value, out: &mut String) -> Result<()> {
+    match v {
+        Value::Str(s) => out.push_str(&literal(s)?),
+        Value::Id(id) => {
+            let _ = write!(out, "'{id}'");
+        }
+        Value::Num(n) => {
+            if !is_strict_number(n) {
+                return Err(Error::invalid_input(
+                    "value",
+                    format!("'{}' is not a number", shorten(n)),
+                ));
+            }
+            out.push('\'');
+            out.push_str(n);
+            out.push('\'');
+        }
+        Value::Int(n) => {
+            if !is_strict_int(n) {
+                return Err(Error::invalid_input(
+                    "value",
+                    format!("'{}' is not an integer", shorten(n)),
+                ));
+            }
+            out.push_str(n);
+        }
+        Value::List(_) => return Err(Error::invalid_input("value", "unexpected list")),
+    }
+    Ok(())
+}
+/// Renders a normal form; `extra` is appended to every AND group. Returns `None` for "true"
+/// (no WHERE needed). Errors when the form is "false".
+pub(crate) fn render_dnf(dnf: &Dnf, extra: Option<&Term>) -> Result<Option<String>> {
+    if dnf.is_empty() {
+        return Err(Error::invalid_input(
+            "where",
+            "the condition can never match (an empty OR)",
+        ));
+    }
+    // A true group makes the whole condition true.
+    let dnf_true = dnf.iter().any(|g| g.is_empty());
+    let groups: Vec<&[Term]> = if dnf_true {
+        vec![&[]]
+    } else {
+        dnf.iter().map(|g| g.as_slice()).collect()
+    };
+    let mut out = String::new();
+    for (i, g) in groups.iter().enumerate() {
+        if i > 0 {
+            out.push_str(" OR ");
+        }
+        let mut first = true;
+        for t in g.iter().chain(extra) {
+            if !first {
+                out.push_str(" AND ");
+            }
+            first = false;
+            t.render_into(&mut out)?;
+        }
+    }
+    Ok(if out.is_empty() { None } else { Some(out) })
+}
+impl Select {
+    /// The select list as VTQL text.
+    pub(crate) fn select_list(&self, ensure_id: bool) -> String {
+        if self.count {
+            return "count(*)".to_owned();
+        }
+        if self.fields.is_empty() {
+            return "*".to_owned();
+        }
+        let mut fields: Vec<&str> = self.fields.iter().map(String::as_str).collect();
+        if ensure_id && !fields.iter().any(|f| f.eq_ignore_ascii_case("id")) {
+            fields.push("id");
+        }
+        // The server finds the module with the regex `from\s+(\S+)` over the whole text; a
+        // last field ending in "from" followed by a space would be taken for FROM.
+        if fields.last().is_some_and(|f| ends_with_from(f)) {
+            if let Some(pos) = fields.iter().position(|f| !ends_with_from(f)) {
+                let f = fields.remove(pos);
+                fields.push(f);
+            } else {
+                fields.push("id");
+            }
+        }
+        fields.join(", ")
+    }
+
+    /// The statement as VTQL text, ending with `;`.
+    ///
+    /// Errors (`INVALID_INPUT`): invalid names, values or operators; a condition that
+    /// cannot be written without parentheses within [`MAX_DNF_TERMS`](super::MAX_DNF_TERMS) terms; a `DESC` on a
+    /// non-last ORDER BY column; a LIMIT count above 100 (the server returns at most 100
+    /// rows per call).
+    pub fn render(&self) -> Result<String> {
+        let dnf = self.validate()?;
+        if let Some(l) = self.limit {
+            if l.count > MAX_ROWS {
+                return Err(Error::invalid_input(
+                    "limit",
+                    format!(
+                        "LIMIT {} exceeds the server's cap of {MAX_ROWS} rows per query (it would silently return 100); use queryAll to page through more",
+                        l.count
+                    ),
+                ));
+            }
+        }
+        let where_ = match &dnf {
+            Some(d) => render_dnf(d, None)?,
+            None => None,
+        };
+        let mut out = String::with_capacity(64);
+        let _ = write!(
+            out,
+            "SELECT {} FROM {}",
+            self.select_list(false),
+            self.module
+        );
+        if let Some(w) = where_ {
+            out.push_str(" WHERE ");
+            out.push_str(&w);
+        }
+        self.render_order(&mut out);
+        if let Some(l) = self.limit {
+            match l.offset {
+                Some(o) => {
+                    let _ = write!(out, " LIMIT {o}, {}", l.count);
+                }
+                None => {
+                    let _ = write!(out, " LIMIT {}", l.count);
+                }
+            }
+        }
+        out.push(';');
+        Ok(out)
+    }
+
+    fn render_order(&self, out: &mut String) {
+        if self.order_by.is_empty() {
+            return;
+        }
+        out.push_str(" ORDER BY ");
+        for (i, (f, _)) in self.order_by.iter().enumerate() {
+            if i > 0 {
+                out.push_str(", ");
+            }
+            out.push_str(f);
+        }
+        if let Some((_, Dir::Desc)) = self.order_by.last() {
+            out.push_str(" DESC");
+        }
+    }
+}
