@@ -1,4 +1,4 @@
-//! The incremental sync machine, driven with recorded exchanges (tests/fixtures/vtiger_sync,
+//! The incremental sync machine, driven with recorded exchanges (tests/fixtures/vtiger/<server>/,
 //! copied from real 8.4.0 and patched 8.3.0 servers) and with simulated servers.
 
 use crmwire::json::{self, Json};
@@ -16,9 +16,15 @@ struct Fixture {
     resp: HttpResponse,
 }
 
+/// `83p-<file>` is `vtiger-8.3.0-patched/<file>`, `84-<file>` is `vtiger-8.4.0/<file>`.
 fn fixture(name: &str) -> Fixture {
+    let (server, file) = match name.split_once('-') {
+        Some(("83p", f)) => ("vtiger-8.3.0-patched", f),
+        Some(("84", f)) => ("vtiger-8.4.0", f),
+        _ => panic!("fixture {name}: unknown server prefix"),
+    };
     let path = format!(
-        "{}/tests/fixtures/vtiger_sync/{name}.json",
+        "{}/tests/fixtures/vtiger/{server}/{file}.json",
         env!("CARGO_MANIFEST_DIR")
     );
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));

@@ -1,5 +1,5 @@
 //! crmwire-sim: a stateful simulator of the Vtiger 8.x classic webservice (`/webservice.php`),
-//! driven by real recordings (tests/sim/fixtures), plus the Perfex routes (`perfex`).
+//! driven by real recordings (tests/fixtures/vtiger), plus the Perfex routes (`perfex`).
 //!
 //! Library half: tests start it in-process with [`start`]; the binary (`src/main.rs`) is a CLI
 //! around the same functions.
