@@ -1,0 +1,22 @@
+//! The tolerant envelope decoder on any status and body: never a panic; the tree and the raw
+//! text of a result agree, and the raw text is strict JSON.
+#![no_main]
+use crmwire::vtiger::envelope;
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let resp = crmwire_fuzz::response(data);
+    match (
+        envelope::decode(&resp, "query"),
+        envelope::decode_raw(&resp, "query"),
+    ) {
+        (Ok(tree), Ok(raw)) => {
+            if !crmwire_fuzz::has_surrogate_escape(&raw) {
+                let strict: serde_json::Value = serde_json::from_str(&raw).expect("strict JSON");
+                assert_eq!(crmwire_fuzz::to_serde(&tree), strict);
+            }
+        }
+        (Err(a), Err(b)) => assert_eq!(a.code, b.code),
+        (a, b) => panic!("decode and decode_raw disagree: {a:?} / {b:?}"),
+    }
+});
