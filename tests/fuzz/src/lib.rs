@@ -58,6 +58,13 @@ pub fn has_surrogate_escape(text: &str) -> bool {
     })
 }
 
+/// Whether serde_json refused JSON text only for what JavaScript's `JSON.parse` reads and
+/// serde_json does not: an unpaired surrogate escape, or a number beyond f64 (`1e400`, which
+/// `JSON.parse` reads as Infinity). No oracle then.
+pub fn beyond_serde(text: &str, e: &serde_json::Error) -> bool {
+    has_surrogate_escape(text) || e.to_string().contains("number out of range")
+}
+
 /// An independent reading of a VTQL literal, written from the rules rather than from either
 /// crmwire's builder or the simulator: Vtiger's lexer takes `'(?:[^']|'')+'` (a backslash means
 /// nothing to it), then MySQL unescapes the text (`\` escapes, `''` is `'`; `\%` and `\_` stay
