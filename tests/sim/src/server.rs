@@ -68,7 +68,7 @@ impl Drop for SessionLock {
     }
 }
 
-enum Body_ {
+enum ReadBody {
     Read(Bytes),
     TooLarge,
     Broken,
@@ -81,7 +81,7 @@ const LINGER: std::time::Duration = std::time::Duration::from_secs(30);
 /// Reads at most `cap` bytes of the request body. A body that declares or turns out to be longer
 /// is never held: the rest is read and discarded (memory stays flat) and the answer is 413, as a
 /// front web server gives (nginx `client_max_body_size`; bare PHP would drop the POST data).
-async fn read_body(body: Body, headers: &HeaderMap, cap: usize) -> Body_ {
+async fn read_body(body: Body, headers: &HeaderMap, cap: usize) -> ReadBody {
     use futures_util::StreamExt;
     let declared = headers
         .get("content-length")
@@ -103,7 +103,7 @@ async fn read_body(body: Body, headers: &HeaderMap, cap: usize) -> Body_ {
         match next {
             None => break,
             Some(Err(_)) if over => break,
-            Some(Err(_)) => return Body_::Broken,
+            Some(Err(_)) => return ReadBody::Broken,
             Some(Ok(chunk)) => {
                 if !over && buf.len() + chunk.len() > cap {
                     over = true;
@@ -116,9 +116,9 @@ async fn read_body(body: Body, headers: &HeaderMap, cap: usize) -> Body_ {
         }
     }
     if over {
-        Body_::TooLarge
+        ReadBody::TooLarge
     } else {
-        Body_::Read(Bytes::from(buf))
+        ReadBody::Read(Bytes::from(buf))
     }
 }
 
@@ -517,8 +517,8 @@ pub async fn webservice(State(app): State<Arc<App>>, req: Request) -> Response {
         return r;
     }
     let bytes = match read_body(body, &headers, app.cfg.max_body_bytes).await {
-        Body_::Read(b) => b,
-        Body_::TooLarge => {
+        ReadBody::Read(b) => b,
+        ReadBody::TooLarge => {
             let mut r = respond(413, "text/html", Body::from(TOO_LARGE));
             r.headers_mut()
                 .insert("connection", HeaderValue::from_static("close"));
@@ -526,7 +526,7 @@ pub async fn webservice(State(app): State<Arc<App>>, req: Request) -> Response {
             return r;
         }
         // The client went away in the middle of its body: nobody reads the answer.
-        Body_::Broken => return respond(400, "text/html", Body::empty()),
+        ReadBody::Broken => return respond(400, "text/html", Body::empty()),
     };
     let post = parts.method == Method::POST;
     let query = parse_pairs(parts.uri.query().unwrap_or(""));
@@ -572,7 +572,8 @@ pub async fn webservice(State(app): State<Arc<App>>, req: Request) -> Response {
     let sess = param(&query, "sessionName")
         .or_else(|| param(&form, "sessionName"))
         .unwrap_or("");
-    let lock = SessionLock::acquire(&app, sess).await;
+    // Held until this handler returns (the answer is built; a streamed body goes on without it).
+    let _session_lock = SessionLock::acquire(&app, sess).await;
     if let Some(Fault::DelayHeaders(ms)) = fault {
         tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
     }
@@ -584,7 +585,6 @@ pub async fn webservice(State(app): State<Arc<App>>, req: Request) -> Response {
     let out = tokio::task::spawn_blocking(move || dispatch(&app2, post, &query, &form, files))
         .await
         .unwrap_or_else(|_| empty500());
-    drop(lock);
     let mut out = out;
     match &fault {
         Some(Fault::PhpNotice) => out.body.insert_str(0, PHP_NOTICE),

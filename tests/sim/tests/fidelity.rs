@@ -624,7 +624,7 @@ async fn the_service_time_is_a_delay_per_request_serialised_per_session() {
     assert!(one >= Duration::from_millis(600), "one session: {one:?}");
     // Four calls on four sessions: side by side (a timer, not CPU).
     let four = run(sessions.clone()).await;
-    assert!(four < Duration::from_millis(450), "four sessions: {four:?}");
+    assert!(four < Duration::from_millis(550), "four sessions: {four:?}");
     // Changed at run time.
     let r = c
         .http
