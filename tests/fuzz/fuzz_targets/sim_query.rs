@@ -32,6 +32,8 @@ fn sim() -> &'static (Arc<App>, String) {
             .as_str()
             .unwrap()
             .to_string();
+        // The server answers getchallenge only after the token's INSERT (ops::CHALLENGE_GAP).
+        std::thread::sleep(crmwire_sim::ops::CHALLENGE_GAP);
         let key = crmwire_sim::ops::md5_hex(&format!("{token}{}", crmwire_sim::DEFAULT_ACCESS_KEY));
         let login = dispatch(
             &app,
