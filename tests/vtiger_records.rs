@@ -673,6 +673,30 @@ fn a_document_with_a_file_goes_out_as_multipart_recording_936() {
         panic!("{s:?}")
     };
     assert!(t.contains(r#""filename":"my_notes.binfile.txt""#), "{t}");
+    // A record saved without its file (PHP dropped an upload over its limit): reported.
+    let up = Upload::new("big.bin", None, 2_500_000).unwrap();
+    let (id, s) = d
+        .start_write(doc_run(WriteKind::Create, &element, Some(up)))
+        .unwrap();
+    assert!(matches!(
+        s,
+        Step::Send {
+            upload: Some(_),
+            ..
+        }
+    ));
+    let dropped = String::from_utf8(fx.response().body)
+        .unwrap()
+        .replace(r#""filesize":"29""#, r#""filesize":"0""#);
+    let e = d
+        .handle(id, &HttpResponse::new(200, dropped), None)
+        .unwrap_err();
+    assert_eq!(e.code, ErrorCode::ServerError);
+    assert!(
+        e.message.contains("15x805 without its file"),
+        "{}",
+        e.message
+    );
 }
 
 #[test]
