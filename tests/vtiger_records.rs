@@ -700,6 +700,41 @@ fn a_document_with_a_file_goes_out_as_multipart_recording_936() {
 }
 
 #[test]
+fn a_file_the_server_did_not_attach_is_reported_recording_939() {
+    // 939: content that finfo reads as an image but is not a valid one: success, filesize 256,
+    // and no imageattachmentids: the file is not stored.
+    let fx = common::load("vtiger-8.4.0", "939");
+    let element = fx.param("element").unwrap().to_owned();
+    let mut d = driver_with(false);
+    let mut fake = Fake::new();
+    let up = Upload::new("bytes.dat", None, 256).unwrap();
+    let (id, mut s) = d
+        .start_write(doc_run(WriteKind::Create, &element, Some(up)))
+        .unwrap();
+    for _ in 0..2 {
+        let r = fake.answer(&s);
+        s = d.handle(id, &r, None).unwrap();
+    }
+    assert!(matches!(
+        s,
+        Step::Send {
+            upload: Some(_),
+            ..
+        }
+    ));
+    let e = d.handle(id, &fx.response(), None).unwrap_err();
+    assert_eq!(
+        (e.code, e.operation.as_deref()),
+        (ErrorCode::ServerError, Some("create"))
+    );
+    assert!(
+        e.message.contains("15x1662 without its file") && e.message.contains("image"),
+        "{}",
+        e.message
+    );
+}
+
+#[test]
 fn documents_rules_refuse_what_the_server_would_store_without_its_file() {
     let mut d = driver_with(false);
     let up = |n: u64| Some(Upload::new("a.txt", None, n).unwrap());

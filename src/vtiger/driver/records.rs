@@ -486,15 +486,26 @@ pub(super) fn answer(task: &mut Task, op: &str, resp: &HttpResponse) -> Result<L
         (Task::Write(w), _) => {
             let text = envelope::decode_raw_ref(resp, op)?;
             if let Some(f) = &w.file {
-                // PHP drops a file over its upload_max_filesize (which the describe's
-                // maxUploadFileSize may exceed) and Vtiger then stores the record without it.
+                // The server can save the record and not the file: PHP drops a file over its
+                // upload_max_filesize (which the describe's maxUploadFileSize may exceed), and
+                // Vtiger refuses a file whose content looks like an image but is not a valid one
+                // (finfo + validateImageFile; recording 939: filesize kept, no attachment).
                 let rec = json::parse(&text).unwrap_or(Json::Null);
                 let stored = rec.get("filesize").and_then(Json::as_i64);
-                if stored != i64::try_from(f.size).ok() {
+                let attached = rec
+                    .get("imageattachmentids")
+                    .and_then(Json::as_str)
+                    .is_some_and(|a| !a.is_empty());
+                if !attached || stored != i64::try_from(f.size).ok() {
                     let id = rec.get("id").and_then(Json::as_str).unwrap_or("?");
+                    let why = if stored == i64::try_from(f.size).ok() {
+                        "no attachment: Vtiger refuses a file whose content looks like an image but is not a valid one"
+                    } else {
+                        "its PHP upload limit (upload_max_filesize, post_max_size) is probably smaller"
+                    };
                     return Err(Error::new(
                         ErrorCode::ServerError,
-                        format!("the server saved the Document {id} without its file (filesize {}, {} bytes sent): its PHP upload limit (upload_max_filesize, post_max_size) is probably smaller; the record is kept", stored.map_or("missing".to_owned(), |n| n.to_string()), f.size),
+                        format!("the server saved the Document {id} without its file ({} bytes sent; {why}); the record is kept", f.size),
                     )
                     .with_status(resp.status)
                     .with_operation(op));
