@@ -395,10 +395,9 @@ pub fn mask_secrets(s: &str) -> String {
             i += 1;
             continue;
         }
-        let Some(k) = SECRET_KEYS
-            .iter()
-            .find(|k| lower[i..].starts_with(*k) && !b.get(i + k.len()).is_some_and(|&c| word(c)))
-        else {
+        let Some(k) = SECRET_KEYS.iter().find(|k| {
+            b[i..].starts_with(k.as_bytes()) && !b.get(i + k.len()).is_some_and(|&c| word(c))
+        }) else {
             i += 1;
             continue;
         };
@@ -410,14 +409,14 @@ pub fn mask_secrets(s: &str) -> String {
                 continue;
             }
             for q in QUOTES {
-                if lower[j..].starts_with(q) {
+                if b[j..].starts_with(q.as_bytes()) {
                     j += q.len();
                     continue 'close;
                 }
             }
             break;
         }
-        let Some(a) = ASSIGN.iter().find(|a| lower[j..].starts_with(*a)) else {
+        let Some(a) = ASSIGN.iter().find(|a| b[j..].starts_with(a.as_bytes())) else {
             i += k.len();
             continue;
         };
@@ -428,7 +427,7 @@ pub fn mask_secrets(s: &str) -> String {
                 continue;
             }
             for q in QUOTES {
-                if lower[j..].starts_with(q) {
+                if b[j..].starts_with(q.as_bytes()) {
                     j += q.len();
                     continue 'open;
                 }
@@ -442,8 +441,8 @@ pub fn mask_secrets(s: &str) -> String {
                 b'"' | b'\'' | b'&' | b',' | b'}' | b']' | b')' | b';' | b'<' | b'\\'
             )
             && !b[j].is_ascii_whitespace()
-            && !lower[j..].starts_with("%26")
-            && !lower[j..].starts_with("%22")
+            && !b[j..].starts_with(b"%26")
+            && !b[j..].starts_with(b"%22")
         {
             j += 1;
         }
@@ -496,6 +495,15 @@ mod tests {
         assert!(s.contains("userId"));
         let long = vec![b'x'; 5000];
         assert!(snippet(&long).chars().count() <= SNIPPET_CHARS + 1);
+    }
+
+    #[test]
+    fn mask_secrets_survives_non_ascii_values() {
+        // A value running into multi-byte characters (a fuzz find: the scan sliced the text
+        // inside a character and panicked).
+        let m = mask_secrets("token=5b04\u{FFFD}\u{FFFD}db68 and token: é%22x");
+        assert!(!m.contains("5b04") && !m.contains("é%22"), "{m}");
+        assert_eq!(mask_secrets("key=ééé"), "key=[redacted]");
     }
 
     #[test]
