@@ -33,6 +33,9 @@ fn sim() -> &'static (Arc<App>, String) {
             .unwrap()
             .to_string();
         let key = crmwire_sim::ops::md5_hex(&format!("{token}{}", crmwire_sim::DEFAULT_ACCESS_KEY));
+        // The simulator inserts the new token CHALLENGE_GAP after answering (live findings G):
+        // a login sooner is INVALID_AUTH_TOKEN.
+        std::thread::sleep(crmwire_sim::ops::CHALLENGE_GAP * 2);
         let login = dispatch(
             &app,
             true,
