@@ -79,7 +79,7 @@ export class Transport {
     this.#onRequest = options.onRequest;
   }
 
-  /** Sends one request; resolves to `{ status, body: Uint8Array, location }` or rejects with a CrmError. */
+  /** Sends one request; resolves to `{ status, body: Uint8Array, location, type }` (`type`: the Content-Type) or rejects with a CrmError. */
   async send(req, signal) {
     const op = req.operation;
     const f = this.#fetch ?? globalThis.fetch;
@@ -133,7 +133,7 @@ export class Transport {
         if (location !== undefined) location = new URL(location, req.url).href;
       } catch {}
     }
-    return { status, body: await this.#read(res, req.operation), location };
+    return { status, body: await this.#read(res, req.operation), location, type: res.headers.get('content-type') };
   }
 
   /** The body as bytes, read as a stream and cut off past `maxResponseBytes`. */
@@ -254,6 +254,13 @@ export class Drive {
   #core;
   #t;
   #wake = null;
+  /**
+   * Settle-promises of the sends and sleeps in flight. An exchange waiting for another one's
+   * login waits on these too: in workerd a request that awaits only a promise of its own,
+   * resolved from another request, is cancelled as hung; awaiting the other request's I/O is
+   * not (crmwire/proxy serves concurrent requests from one session).
+   */
+  #busy = new Set();
 
   constructor(core, transport) {
     this.#core = core;
@@ -267,6 +274,22 @@ export class Drive {
       const r = await this.#run(s, signal, x);
       if (r.done) return r.value;
       throw new CrmError('INVALID_RESPONSE', 'the exchange yielded a value instead of a result', { operation: x.op });
+    } finally {
+      if (x.alive) await this.#close(x);
+    }
+  }
+
+  /**
+   * Runs an exchange whose result is a response to pass on (crmwire/proxy): resolves `{ res,
+   * body }`, the last response (`{ status, body, type }`) and the body the core put in its
+   * place (a string), or `undefined` to pass the response's own body. `prepare(req)` may
+   * return another request object to send instead (the proxy attaches multipart file parts).
+   */
+  async respond(s, signal, op, prepare) {
+    const x = { id: 0, alive: true, op, clean: undefined, raw: true, res: undefined, prepare };
+    try {
+      const r = await this.#run(s, signal, x);
+      return { res: x.res, body: r.value };
     } finally {
       if (x.alive) await this.#close(x);
     }
@@ -299,6 +322,14 @@ export class Drive {
     }
   }
 
+  /** `p`, tracked in #busy until it settles. */
+  #track(p) {
+    const settled = p.then(() => {}, () => {});
+    this.#busy.add(settled);
+    settled.then(() => this.#busy.delete(settled));
+    return p;
+  }
+
   #wakeAll() {
     const w = this.#wake;
     this.#wake = null;
@@ -311,7 +342,9 @@ export class Drive {
       const p = new Promise((r) => (resolve = r));
       this.#wake = { p, resolve };
     }
-    const p = this.#wake.p;
+    // The login's end, or the end of any send or sleep in flight (then the core is asked
+    // again and says whether to wait on).
+    const p = this.#busy.size ? Promise.race([this.#wake.p, ...this.#busy]) : this.#wake.p;
     if (!signal) return p;
     if (signal.aborted) return Promise.reject(aborted(operation, signal));
     return new Promise((resolve, reject) => {
@@ -338,7 +371,8 @@ export class Drive {
         if (signal?.aborted) throw aborted(x.op, signal);
         let res;
         try {
-          res = await this.#t.send(req, signal);
+          res = await this.#track(this.#t.send(x.prepare ? x.prepare(req) : req, signal));
+          x.res = res;
         } catch (e) {
           if (e.code === 'ABORTED') {
             e.operation = x.op; // the caller's operation, even during its implicit login
@@ -366,7 +400,7 @@ export class Drive {
       }
       switch (kind) {
         case 'Z':
-          await sleep(+s.slice(nl + 1), signal, x.op);
+          await this.#track(sleep(+s.slice(nl + 1), signal, x.op));
           s = this.#step(x, () => core.resume(x.id));
           continue;
         case 'W':
@@ -379,7 +413,7 @@ export class Drive {
           return { done: false, value: x.clean };
         case 'D':
           x.alive = false;
-          return { done: true, value: parse(s.slice(nl + 1), x.op) };
+          return { done: true, value: x.raw ? s.slice(nl + 1) : parse(s.slice(nl + 1), x.op) };
         case 'd':
           x.alive = false;
           return { done: true, value: x.clean };

@@ -45,7 +45,11 @@
 //!   host closes the exchange early ([`Driver::close`]).
 //! * **Proxy mode** ([`Auth::Proxy`]): no login and no `sessionName`; every request carries
 //!   `Authorization: Bearer <token>` when a token is set, and the session codes are
-//!   reported, never acted on (the proxy owns the session).
+//!   reported, never acted on (the proxy owns the session). A sync run's `wsapp_register`
+//!   names the module it syncs (`elementType`) for the proxy's key binding.
+//! * **The proxy's upstream** ([`Driver::start_forward`], driven by [`super::proxy`]): a
+//!   call rebuilt by the proxy's gate runs on the shared session like any other, and its
+//!   answer is passed on as received.
 //!
 //! The host's part for every exchange: send each [`Step::Send`] request (its timeout and the
 //! caller's abort are the host's), [`Driver::handle`] the answer or [`Driver::fail`] the
@@ -259,6 +263,8 @@ impl Part {
 enum Task {
     /// One request; its result is the exchange's result.
     Call(Call),
+    /// One request passed on for a proxy: its answer is the exchange's result as received.
+    Forward(Call),
     /// A query sent as one or more texts (a split query), answers merged by `id`.
     Query {
         texts: Vec<String>,
@@ -404,6 +410,15 @@ impl Driver {
     pub fn has_session(&self) -> bool {
         self.session.is_some()
     }
+    /// The session held now (for a proxy that masks every session name it used in what it
+    /// passes on; a client never needs it).
+    pub fn session(&self) -> Option<&Secret> {
+        self.session.as_ref()
+    }
+    /// Sessions held so far (bumped by every new session: a login, a renewed extendsession).
+    pub fn generation(&self) -> u64 {
+        self.gen
+    }
     /// True while a login runs.
     pub fn logging_in(&self) -> bool {
         self.login.is_some()
@@ -477,6 +492,15 @@ impl Driver {
     /// The result is the envelope's `result` ([`Read::Clean`] for the host).
     pub fn start_call(&mut self, call: Call) -> Result<(ExchangeId, Step)> {
         self.begin(Task::Call(call))
+    }
+
+    /// A call passed on by a proxy ([`super::proxy`]): sent with this driver's session
+    /// (lazy login, single flight, the login race), repeated once after a fresh login when
+    /// the server refused the session. It ends with [`Value::Nothing`] as soon as any other
+    /// answer arrives, success or error envelope or no envelope at all: the host passes the
+    /// last response on as it is. A second refusal of the session ends it the same way.
+    pub fn start_forward(&mut self, call: Call) -> Result<(ExchangeId, Step)> {
+        self.begin(Task::Forward(call))
     }
 
     /// `query()`: one page as the server answers it; a query too long for a GET is split on
@@ -1006,6 +1030,7 @@ impl Driver {
         ex.state = State::Next;
         let plan = match &mut ex.task {
             Task::Call(c) => Plan::Send(c.clone(), Read::Clean),
+            Task::Forward(c) => Plan::Send(c.clone(), Read::Core),
             Task::Query {
                 texts, next, rows, ..
             } => match texts.get(*next) {
@@ -1056,7 +1081,14 @@ impl Driver {
                 }
             }
             Task::Sync { run, op } => match run.next_call() {
-                Some(c) => {
+                Some(mut c) => {
+                    if proxy && c.operation == "wsapp_register" {
+                        // crmwire/proxy binds the key it hands out to this module (a proxy
+                        // with a module allowlist refuses a registration without it); the
+                        // server reads only `type` and `synctype`, and the proxy drops it.
+                        c.params
+                            .push(("elementType".to_owned(), run.module().to_owned()));
+                    }
                     op.clone_from(&c.operation);
                     Plan::Send(c, Read::Core)
                 }
@@ -1127,12 +1159,19 @@ impl Driver {
         let op = t.operation.as_str();
         let proxy = self.is_proxy();
         let ex = ex_task(&mut self.exchanges, id);
+        let repeated = ex.repeated;
         // `Ok(Some(step))`: hand this to the host; `Ok(None)`: go on with the next request.
         let mut sync_note = None;
         let mut new_session = None;
         let result: Result<Option<Step>> = match &mut ex.task {
             Task::Call(_) => envelope::decode_raw_ref(resp, op)
                 .map(|text| Some(Step::Done(Value::Text(text.into_owned())))),
+            // Only a refused session is the driver's business (the first one: re-login and
+            // repeat below); any other answer is the result, as received.
+            Task::Forward(_) => match envelope::decode_raw_ref(resp, op) {
+                Err(e) if !repeated && e.code.is_session_expiry() => Err(e),
+                _ => Ok(Some(Step::Done(Value::Nothing))),
+            },
             Task::Query {
                 next, rows, seen, ..
             } => envelope::decode_raw_ref(resp, op).and_then(|text| {
