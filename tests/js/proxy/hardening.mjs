@@ -100,6 +100,40 @@ export async function runHardening(c, sim) {
   r = await json(await req(learner, { operation: 'retrieve', id: '11x9' }));
   c.ok('... and an Accounts id is refused', r.status === 403, `${r.status} ${r.text.slice(0, 200)}`);
 
+  c.ok('... stats count the upstream logins', always.stats.logins === 2 && learner.stats.logins === 1, `${JSON.stringify(always.stats)} ${JSON.stringify(learner.stats)}`);
+
+  // ---- issue 16: the upstream goes through the client's transport and session driver
+  const op = (url, init) => new URL(url).searchParams.get('operation') ?? new URLSearchParams(typeof init?.body === 'string' ? init.body : '').get('operation');
+  const hang = (which) => (url, init) => (op(url, init) === which ? new Promise(() => {}) : fetch(url, init)); // ignores its signal
+  for (const which of ['getchallenge', 'login', 'query']) {
+    const h = createVtigerProxy({ ...base, timeoutMs: 300, fetch: hang(which), allow: { modules: ['Contacts'] } });
+    const t = Date.now();
+    // Bounded here: before the fix the proxy never answered.
+    const late = new Promise((res) => setTimeout(() => res(new Response('{}', { status: 599 })), 5000));
+    r = await json(await Promise.race([req(h, { operation: 'query', query: 'SELECT id FROM Contacts LIMIT 1;' }), late]));
+    const ms = Date.now() - t;
+    c.ok(`a fetch that ignores its signal and never answers ${which}: 504 UPSTREAM_TIMEOUT after timeoutMs`, r.status === 504 && r.json?.error?.code === 'UPSTREAM_TIMEOUT' && ms >= 290 && ms < 1500, `${r.status} after ${ms} ms ${r.text.slice(0, 200)}`);
+  }
+  const elsewhere = [];
+  const redirecting = (status, target) => async (url, init) => {
+    if (!url.startsWith(sim.url)) { elsewhere.push(url); return new Response('{"success":true,"result":[]}'); }
+    const o = op(url, init);
+    if (o === 'query' || o === 'revise') return new Response('', { status, headers: { location: target(url) } });
+    return fetch(url, init);
+  };
+  for (const [name, status, target, params, method] of [
+    ['a GET to another origin', 302, (u) => 'https://evil.example/webservice.php' + new URL(u).search, { operation: 'query', query: 'SELECT id FROM Contacts LIMIT 1;' }, 'GET'],
+    ['a write (307) even to the same origin', 307, () => `${sim.url}/elsewhere.php`, { operation: 'revise', element: JSON.stringify({ id: '12x70', title: 'x' }) }, 'POST'],
+  ]) {
+    const h = createVtigerProxy({ ...base, fetch: redirecting(status, target), allow: { modules: ['Contacts'] } });
+    elsewhere.length = 0;
+    r = await json(await req(h, params, { method }));
+    c.ok(`an upstream redirect (${name}) is not followed: 502 REDIRECT naming nothing`, r.status === 502 && r.json?.error?.code === 'REDIRECT' && elsewhere.length === 0 && !/evil|elsewhere|sessionName|127\.0\.0\.1/.test(r.text), `${r.status} ${r.text.slice(0, 200)} ${elsewhere}`);
+  }
+  const big = createVtigerProxy({ ...base, maxResponseBytes: 2000, allow: { modules: ['Contacts'] } });
+  r = await json(await req(big, { operation: 'query', query: 'SELECT * FROM Contacts LIMIT 20;' }));
+  c.ok('an upstream answer over maxResponseBytes: 502 RESPONSE_TOO_LARGE', r.status === 502 && r.json?.error?.code === 'RESPONSE_TOO_LARGE', `${r.status} ${r.text.slice(0, 200)}`);
+
   // ---- item 10: wrong-token guesses are limited per client address
   const guarded = createVtigerProxy({ ...base, allow: { modules: ['Contacts'] }, authFailureLimit: { failures: 5, windowMs: 60_000 } });
   const statuses = [];

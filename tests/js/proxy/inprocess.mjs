@@ -3,9 +3,10 @@
 // upstream failure mapping. Against the simulator. node tests/js/proxy/inprocess.mjs
 import http from 'node:http';
 import { createVtigerProxy, toNodeListener } from 'crmwire/proxy';
-import { Checks, startSim, simStats, loginCount, stop } from './harness.mjs';
+import { Checks, startSim, simStats, loginCount } from './harness.mjs';
 import { runHardening } from './hardening.mjs';
 import { runMemory } from './memory.mjs';
+import { runSync } from './sync.mjs';
 
 const c = new Checks('[in-process] ');
 const TOKEN = 'inprocess-token-0123456789';
@@ -91,9 +92,10 @@ try {
 
   await runHardening(c, sim);
   await runMemory(c, sim);
+  await runSync(c);
 } catch (e) {
   c.ok('in-process run completed', false, e.stack || String(e));
 } finally {
-  await stop(sim?.proc);
+  await sim?.close();
 }
 await c.finish();

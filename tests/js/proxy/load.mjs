@@ -78,6 +78,6 @@ try {
   c.ok('load run completed', false, e.stack || String(e));
 } finally {
   await stop(px?.proc);
-  await stop(sim?.proc);
+  await sim?.close();
 }
 await c.finish();
