@@ -1,5 +1,5 @@
-// (Re)writes config.capnp: the worker plus every package module that pkg/proxy.js reaches through
-// `crmwire` (pkg/workerd.js), found by following the static imports. Run after the package changes:
+// (Re)writes config.capnp: the worker plus every package module that pkg/proxy.js reaches, itself or
+// through `crmwire` (pkg/workerd.js), found by following the static imports. Run after the package changes:
 //   node www/edge/workerd-config.mjs
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -17,7 +17,9 @@ const walk = (rel) => {
   }
 };
 walk('workerd.js');
+walk('proxy.js'); // its own relative imports too (transport.js, errors.js…)
 files.delete('workerd.js');
+files.delete('proxy.js');
 const mods = [
   '    (name = "crmwire/proxy", esModule = embed "../../pkg/proxy.js"),',
   '    (name = "crmwire/crmwire", esModule = embed "../../pkg/workerd.js"),',
