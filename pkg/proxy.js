@@ -272,7 +272,7 @@ export function memoryStore(options) {
   const learn = (module) => {
     let p = learning.get(module);
     if (!p) {
-      p = drive.respond(core.learn(module, Date.now()), undefined, 'describe').finally(() => learning.delete(module));
+      p = drive.respond(core.learn(module, Date.now())).finally(() => learning.delete(module));
       learning.set(module, p);
     }
     return p;
@@ -289,7 +289,7 @@ export function memoryStore(options) {
     async exchange({ params, files = [], caller }) {
       if (!core) await ready();
       const p = JSON.stringify(params);
-      const f = JSON.stringify(files.map(([k]) => k));
+      const f = files.length ? JSON.stringify(files.map(([k]) => k)) : '[]';
       let meta = null;
       try {
         for (let round = 0; round < 3; round++) {

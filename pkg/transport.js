@@ -147,7 +147,9 @@ export class Transport {
       } catch {}
       throw tooLarge(declared);
     }
-    if (!res.body || typeof res.body.getReader !== 'function') {
+    // A declared length within the cap (fetch refuses a body longer than it declared), or no
+    // stream: read at once (cheaper than a reader, notably in workerd); otherwise stream and cut.
+    if (declared >= 0 && res.headers.has('content-length') || !res.body || typeof res.body.getReader !== 'function') {
       const b = new Uint8Array(await res.arrayBuffer());
       if (b.length > max) throw tooLarge(b.length);
       return b;
@@ -255,10 +257,10 @@ export class Drive {
   #t;
   #wake = null;
   /**
-   * Settle-promises of the sends and sleeps in flight. An exchange waiting for another one's
-   * login waits on these too: in workerd a request that awaits only a promise of its own,
-   * resolved from another request, is cancelled as hung; awaiting the other request's I/O is
-   * not (crmwire/proxy serves concurrent requests from one session).
+   * The sends and sleeps in flight. An exchange waiting for another one's login waits on
+   * these too: in workerd a request that awaits only a promise of its own, resolved from
+   * another request, is cancelled as hung; awaiting the other request's I/O is not
+   * (crmwire/proxy serves concurrent requests from one session).
    */
   #busy = new Set();
 
@@ -322,14 +324,6 @@ export class Drive {
     }
   }
 
-  /** `p`, tracked in #busy until it settles. */
-  #track(p) {
-    const settled = p.then(() => {}, () => {});
-    this.#busy.add(settled);
-    settled.then(() => this.#busy.delete(settled));
-    return p;
-  }
-
   #wakeAll() {
     const w = this.#wake;
     this.#wake = null;
@@ -344,7 +338,7 @@ export class Drive {
     }
     // The login's end, or the end of any send or sleep in flight (then the core is asked
     // again and says whether to wait on).
-    const p = this.#busy.size ? Promise.race([this.#wake.p, ...this.#busy]) : this.#wake.p;
+    const p = this.#busy.size ? Promise.race([this.#wake.p, ...[...this.#busy].map((b) => b.catch(() => {}))]) : this.#wake.p;
     if (!signal) return p;
     if (signal.aborted) return Promise.reject(aborted(operation, signal));
     return new Promise((resolve, reject) => {
@@ -371,7 +365,13 @@ export class Drive {
         if (signal?.aborted) throw aborted(x.op, signal);
         let res;
         try {
-          res = await this.#track(this.#t.send(x.prepare ? x.prepare(req) : req, signal));
+          const p = this.#t.send(x.prepare ? x.prepare(req) : req, signal);
+          this.#busy.add(p);
+          try {
+            res = await p;
+          } finally {
+            this.#busy.delete(p);
+          }
           x.res = res;
         } catch (e) {
           if (e.code === 'ABORTED') {
@@ -400,7 +400,15 @@ export class Drive {
       }
       switch (kind) {
         case 'Z':
-          await this.#track(sleep(+s.slice(nl + 1), signal, x.op));
+          {
+            const p = sleep(+s.slice(nl + 1), signal, x.op);
+            this.#busy.add(p);
+            try {
+              await p;
+            } finally {
+              this.#busy.delete(p);
+            }
+          }
           s = this.#step(x, () => core.resume(x.id));
           continue;
         case 'W':

@@ -1168,8 +1168,13 @@ impl Driver {
                 .map(|text| Some(Step::Done(Value::Text(text.into_owned())))),
             // Only a refused session is the driver's business (the first one: re-login and
             // repeat below); any other answer is the result, as received.
+            // (Every error envelope says `false`: a body without it is decoded by the host's
+            // reader only, not twice.)
+            Task::Forward(_) if repeated || !contains(&resp.body, b"false") => {
+                Ok(Some(Step::Done(Value::Nothing)))
+            }
             Task::Forward(_) => match envelope::decode_raw_ref(resp, op) {
-                Err(e) if !repeated && e.code.is_session_expiry() => Err(e),
+                Err(e) if e.code.is_session_expiry() => Err(e),
                 _ => Ok(Some(Step::Done(Value::Nothing))),
             },
             Task::Query {
@@ -1378,6 +1383,15 @@ impl Driver {
             }
         })
     }
+}
+
+/// True when `needle` occurs in `hay`.
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    let Some(&first) = needle.first() else {
+        return true;
+    };
+    hay.windows(needle.len())
+        .any(|w| w[0] == first && w == needle)
 }
 
 fn ex_task(slab: &mut Slab<Exchange>, id: ExchangeId) -> &mut Exchange {

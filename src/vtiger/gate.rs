@@ -297,7 +297,7 @@ pub enum Answer {
     Replace(String),
 }
 
-/// HMAC-MD5 (RFC 2104).
+/// HMAC-MD5 (RFC 2104). (One-shot digests: the same code as the login's md5.)
 fn hmac_md5(key: &[u8], msg: &[u8]) -> [u8; 16] {
     use md5::{Digest, Md5};
     let mut k = [0u8; 64];
@@ -306,16 +306,13 @@ fn hmac_md5(key: &[u8], msg: &[u8]) -> [u8; 16] {
     } else {
         k[..key.len()].copy_from_slice(key);
     }
-    let pad = |x: u8| k.map(|b| b ^ x);
-    let inner = Md5::new()
-        .chain_update(pad(0x36))
-        .chain_update(msg)
-        .finalize();
-    Md5::new()
-        .chain_update(pad(0x5c))
-        .chain_update(inner)
-        .finalize()
-        .into()
+    let mut buf: Vec<u8> = k.iter().map(|b| b ^ 0x36).collect();
+    buf.extend_from_slice(msg);
+    let inner = Md5::digest(&buf);
+    buf.clear();
+    buf.extend(k.iter().map(|b| b ^ 0x5c));
+    buf.extend_from_slice(&inner);
+    Md5::digest(&buf).into()
 }
 
 /// The HTTP status the proxy answers a gate error with: 400 for INVALID_INPUT, 403 for
@@ -1019,8 +1016,14 @@ impl Gate {
     /// A sealed key's raw key and module, when it was sealed for this caller.
     fn unseal<'k>(&self, caller: &str, sealed: &'k str) -> R<(&'k str, &'k str)> {
         let refused = || denied(&["this wsapp key was not issued to this caller by the proxy"]);
-        let (rest, mac) = sealed.rsplit_once('.').ok_or_else(refused)?;
-        let (key, module) = rest.rsplit_once('.').ok_or_else(refused)?;
+        // `<key>.<module>.<mac>`: the key may hold dots, the module and the MAC do not.
+        let last_dot = |t: &'k str| {
+            t.bytes()
+                .rposition(|b| b == b'.')
+                .map(|i| (&t[..i], &t[i + 1..]))
+        };
+        let (rest, mac) = last_dot(sealed).ok_or_else(refused)?;
+        let (key, module) = last_dot(rest).ok_or_else(refused)?;
         let want = self.mac(caller, module, key).ok_or_else(refused)?;
         // Equal length (hex of 16 bytes); no early exit on the first differing byte.
         let diff = want
@@ -1129,5 +1132,34 @@ impl Gate {
         }
         out.push_str("}}");
         Some(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::hmac_md5;
+
+    fn hex(b: [u8; 16]) -> String {
+        b.iter().map(|x| format!("{x:02x}")).collect()
+    }
+
+    #[test]
+    fn hmac_md5_matches_rfc_2104_and_2202() {
+        // RFC 2104 §3 / RFC 2202 test cases 1, 2 and 6 (a key longer than the block).
+        assert_eq!(
+            hex(hmac_md5(&[0x0b; 16], b"Hi There")),
+            "9294727a3638bb1c13f48ef8158bfc9d"
+        );
+        assert_eq!(
+            hex(hmac_md5(b"Jefe", b"what do ya want for nothing?")),
+            "750c783e6ab0b503eaa86e310a5db738"
+        );
+        assert_eq!(
+            hex(hmac_md5(
+                &[0xaa; 80],
+                b"Test Using Larger Than Block-Size Key - Hash Key First"
+            )),
+            "6b1ab7fe4bd7bf8f0b62e6ce61b9d0cd"
+        );
     }
 }

@@ -38,7 +38,6 @@ use crate::http::HttpResponse;
 use crate::secret::{Secret, REDACTED};
 use crate::step::{RetryPolicy, Step, Value};
 use std::borrow::Cow;
-use std::collections::VecDeque;
 
 /// Session names remembered for masking (a re-login does not unmask the previous one).
 pub const MAX_SESSIONS: usize = 16;
@@ -84,7 +83,7 @@ pub struct Upstream {
     driver: Driver,
     pending: Vec<Pending>,
     /// The access key, then every session name held (oldest first).
-    secrets: VecDeque<Secret>,
+    secrets: Vec<Secret>,
     seen_gen: u64,
     logins: u64,
     now_ms: u64,
@@ -110,8 +109,7 @@ impl Upstream {
             base_ms: 0,
         };
         cfg.seed = seed;
-        let mut secrets = VecDeque::with_capacity(MAX_SESSIONS + 1);
-        secrets.push_back(Secret::new(access_key));
+        let secrets = vec![Secret::new(access_key)];
         Ok(Upstream {
             gate: gate.seal_with(seal),
             driver: Driver::new(cfg),
@@ -269,11 +267,15 @@ impl Upstream {
         {
             Answer::Replace(text) => Value::Text(self.scrub(&text).into_owned()),
             Answer::Keep => {
-                let body = String::from_utf8_lossy(&resp.body);
-                match self.scrub(&body) {
-                    Cow::Borrowed(_) => Value::Nothing,
-                    Cow::Owned(text) => Value::Text(text),
+                let b = &resp.body;
+                if !self
+                    .secrets
+                    .iter()
+                    .any(|s| find(b, s.expose().as_bytes()).is_some())
+                {
+                    return Value::Nothing;
                 }
+                Value::Text(self.scrub(&String::from_utf8_lossy(b)).into_owned())
             }
         }
     }
@@ -291,7 +293,7 @@ impl Upstream {
                 if self.secrets.len() > MAX_SESSIONS {
                     self.secrets.remove(1); // the oldest session; the access key stays first
                 }
-                self.secrets.push_back(s.clone());
+                self.secrets.push(s.clone());
             }
         }
     }
@@ -301,9 +303,8 @@ impl Upstream {
     pub fn scrub<'t>(&self, text: &'t str) -> Cow<'t, str> {
         let mut out = Cow::Borrowed(text);
         for s in &self.secrets {
-            let s = s.expose();
-            if !s.is_empty() && out.contains(s) {
-                out = Cow::Owned(out.replace(s, REDACTED));
+            if let Some(masked) = mask(&out, s.expose()) {
+                out = Cow::Owned(masked);
             }
         }
         out
@@ -348,5 +349,39 @@ impl Upstream {
             ),
         };
         Error::new(code, message).with_status(status)
+    }
+}
+
+/// `text` with every occurrence of `secret` replaced by [`REDACTED`]; `None` when there is
+/// none. A plain byte search: it keeps the core's string searchers out of the wasm.
+fn mask(text: &str, secret: &str) -> Option<String> {
+    let n = secret.len();
+    let mut at = find(text.as_bytes(), secret.as_bytes())?;
+    let mut out = String::with_capacity(text.len());
+    let mut copied = 0;
+    loop {
+        // `secret` is whole UTF-8, so `at` and `at + n` are char boundaries.
+        out.push_str(&text[copied..at]);
+        out.push_str(REDACTED);
+        copied = at + n;
+        match find(&text.as_bytes()[copied..], secret.as_bytes()) {
+            Some(i) => at = copied + i,
+            None => break,
+        }
+    }
+    out.push_str(&text[copied..]);
+    Some(out)
+}
+
+/// The first position of `needle` (non-empty) in `hay`.
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    let first = *needle.first()?;
+    let mut from = 0;
+    loop {
+        let at = from + hay.get(from..)?.iter().position(|&b| b == first)?;
+        if hay.get(at..at + needle.len())? == needle {
+            return Some(at);
+        }
+        from = at + 1;
     }
 }

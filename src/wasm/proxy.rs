@@ -43,11 +43,13 @@ fn bad(field: &str) -> Error {
 fn names(v: Option<&Json>, field: &str) -> Result<Option<Vec<String>>> {
     match v {
         Some(Json::Str(s)) if s == "*" => Ok(None),
-        Some(Json::Arr(items)) => items
-            .iter()
-            .map(|v| v.as_str().map(str::to_owned).ok_or_else(|| bad(field)))
-            .collect::<Result<Vec<_>>>()
-            .map(Some),
+        Some(Json::Arr(items)) => {
+            let mut out = Vec::with_capacity(items.len());
+            for v in items {
+                out.push(v.as_str().ok_or_else(|| bad(field))?.to_owned());
+            }
+            Ok(Some(out))
+        }
         _ => Err(bad(field)),
     }
 }

@@ -2,14 +2,23 @@
 //   node tests/js/proxy/load.mjs [N=2000] [C=20]
 // Sends N requests at concurrency C (keep-alive, bearer token, a 10-row query), then asserts
 // 0 errors and exactly one upstream login (GET /__sim/stats). Writes the figure as JSON to
-// tests/bench/results/proxy-load.json. A measurement, not a timed test: no speed threshold.
+// tests/bench/results/proxy-load.json: requests/s and latencies, and the CPU time the proxy
+// process spent per request (from /proc, where there is one: far less sensitive to other load on
+// the machine than the rate). A measurement, not a timed test: no speed threshold.
 import http from 'node:http';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Checks, ROOT, startSim, simStats, loginCount, stop } from './harness.mjs';
 import { startProxy, proxyEnv, TOKEN } from './runtimes.mjs';
 
 const N = Number(process.argv[2] || 2000);
+/** CPU time (user + system, ms) a process has used so far; null without /proc. */
+function cpuMs(pid) {
+  const f = `/proc/${pid}/stat`;
+  if (!existsSync(f)) return null;
+  const fields = readFileSync(f, 'utf8').split(') ')[1].split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime, stime in USER_HZ (100)
+}
 const C = Number(process.argv[3] || 20);
 const c = new Checks('[load] ');
 let sim, px;
@@ -50,7 +59,9 @@ try {
     return { n, secs: +secs.toFixed(3), rps: Math.round(n / secs), p50_ms: q(0.5), p99_ms: q(0.99), errors };
   };
   const l0 = loginCount(await simStats(sim));
+  const c0 = cpuMs(px.proc.pid);
   const r = await run(N);
+  const c1 = cpuMs(px.proc.pid);
   agent.destroy();
   const logins = loginCount(await simStats(sim)) - l0;
   c.ok(`${N} requests at concurrency ${C}: 0 errors`, r.errors.length === 0, `${r.errors.length} errors, first: ${r.errors[0]}`);
@@ -65,6 +76,7 @@ try {
     requests_per_second: r.rps,
     p50_ms: r.p50_ms,
     p99_ms: r.p99_ms,
+    proxy_cpu_us_per_request: c0 === null ? null : Math.round(((c1 - c0) * 1000) / N),
     errors: r.errors.length,
     upstream_logins: logins,
     node: process.version,
