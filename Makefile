@@ -22,7 +22,7 @@ WB_VER    = $(shell awk '/^name = "wasm-bindgen"$$/{getline; gsub(/"/,"",$$3); p
 .PHONY: setup setup-rust setup-js setup-chromium pkg wasm-build sim test test-native test-lint test-wasm \
         test-pkg test-bundlers setup-bundlers test-js test-browser test-types test-docs \
         test-proxy test-ext test-www test-bench-quick link-pkg demo demo-node bench size clean-pkg \
-        setup-n8n test-n8n
+        setup-n8n test-n8n setup-fuzz fuzz-corpus fuzz test-fuzz
 
 ## ---------------------------------------------------------------- setup (idempotent)
 setup: setup-rust setup-js setup-chromium
@@ -91,7 +91,7 @@ size:
 # The phases of `make test`, in order; each is timed and the timings are printed at the end.
 # `make test KEEP_GOING=1` runs every phase even after a failure (and still fails at the end).
 TEST_PHASES := setup test-lint test-native pkg sim test-wasm test-pkg test-bundlers test-js test-browser test-types \
-               test-docs test-proxy test-ext test-www test-n8n test-bench-quick
+               test-docs test-proxy test-ext test-www test-n8n test-bench-quick test-fuzz
 
 test:
 	@total=$$(date +%s); report=""; failed=""; \
@@ -202,6 +202,40 @@ test-n8n: sim link-pkg setup-n8n
 # Size budget (fails when over) and a quick per-call CPU sanity run.
 test-bench-quick: pkg link-pkg
 	node tests/bench/run.mjs --quick
+
+## ---------------------------------------------------------------- fuzzing
+# cargo-fuzz targets in tests/fuzz (their own workspace, nightly toolchain; FUZZING.md), one per
+# surface. `make fuzz` runs each target FUZZ_SECONDS on its corpus (seeded from the recorded
+# fixtures by tests/fuzz/seed.mjs); `make fuzz FUZZ_TARGETS=json` picks targets. `make test-fuzz`,
+# a phase of `make test`, builds them all and runs each for FUZZ_SMOKE_SECONDS.
+FUZZ_TARGETS ?= json envelope vtql_literal vtql_builder vtql_parse encode perfex sync request sim_query
+FUZZ_SECONDS ?= 60
+FUZZ_SMOKE_SECONDS ?= 3
+FUZZ_MAX_LEN ?= 4096
+FUZZ_FLAGS := --fuzz-dir tests/fuzz --sanitizer none --target-dir $(CARGO_TARGET_DIR)/fuzz
+
+setup-fuzz:
+	@rustup toolchain list | grep -q '^nightly' || rustup toolchain install nightly --profile minimal
+	@command -v cargo-fuzz >/dev/null || { echo "installing cargo-fuzz 0.13.2 (about 3 min)"; \
+	  cargo install cargo-fuzz --version 0.13.2 --locked || cargo install cargo-fuzz --version 0.13.2; }
+
+fuzz-corpus:
+	@node tests/fuzz/seed.mjs >/dev/null
+
+# One line per target (runs, seconds); on a crash its log tail and the input under tests/fuzz/artifacts/.
+fuzz: setup-fuzz fuzz-corpus
+	@mkdir -p $(CARGO_TARGET_DIR)/fuzz/logs
+	@for t in $(FUZZ_TARGETS); do \
+	  log=$(CARGO_TARGET_DIR)/fuzz/logs/$$t.log; \
+	  if cargo +nightly fuzz run $(FUZZ_FLAGS) $$t tests/fuzz/corpus/$$t -- \
+	       -max_total_time=$(FUZZ_SECONDS) -max_len=$(FUZZ_MAX_LEN) -print_final_stats=1 >$$log 2>&1; then \
+	    echo "fuzz $$t: $$(grep -a -o 'Done [0-9]* runs in [0-9]* second(s)' $$log)"; \
+	  else echo "fuzz $$t: FAILED"; tail -n 40 $$log; exit 1; fi; \
+	done
+
+test-fuzz: setup-fuzz fuzz-corpus
+	cargo +nightly fuzz build $(FUZZ_FLAGS)
+	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(FUZZ_SMOKE_SECONDS)
 
 ## ---------------------------------------------------------------- simulator
 sim:

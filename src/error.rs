@@ -442,8 +442,10 @@ pub fn mask_secrets(s: &str) -> String {
                 b'"' | b'\'' | b'&' | b',' | b'}' | b']' | b')' | b';' | b'<' | b'\\'
             )
             && !b[j].is_ascii_whitespace()
-            && !lower[j..].starts_with("%26")
-            && !lower[j..].starts_with("%22")
+            // Bytes, not `lower[j..]`: inside a value `j` may stop in the middle of a
+            // multi-byte character (a str slice there panics; found by tests/fuzz envelope).
+            && !b[j..].starts_with(b"%26")
+            && !b[j..].starts_with(b"%22")
         {
             j += 1;
         }
@@ -467,6 +469,16 @@ pub fn mask_secrets(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn mask_secrets_handles_multibyte_characters_inside_a_value() {
+        // The fuzz input that panicked: a non-ASCII character inside a secret's value.
+        let s = "\"sessionName\":\"2e\u{FFFD}ad9456\",\"userId\":\"19x1\"";
+        let masked = mask_secrets(s);
+        assert!(!masked.contains("ad9456"), "{masked}");
+        assert!(masked.contains("userId"));
+        assert_eq!(mask_secrets("token=é%26x"), "token=[redacted]%26x");
+    }
 
     #[test]
     fn codes_round_trip() {

@@ -1,4 +1,4 @@
-//! The incremental sync machine, driven with recorded exchanges (tests/fixtures/vtiger_sync,
+//! The incremental sync machine, driven with recorded exchanges (tests/fixtures/vtiger/<server>/,
 //! copied from real 8.4.0 and patched 8.3.0 servers) and with simulated servers.
 
 use crmwire::json::{self, Json};
@@ -16,9 +16,15 @@ struct Fixture {
     resp: HttpResponse,
 }
 
+/// `83p-<file>` is `vtiger-8.3.0-patched/<file>`, `84-<file>` is `vtiger-8.4.0/<file>`.
 fn fixture(name: &str) -> Fixture {
+    let (server, file) = match name.split_once('-') {
+        Some(("83p", f)) => ("vtiger-8.3.0-patched", f),
+        Some(("84", f)) => ("vtiger-8.4.0", f),
+        _ => panic!("fixture {name}: unknown server prefix"),
+    };
     let path = format!(
-        "{}/tests/fixtures/vtiger_sync/{name}.json",
+        "{}/tests/fixtures/vtiger/{server}/{file}.json",
         env!("CARGO_MANIFEST_DIR")
     );
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
@@ -778,4 +784,39 @@ fn datetime_conversion() {
     ] {
         assert_eq!(datetime_to_unix(bad), None, "{bad}");
     }
+}
+
+// ---------------------------------------------------------------- found by fuzzing
+
+/// A `lastModifiedTime` past year 9999 (here from a body whose envelope only the tolerant decoder
+/// found) was taken, and the batch's checkpoint could then not be resumed (tests/fuzz, target
+/// `sync`). Every checkpoint handed out must start a new run.
+#[test]
+fn a_last_modified_time_beyond_year_9999_is_an_invalid_response() {
+    for last in ["17954531795453982", "253402300800"] {
+        let mut s = SyncRun::new("Contacts", "0").unwrap();
+        s.next_call().unwrap();
+        let body = format!(
+            r#"{{"success":true,"result":{{"updated":[],"deleted":[],"more":false,"lastModifiedTime":{last}}}}}"#
+        );
+        match s.handle(&ok(&body)) {
+            Err(e) => assert_eq!(e.code, ErrorCode::InvalidResponse, "{e}"),
+            Ok(Some(b)) => panic!(
+                "accepted; checkpoint {} resumes: {:?}",
+                b.checkpoint,
+                SyncRun::new("Contacts", &b.checkpoint).err()
+            ),
+            Ok(None) => panic!("accepted without a batch"),
+        }
+        assert_eq!(s.checkpoint(), "v1:sync:Contacts:0:");
+        SyncRun::new("Contacts", &s.checkpoint()).unwrap();
+    }
+    // The last second that still fits is taken.
+    let mut s = SyncRun::new("Contacts", "0").unwrap();
+    s.next_call().unwrap();
+    let b = s
+        .handle(&ok(r#"{"success":true,"result":{"updated":[],"deleted":[],"more":false,"lastModifiedTime":253402300799}}"#))
+        .unwrap()
+        .unwrap();
+    SyncRun::new("Contacts", &b.checkpoint).unwrap();
 }

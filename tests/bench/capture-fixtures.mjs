@@ -39,7 +39,7 @@ try {
   const y = exchanges.at(-1);
 
   // The recorded row shape (8.4.0 query of Contacts): the simulator's rows must have the same key sequence.
-  const recorded = JSON.parse(loadFixture('recorded/vtiger-8.4.0-400-select-star.json').body).result[0];
+  const recorded = JSON.parse(loadFixture('recorded/vtiger-8.4.0/400-select-star.json').body).result[0];
   const keys = (o) => Object.keys(o).join(',');
   const shape = (r) => (keys(r) === keys(recorded) ? 'same key sequence as the recorded 8.4.0 query row' : `DIFFERS from the recorded row: ${keys(r)}`);
   console.log(`query: ${rows.length} rows; ${shape(rows[0])}`);

@@ -9,13 +9,13 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 
 const mode = process.argv[2];
-const BENCH = new URL('.', import.meta.url).pathname;
+const RECORDED = new URL('../fixtures/vtiger/', import.meta.url).pathname;
 const fx = (rel) => {
-  const f = JSON.parse(readFileSync(join(BENCH, 'fixtures', rel), 'utf8'));
+  const f = JSON.parse(readFileSync(join(RECORDED, rel), 'utf8'));
   return { body: f.response.body, status: f.response.status, ct: f.response.content_type };
 };
-const challenge = fx('recorded/vtiger-8.4.0-001-getchallenge.json');
-const login = fx('recorded/vtiger-8.4.0-002-login.json');
+const challenge = fx('vtiger-8.4.0/001-getchallenge.json');
+const login = fx('vtiger-8.4.0/002-login.json');
 let calls = 0;
 const fetch = async (input, init) => {
   calls++;

@@ -493,6 +493,12 @@ impl SyncRun {
             .map(|raw| raw.trim().trim_matches('"'))
             .and_then(|raw| raw.parse::<i64>().ok())
             .ok_or_else(|| bad("the result has no integer lastModifiedTime".to_owned()))?;
+        // A checkpoint at that time could not be resumed (found by fuzzing, tests/fuzz sync).
+        if !(0..=MAX_TIME).contains(&last) {
+            return Err(bad(format!(
+                "lastModifiedTime {last} is not a Unix time between 0 and year 9999"
+            )));
+        }
         // Record ranges are in `rec_text`.
         let (recs, rec_text) = match records {
             Some(recs) => (recs, text),

@@ -1,22 +1,27 @@
-// Canned responses for the in-memory fetch (P2, P3). Recorded exchanges live in fixtures/recorded/ (copied
-// verbatim from real Vtiger servers); 100-row pages live in fixtures/sim/ (captured once from crmwire-sim by
-// capture-fixtures.mjs, in the recorded shape).
+// Canned responses for the in-memory fetch (P2, P3). Recorded exchanges are read from the repository's one copy
+// of the real Vtiger recordings, tests/fixtures/vtiger/<server>/ (`recorded/<server>/<file>` below); 100-row pages
+// live in fixtures/sim/ (captured once from crmwire-sim by capture-fixtures.mjs, in the recorded shape).
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { FIXTURES_DIR } from './util.mjs';
+import { FIXTURES_DIR, RECORDED_DIR } from './util.mjs';
 
 /** The canned responses each P3 operation needs, by fixture file. */
 export const FIXTURE_FILES = {
-  challenge: 'recorded/vtiger-8.4.0-001-getchallenge.json',
-  login: 'recorded/vtiger-8.4.0-002-login.json',
-  create: 'recorded/vtiger-8.4.0-202-contact-create.json',
-  retrieve: 'recorded/vtiger-8.4.0-203-contact-retrieve.json',
+  challenge: 'recorded/vtiger-8.4.0/001-getchallenge.json',
+  login: 'recorded/vtiger-8.4.0/002-login.json',
+  create: 'recorded/vtiger-8.4.0/202-contact-create.json',
+  retrieve: 'recorded/vtiger-8.4.0/203-contact-retrieve.json',
   query100: 'sim/query-contacts-100.json',
   sync100: 'sim/sync-contacts-100.json',
 };
 
+/** The file of a fixture name: `recorded/<server>/<file>` (real recordings) or a path under fixtures/. */
+export function fixturePath(rel) {
+  return rel.startsWith('recorded/') ? join(RECORDED_DIR, rel.slice('recorded/'.length)) : join(FIXTURES_DIR, rel);
+}
+
 export function loadFixture(rel) {
-  const p = join(FIXTURES_DIR, rel);
+  const p = fixturePath(rel);
   if (!existsSync(p)) throw new Error(`fixture ${rel} missing (run: node tests/bench/capture-fixtures.mjs)`);
   const f = JSON.parse(readFileSync(p, 'utf8'));
   const r = f.response;

@@ -11,6 +11,8 @@ export const REPO = resolve(BENCH_DIR, '..', '..');
 export const PKG_DIR = join(REPO, 'pkg');
 export const RESULTS_DIR = join(BENCH_DIR, 'results');
 export const FIXTURES_DIR = join(BENCH_DIR, 'fixtures');
+/** The one copy of the real Vtiger recordings, shared with the core tests and the simulator's replay. */
+export const RECORDED_DIR = join(REPO, 'tests', 'fixtures', 'vtiger');
 
 /** Summary of repeated samples: median, min, max and the count. */
 export function stats(samples) {

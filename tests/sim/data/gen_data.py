@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Regenerates tests/sim/data/ from the recorded fixtures (tests/sim/fixtures/vtiger-8.4.0).
+"""Regenerates tests/sim/data/ from the recorded fixtures (tests/fixtures/vtiger/vtiger-8.4.0).
 
 describe/<Module>.json : the `result` of every recorded describe (identical on 8.3.0 and 8.4.0).
 shapes.json            : per module, the recorded key order and "blank" value of every field in the
@@ -9,7 +9,7 @@ shapes.json            : per module, the recorded key order and "blank" value of
 """
 import json, glob, os
 here = os.path.dirname(os.path.abspath(__file__))
-fx = os.path.join(here, '..', 'fixtures', 'vtiger-8.4.0')
+fx = os.path.join(here, '..', '..', 'fixtures', 'vtiger', 'vtiger-8.4.0')
 def load(n):
     return json.load(open(glob.glob(os.path.join(fx, n + '*.json'))[0]))
 def body(n):

@@ -1,5 +1,5 @@
 //! crmwire-sim: a stateful simulator of the Vtiger 8.x classic webservice (`/webservice.php`),
-//! driven by real recordings (tests/sim/fixtures), plus the Perfex routes (`perfex`).
+//! driven by real recordings (tests/fixtures/vtiger), plus the Perfex routes (`perfex`).
 //!
 //! Library half: tests start it in-process with [`start`]; the binary (`src/main.rs`) is a CLI
 //! around the same functions.
@@ -16,12 +16,15 @@ pub mod vtql;
 use axum::routing::{any, post};
 use std::future::Future;
 use std::net::SocketAddr;
+use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex};
 use tokio::net::TcpListener;
 use tower::ServiceExt;
 
 pub const DEFAULT_ACCESS_KEY: &str = "crmwireSimKey123";
 pub const DEFAULT_PERFEX_TOKEN: &str = "crmwire-sim-perfex-token";
+/// PHP's default `post_max_size` (8 MiB).
+pub const DEFAULT_MAX_BODY_BYTES: usize = 8 << 20;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Profile {
@@ -72,6 +75,12 @@ pub struct Config {
     pub perfex_won_defects: bool,
     /// Start with no records at all (the replay tests build the recorded state themselves).
     pub empty: bool,
+    /// A fixed delay per webservice request, in ms (not CPU: a timer), served while the request
+    /// holds its session's lock; 0 = none. Changeable at run time (`POST /__sim/service-time`).
+    pub service_ms: u64,
+    /// The largest request body read; a longer one is answered 413 (read and discarded, never
+    /// held in memory).
+    pub max_body_bytes: usize,
 }
 
 impl Default for Config {
@@ -87,6 +96,8 @@ impl Default for Config {
             perfex_token: DEFAULT_PERFEX_TOKEN.into(),
             perfex_won_defects: false,
             empty: false,
+            service_ms: 0,
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
         }
     }
 }
@@ -95,6 +106,10 @@ pub struct App {
     pub cfg: Config,
     pub db: Mutex<store::Db>,
     pub faults: Mutex<Vec<server::FaultRule>>,
+    /// The current service time in ms (starts at `cfg.service_ms`).
+    pub service_ms: AtomicU64,
+    /// One lock per `sessionName`: PHP's session file lock (see `server::SessionLock`).
+    pub session_locks: server::SessionLocks,
 }
 
 impl App {
@@ -105,9 +120,11 @@ impl App {
             db.seed(cfg.seed, cfg.seed_records);
         }
         Arc::new(App {
+            service_ms: AtomicU64::new(cfg.service_ms),
             cfg,
             db: Mutex::new(db),
             faults: Mutex::new(Vec::new()),
+            session_locks: Default::default(),
         })
     }
 }
@@ -123,6 +140,7 @@ pub fn router(app: Arc<App>) -> axum::Router {
         )
         .route("/__sim/stats", any(server::stats))
         .route("/__sim/clock", post(server::clock))
+        .route("/__sim/service-time", post(server::service_time))
         .fallback(server::fallback)
         .with_state(app.clone());
     vt.merge(perfex::router(perfex::PerfexConfig {

@@ -5,7 +5,8 @@ use std::io::Write;
 
 const USAGE: &str = "usage: crmwire-sim [--port N] [--profile vtiger-8.4|vtiger-8.3|patched]
   [--username U] [--access-key K] [--session-idle-secs N] [--seed-records N] [--seed U64]
-  [--cors] [--empty] [--perfex-token T] [--perfex-won-defects]";
+  [--cors] [--empty] [--perfex-token T] [--perfex-won-defects] [--service-ms N]
+  [--max-body-bytes N]";
 
 fn main() {
     let mut cfg = Config::default();
@@ -40,6 +41,16 @@ fn main() {
                     .unwrap_or_else(|_| fail("bad --seed-records"))
             }
             "--seed" => cfg.seed = val("--seed").parse().unwrap_or_else(|_| fail("bad --seed")),
+            "--service-ms" => {
+                cfg.service_ms = val("--service-ms")
+                    .parse()
+                    .unwrap_or_else(|_| fail("bad --service-ms"))
+            }
+            "--max-body-bytes" => {
+                cfg.max_body_bytes = val("--max-body-bytes")
+                    .parse()
+                    .unwrap_or_else(|_| fail("bad --max-body-bytes"))
+            }
             "--cors" => cfg.cors = true,
             "--empty" => cfg.empty = true,
             "--perfex-token" => cfg.perfex_token = val("--perfex-token"),

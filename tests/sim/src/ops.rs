@@ -640,15 +640,23 @@ fn apply_files(ctx: &Ctx, module: &str, rec: &mut Record, m: &crate::schema::Mod
     if module != "Documents" {
         return;
     }
+    let set = |rec: &mut Record, k: &str, v: String| {
+        if let Some(fi) = m.fidx(k) {
+            rec.set(fi, Some(v));
+        }
+    };
     if let Some(f) = ctx.files.iter().find(|f| f.field == "filename") {
-        let set = |rec: &mut Record, k: &str, v: String| {
-            if let Some(fi) = m.fidx(k) {
-                rec.set(fi, Some(v));
-            }
-        };
         set(rec, "filename", f.filename.clone());
         set(rec, "filetype", f.content_type.clone());
         set(rec, "filesize", f.data.len().to_string());
+    } else if m
+        .fidx("filelocationtype")
+        .and_then(|fi| rec.get(fi))
+        .is_some_and(|t| t == "I")
+    {
+        // An internal Document sent without a file part (a plain form): success, the claimed
+        // filename kept, no file: filesize "0", filetype "", filedownloadcount "0" (923).
+        set(rec, "filedownloadcount", "0".into());
     }
 }
 
@@ -885,12 +893,8 @@ fn sqlval(db: &Db, m: &crate::schema::Module, rec: &Record, c: Col) -> V {
     }
 }
 
-/// Runs a query; `restrict` limits the rows to a crmid set (query_related).
-pub fn run_query(
-    ctx: &mut Ctx,
-    text: &str,
-    restrict: Option<&std::collections::HashSet<u64>>,
-) -> R {
+/// Runs a VTQL query (`query`, and `query_related` after its rewrite).
+pub fn run_query(ctx: &mut Ctx, text: &str) -> R {
     let Some(mname) = vtql::module_of(text) else {
         return Err(api(
             "ACCESS_DENIED",
@@ -962,10 +966,7 @@ pub fn run_query(
         .limit
         .map(|(o, n)| (o as usize, n as usize))
         .unwrap_or((0, usize::MAX));
-    let keep = |r: &&Record| {
-        restrict.map(|s| s.contains(&r.crmid)).unwrap_or(true)
-            && sql::matches(&plan.expr, &|c| sqlval(db, m, r, c))
-    };
+    let keep = |r: &&Record| sql::matches(&plan.expr, &|c| sqlval(db, m, r, c));
     let rows: Vec<&Record> = if lo > hi {
         Vec::new()
     } else if plan.order.is_empty() || plan.order == [(Col::Crmid, false)] {
@@ -1014,6 +1015,12 @@ pub fn run_query(
         }
         if q.star {
             db.render_full(&mut out, r, mi, Form::Query);
+            if let Some(att) = db.attachments.values().find(|a| a.doc == r.crmid) {
+                // Documents with a file: `imageattachmentids` after `id` (recorded through
+                // retrieve_related, which is a query: 730).
+                out.pop();
+                out.push_str(&format!(",\"imageattachmentids\":\"15x{}\"}}", att.id));
+            }
         } else {
             db.render_cols(&mut out, r, &cols, &q.columns);
         }
@@ -1024,7 +1031,7 @@ pub fn run_query(
 
 pub fn query(ctx: &mut Ctx, p: &Params) -> R {
     let text = param(p, "query").unwrap_or("").to_string();
-    run_query(ctx, &text, None)
+    run_query(ctx, &text)
 }
 
 // ---------------------------------------------------------------- sync
@@ -1216,60 +1223,106 @@ fn related_ids(db: &Db, src: u64, target: usize) -> std::collections::HashSet<u6
     out
 }
 
+/// `retrieve_related` is `query_related` with `SELECT * FROM <relatedType>` (as in Vtiger's
+/// `vtws_retrieve_related`): the same relation check, the same rewrite, the same 100-row cap.
 pub fn retrieve_related(ctx: &mut Ctx, p: &Params) -> R {
     let id = param(p, "id").unwrap_or("");
-    let (mi, src) = live(ctx.db, id)?;
     let rt = param(p, "relatedType").unwrap_or("");
     let label = param(p, "relatedLabel").unwrap_or("");
-    let mname = ctx.db.schema.modules[mi].name.clone();
-    let unknown = || api("UNKOWN_ENTITY", "Relation specified is incorrect");
-    let ti = ctx.db.schema.module(rt).ok_or_else(unknown)?;
-    if !label_ok(ctx.db, &mname, label) {
-        return Err(unknown());
-    }
-    let ids = related_ids(ctx.db, src, ti);
-    let mut ids: Vec<u64> = ids.into_iter().collect();
-    ids.sort();
-    let db = &*ctx.db;
-    let mut out = String::from("[");
-    for id in ids {
-        let r = &db.tables[ti][&id];
-        if r.deleted {
-            continue;
-        }
-        if out.len() > 1 {
-            out.push(',');
-        }
-        db.render_full(&mut out, r, ti, Form::Query);
-        if let Some(att) = db.attachments.values().find(|a| a.doc == id) {
-            out.pop();
-            out.push_str(&format!(",\"imageattachmentids\":\"15x{}\"}}", att.id));
-        }
-    }
-    out.push(']');
-    Ok(success(&out))
+    related_query(ctx, id, &format!("SELECT * FROM {rt}"), label)
 }
 
 pub fn query_related(ctx: &mut Ctx, p: &Params) -> R {
     let id = param(p, "id").unwrap_or("");
-    let (mi, src) = live(ctx.db, id)?;
+    let q = param(p, "query").unwrap_or("");
     let label = param(p, "relatedLabel").unwrap_or("");
-    let q = param(p, "query").unwrap_or("").trim().to_string();
+    related_query(ctx, id, q, label)
+}
+
+/// Vtiger's `vtws_query_related`, step by step (recordings 710–715 and 900–915; the live findings
+/// of 2026-12-04, A–C):
+/// * the related module is the first `FROM\s+(\S+)` (case-insensitive; a trailing `;` stays part
+///   of the name, so `…FROM Contacts;` is an unknown relation: `UNKOWN_ENTITY`);
+/// * the label must name a relation of the source module to that module;
+/// * no related record: `[]`, the query is not even parsed;
+/// * otherwise the TEXT is rewritten: with no `WHERE` anywhere (case-insensitive test) it gets
+///   ` WHERE id IN ('…')` appended — after any ORDER BY / LIMIT, hence the syntax errors of 715
+///   and 911; else it is split on the exact, case-sensitive string `WHERE` (inside literals
+///   too, only the first two parts kept) into `<before> WHERE id IN ('…') AND <after>` — AND
+///   binds tighter than OR, so only the first OR group is scoped (900, 901), and a literal holding
+///   `WHERE` is cut (912: `INTERNAL_SERVER_ERROR`);
+/// * then `;` and a plain `query`, with its implicit LIMIT 100 (905, 906).
+fn related_query(ctx: &mut Ctx, id: &str, q: &str, label: &str) -> R {
+    let (mi, src) = live(ctx.db, id)?;
     let unknown = || api("UNKOWN_ENTITY", "Relation specified is incorrect");
+    let target = related_type(q).ok_or_else(unknown)?;
     let mname = ctx.db.schema.modules[mi].name.clone();
-    if q.ends_with(';') || !label_ok(ctx.db, &mname, label) {
+    if !relation_ok(ctx.db, &mname, label, &target) {
         return Err(unknown());
     }
-    let target = vtql::module_of(&q).ok_or_else(unknown)?;
     let ti = ctx.db.schema.module(&target).ok_or_else(unknown)?;
-    // Vtiger appends its relation condition after an upper-case WHERE, or adds a WHERE.
-    let text = if q.contains("WHERE") {
-        format!("{q};")
+    let mut ids: Vec<u64> = related_ids(ctx.db, src, ti).into_iter().collect();
+    if ids.is_empty() {
+        return Ok(success("[]"));
+    }
+    ids.sort_unstable();
+    let prefix = ctx.db.schema.modules[ti].prefix;
+    let mut clause = String::from("id IN (");
+    for (i, id) in ids.iter().enumerate() {
+        if i > 0 {
+            clause.push(',');
+        }
+        clause.push_str(&format!("'{prefix}x{id}'"));
+    }
+    clause.push(')');
+    let has_where = matches!(find_ci(q, "WHERE"), Some(p) if p > 0); // PHP: stripos(…) == false
+    let mut text = if has_where {
+        let mut parts = q.split("WHERE");
+        let before = parts.next().unwrap_or("");
+        let after = parts.next().unwrap_or("");
+        format!("{before} WHERE {clause} AND {after}")
     } else {
-        format!("{q} WHERE id > '0x0';")
+        format!("{q} WHERE {clause}")
     };
-    let ids = related_ids(ctx.db, src, ti);
-    run_query(ctx, &text, Some(&ids))
+    text.push(';');
+    run_query(ctx, &text)
+}
+
+/// The first `FROM\s+(\S+)` of the text, case-insensitive (PHP's `preg_match`).
+fn related_type(q: &str) -> Option<String> {
+    let mut from = 0;
+    while let Some(p) = find_ci(&q[from..], "FROM") {
+        let at = from + p + 4;
+        let rest = &q[at..];
+        let trimmed = rest.trim_start_matches([' ', '\t', '\r', '\n', '\x0b', '\x0c']);
+        if trimmed.len() < rest.len() && !trimmed.is_empty() {
+            let name: String = trimmed
+                .chars()
+                .take_while(|c| !matches!(c, ' ' | '\t' | '\r' | '\n' | '\x0b' | '\x0c'))
+                .collect();
+            return Some(name);
+        }
+        from = at;
+    }
+    None
+}
+
+/// Byte position of the first ASCII-case-insensitive occurrence of `needle` (ASCII) in `hay`.
+fn find_ci(hay: &str, needle: &str) -> Option<usize> {
+    let (h, n) = (hay.as_bytes(), needle.as_bytes());
+    (0..=h.len().checked_sub(n.len())?).find(|&i| h[i..i + n.len()].eq_ignore_ascii_case(n))
+}
+
+/// Whether `label` names a relation of `module` to `target` (`relatedtypes` information: the
+/// label is the key, `name` the module). Modules without recorded relations accept any label.
+fn relation_ok(db: &Db, module: &str, label: &str, target: &str) -> bool {
+    match related_raw(db, module) {
+        Some(raw) => serde_json::from_str::<Value>(&raw)
+            .ok()
+            .map(|v| v["information"][label]["name"] == target)
+            .unwrap_or(false),
+        None => db.schema.module(target).is_some(),
+    }
 }
 
 // ---------------------------------------------------------------- convertlead, files

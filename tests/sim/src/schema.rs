@@ -253,7 +253,16 @@ impl Schema {
                 .as_str()
                 .unwrap_or("")
                 .split(',')
-                .filter_map(|n| index.get(n).copied())
+                .filter_map(|n| {
+                    // Documents and HelpDesk name the DB column (`title`) rather than the
+                    // field; their records are labelled by `notes_title` / `ticket_title`
+                    // (recorded in 222, 923, 925).
+                    index.get(n).copied().or_else(|| {
+                        fields
+                            .iter()
+                            .position(|f| f.name.ends_with(&format!("_{n}")) && !n.is_empty())
+                    })
+                })
                 .collect();
             let prefix = d["idPrefix"]
                 .as_str()

@@ -11,10 +11,118 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::Response;
 use bytes::Bytes;
 use serde_json::Value;
+use std::collections::HashMap;
 use std::convert::Infallible;
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
 use tokio::sync::Notify;
+
+/// The per-session locks: `sessionName` → its lock, an entry only while someone holds or waits for
+/// it (so bogus session names leave nothing behind).
+#[derive(Default)]
+pub struct SessionLocks(Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>);
+
+/// A held session lock; released (and its entry dropped when nobody waits) on drop, also when the
+/// request's future is dropped because the client went away.
+pub struct SessionLock {
+    app: Arc<App>,
+    key: String,
+    lock: Arc<tokio::sync::Mutex<()>>,
+    guard: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+impl SessionLock {
+    /// Waits for the session's lock; no lock for an empty session name (a new PHP session).
+    pub async fn acquire(app: &Arc<App>, session: &str) -> Option<SessionLock> {
+        if session.is_empty() {
+            return None;
+        }
+        let lock = app
+            .session_locks
+            .0
+            .lock()
+            .unwrap()
+            .entry(session.to_string())
+            .or_default()
+            .clone();
+        let mut held = SessionLock {
+            app: app.clone(),
+            key: session.to_string(),
+            lock: lock.clone(),
+            guard: None,
+        };
+        held.guard = Some(lock.lock_owned().await);
+        Some(held)
+    }
+}
+
+impl Drop for SessionLock {
+    fn drop(&mut self) {
+        let mut map = self.app.session_locks.0.lock().unwrap();
+        self.guard.take();
+        // Only the map and this handle still point at it: nobody holds or waits.
+        if Arc::strong_count(&self.lock) == 2 {
+            map.remove(&self.key);
+        }
+    }
+}
+
+enum ReadBody {
+    Read(Bytes),
+    TooLarge,
+    Broken,
+}
+
+/// How long an over-long body is still read (and discarded) so that the client, still sending,
+/// gets the 413 rather than a reset (nginx's `lingering_time` is 30 s as well).
+const LINGER: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Reads at most `cap` bytes of the request body. A body that declares or turns out to be longer
+/// is never held: the rest is read and discarded (memory stays flat) and the answer is 413, as a
+/// front web server gives (nginx `client_max_body_size`; bare PHP would drop the POST data).
+async fn read_body(body: Body, headers: &HeaderMap, cap: usize) -> ReadBody {
+    use futures_util::StreamExt;
+    let declared = headers
+        .get("content-length")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    let mut over = declared.is_some_and(|n| n > cap as u64);
+    let mut buf = Vec::new();
+    let mut stream = body.into_data_stream();
+    let deadline = tokio::time::Instant::now() + LINGER;
+    loop {
+        let next = if over {
+            match tokio::time::timeout_at(deadline, stream.next()).await {
+                Ok(n) => n,
+                Err(_) => break,
+            }
+        } else {
+            stream.next().await
+        };
+        match next {
+            None => break,
+            Some(Err(_)) if over => break,
+            Some(Err(_)) => return ReadBody::Broken,
+            Some(Ok(chunk)) => {
+                if !over && buf.len() + chunk.len() > cap {
+                    over = true;
+                    buf = Vec::new();
+                }
+                if !over {
+                    buf.extend_from_slice(&chunk);
+                }
+            }
+        }
+    }
+    if over {
+        ReadBody::TooLarge
+    } else {
+        ReadBody::Read(Bytes::from(buf))
+    }
+}
+
+const TOO_LARGE: &str = "<html>\r\n<head><title>413 Request Entity Too Large</title></head>\r\n<body>\r\n<center><h1>413 Request Entity Too Large</h1></center>\r\n</body>\r\n</html>\r\n";
 
 /// Per-connection handle: notifying it drops the connection without a response.
 #[derive(Clone)]
@@ -408,9 +516,18 @@ pub async fn webservice(State(app): State<Arc<App>>, req: Request) -> Response {
         h.remove("content-type");
         return r;
     }
-    let bytes = axum::body::to_bytes(body, 256 * 1024 * 1024)
-        .await
-        .unwrap_or_default();
+    let bytes = match read_body(body, &headers, app.cfg.max_body_bytes).await {
+        ReadBody::Read(b) => b,
+        ReadBody::TooLarge => {
+            let mut r = respond(413, "text/html", Body::from(TOO_LARGE));
+            r.headers_mut()
+                .insert("connection", HeaderValue::from_static("close"));
+            cors_headers(&app, &headers, &mut r);
+            return r;
+        }
+        // The client went away in the middle of its body: nobody reads the answer.
+        ReadBody::Broken => return respond(400, "text/html", Body::empty()),
+    };
     let post = parts.method == Method::POST;
     let query = parse_pairs(parts.uri.query().unwrap_or(""));
     let ctype = headers
@@ -450,8 +567,19 @@ pub async fn webservice(State(app): State<Arc<App>>, req: Request) -> Response {
         }
         return respond(500, "text/html; charset=UTF-8", Body::empty());
     }
+    // PHP's session file lock: one request per sessionName at a time, from session start to the
+    // end of the script (live findings, H). Slow faults and the service time are served inside it.
+    let sess = param(&query, "sessionName")
+        .or_else(|| param(&form, "sessionName"))
+        .unwrap_or("");
+    // Held until this handler returns (the answer is built; a streamed body goes on without it).
+    let _session_lock = SessionLock::acquire(&app, sess).await;
     if let Some(Fault::DelayHeaders(ms)) = fault {
         tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+    }
+    let service = app.service_ms.load(Ordering::Relaxed);
+    if service > 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(service)).await;
     }
     let app2 = app.clone();
     let out = tokio::task::spawn_blocking(move || dispatch(&app2, post, &query, &form, files))
@@ -589,6 +717,7 @@ pub async fn stats(State(app): State<Arc<App>>, req: Request) -> Response {
             "records": db.counts(),
             "sessions": db.sessions.len(),
             "now": db.now(),
+            "service_ms": app.service_ms.load(Ordering::Relaxed),
         }),
     )
 }
@@ -610,6 +739,25 @@ pub async fn clock(State(app): State<Arc<App>>, req: Request) -> Response {
         200,
         &serde_json::json!({"now": db.now(), "offset": db.clock_offset}),
     )
+}
+
+/// `POST /__sim/service-time` `{"ms": N}`: the fixed delay per webservice request from now on.
+pub async fn service_time(State(app): State<Arc<App>>, req: Request) -> Response {
+    if !loopback(&req) {
+        return json_resp(403, &serde_json::json!({"error": "loopback only"}));
+    }
+    let bytes = axum::body::to_bytes(req.into_body(), 1 << 20)
+        .await
+        .unwrap_or_default();
+    let v: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    let Some(ms) = v["ms"].as_u64() else {
+        return json_resp(
+            400,
+            &serde_json::json!({"error": "expected {\"ms\": <non-negative integer>}"}),
+        );
+    };
+    app.service_ms.store(ms, Ordering::Relaxed);
+    json_resp(200, &serde_json::json!({ "service_ms": ms }))
 }
 
 /// Fallback: any `/<anything>/webservice.php` is the webservice too; everything else is 404.

@@ -138,7 +138,10 @@ fn tokenize(s: &str) -> Result<Vec<T>, ()> {
             let w = w.rsplit('.').next().unwrap_or("").to_string();
             out.push(T::Ident(w));
         } else {
-            let two = if i + 1 < b.len() { &s[i..i + 2] } else { "" };
+            let two = match b.get(i..i + 2) {
+                Some(t) => std::str::from_utf8(t).unwrap_or(""),
+                None => "",
+            };
             let op: &'static str = match two {
                 "!=" => "!=",
                 "<>" => "!=",
@@ -384,6 +387,8 @@ fn to_num(s: &str) -> f64 {
     s[..end].parse().unwrap_or(0.0)
 }
 
+/// utf8_general_ci comparison with PAD SPACE: case-insensitive, and the shorter string compared
+/// as if padded with spaces (`'a' = 'a  '`, but `'a' < 'a b'`).
 pub fn ci_cmp(a: &str, b: &str) -> Ordering {
     let mut x = a.chars().flat_map(char::to_lowercase);
     let mut y = b.chars().flat_map(char::to_lowercase);
@@ -391,18 +396,18 @@ pub fn ci_cmp(a: &str, b: &str) -> Ordering {
         match (x.next(), y.next()) {
             (None, None) => return Ordering::Equal,
             (None, Some(c)) => {
-                return if c == ' ' {
-                    Ordering::Equal
-                } else {
-                    Ordering::Less
-                }
+                return std::iter::once(c)
+                    .chain(y)
+                    .map(|c| ' '.cmp(&c))
+                    .find(|o| *o != Ordering::Equal)
+                    .unwrap_or(Ordering::Equal)
             }
             (Some(c), None) => {
-                return if c == ' ' {
-                    Ordering::Equal
-                } else {
-                    Ordering::Greater
-                }
+                return std::iter::once(c)
+                    .chain(x)
+                    .map(|c| c.cmp(&' '))
+                    .find(|o| *o != Ordering::Equal)
+                    .unwrap_or(Ordering::Equal)
             }
             (Some(c), Some(d)) => match c.cmp(&d) {
                 Ordering::Equal => {}
@@ -434,22 +439,57 @@ fn v_str(v: &V) -> Option<String> {
     }
 }
 
-/// MySQL LIKE, case-insensitive, `%` `_`, backslash escape.
+/// MySQL LIKE, case-insensitive: `%` any run, `_` one character, `\` escapes the next character
+/// (a trailing `\` is itself). The pattern arrives as MySQL's string reader left it, so a VTQL
+/// `'\\%'` is the pattern `\%`, a literal `%` (recorded 916–919).
+///
+/// Greedy matching with one backtrack point (the last `%`): O(|s|·|pattern|) at worst, never
+/// exponential, whatever the number of `%`.
 pub fn like(s: &str, pat: &str) -> bool {
+    #[derive(Clone, Copy, PartialEq)]
+    enum P {
+        Any,
+        One,
+        Lit(char),
+    }
     let s: Vec<char> = s.chars().flat_map(char::to_lowercase).collect();
-    let p: Vec<char> = pat.chars().flat_map(char::to_lowercase).collect();
-    fn go(s: &[char], p: &[char]) -> bool {
-        if p.is_empty() {
-            return s.is_empty();
-        }
-        match p[0] {
-            '%' => (0..=s.len()).any(|k| go(&s[k..], &p[1..])),
-            '_' => !s.is_empty() && go(&s[1..], &p[1..]),
-            '\\' if p.len() > 1 => !s.is_empty() && s[0] == p[1] && go(&s[1..], &p[2..]),
-            c => !s.is_empty() && s[0] == c && go(&s[1..], &p[1..]),
+    let mut p = Vec::new();
+    let mut it = pat.chars().flat_map(char::to_lowercase).peekable();
+    while let Some(c) = it.next() {
+        p.push(match c {
+            '%' => P::Any,
+            '_' => P::One,
+            '\\' => P::Lit(it.next().unwrap_or('\\')),
+            c => P::Lit(c),
+        });
+    }
+    let (mut i, mut j) = (0, 0);
+    let mut back: Option<(usize, usize)> = None; // (pattern index after the last %, text index)
+    while i < s.len() {
+        match p.get(j) {
+            Some(P::One) => {
+                i += 1;
+                j += 1;
+            }
+            Some(P::Lit(c)) if *c == s[i] => {
+                i += 1;
+                j += 1;
+            }
+            Some(P::Any) => {
+                j += 1;
+                back = Some((j, i));
+            }
+            _ => match back {
+                Some((pj, si)) => {
+                    j = pj;
+                    i = si + 1;
+                    back = Some((pj, si + 1));
+                }
+                None => return false,
+            },
         }
     }
-    go(&s, &p)
+    p[j..].iter().all(|x| *x == P::Any)
 }
 
 pub fn eval(e: &E, get: &impl Fn(Col) -> V) -> V {

@@ -122,6 +122,9 @@ pub fn literal_len(s: &str) -> Option<usize> {
     }
 }
 
+/// The lexer's white space (`[ \t\r\n]+`).
+const LEX_SPACE: [char; 4] = [' ', '\t', '\r', '\n'];
+
 fn is_word_byte(c: u8) -> bool {
     c.is_ascii_alphanumeric() || c == b'_'
 }
@@ -191,10 +194,13 @@ pub fn lex(q: &str) -> Vec<Result<Lexed, ()>> {
                         Tok::OrderBy
                     }
                     (State::Table | State::Where, "order")
-                        if q[i..].trim_start().len() >= 2
-                            && q[i..].trim_start()[..2].eq_ignore_ascii_case("by") =>
+                        if q[i..]
+                            .trim_start_matches(LEX_SPACE)
+                            .as_bytes()
+                            .get(..2)
+                            .is_some_and(|w| w.eq_ignore_ascii_case(b"by")) =>
                     {
-                        let rest = q[i..].trim_start();
+                        let rest = q[i..].trim_start_matches(LEX_SPACE);
                         i = q.len() - rest.len() + 2;
                         st = State::OrderBy;
                         Tok::OrderBy
@@ -511,6 +517,22 @@ pub fn parse(q: &str) -> Result<Query, VtqlError> {
                 .parse()
                 .map_err(|_| VtqlError::Lexer)?;
             out.limit = Some((Some(a), b));
+            // Recorded quirk of Vtiger's parser (911): after `LIMIT m, n` a WHERE token is taken
+            // in, and the syntax error names the token after it (`token 'id' … expected one of:
+            // SEMICOLON`), where `LIMIT n WHERE` fails on the WHERE itself (715).
+            let at = p.pos;
+            if p.next_if(|t| *t == Tok::Where).is_some()
+                && matches!(
+                    p.peek(),
+                    None | Some(Ok(Lexed {
+                        tok: Tok::Semicolon,
+                        ..
+                    }))
+                )
+            {
+                p.pos = at;
+                return Err(p.err("SEMICOLON"));
+            }
         } else {
             out.limit = Some((None, a));
         }

@@ -243,3 +243,65 @@ impl OrderedParser<'_> {
         }
     }
 }
+
+/// A raw HTTP/1.1 POST of `len` body bytes produced by `chunk` (called with the offset, it fills
+/// the buffer), sent with a Content-Length or, when `chunked`, as chunks: nothing is held in
+/// memory but one buffer. Returns the status and the body of the answer (the connection may be
+/// closed by the server while the client still sends: the answer is read anyway).
+pub async fn raw_post(
+    addr: SocketAddr,
+    ctype: &str,
+    len: usize,
+    chunked: bool,
+    mut chunk: impl FnMut(usize, &mut [u8]),
+) -> (u16, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let framing = if chunked {
+        "Transfer-Encoding: chunked".to_string()
+    } else {
+        format!("Content-Length: {len}")
+    };
+    let head = format!(
+        "POST /webservice.php HTTP/1.1\r\nHost: {addr}\r\nContent-Type: {ctype}\r\n{framing}\r\nConnection: close\r\n\r\n"
+    );
+    let (mut rd, mut wr) = s.split();
+    let send = async {
+        wr.write_all(head.as_bytes()).await?;
+        let mut buf = vec![0u8; 64 << 10];
+        let mut off = 0;
+        while off < len {
+            let n = buf.len().min(len - off);
+            chunk(off, &mut buf[..n]);
+            if chunked {
+                wr.write_all(format!("{n:x}\r\n").as_bytes()).await?;
+            }
+            wr.write_all(&buf[..n]).await?;
+            if chunked {
+                wr.write_all(b"\r\n").await?;
+            }
+            off += n;
+        }
+        if chunked {
+            wr.write_all(b"0\r\n\r\n").await?;
+        }
+        std::io::Result::Ok(())
+    };
+    let recv = async {
+        let mut out = Vec::new();
+        let _ = rd.read_to_end(&mut out).await;
+        out
+    };
+    let (_, out) = tokio::join!(send, recv);
+    let text = String::from_utf8_lossy(&out).to_string();
+    let status = text
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let body = text
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
+    (status, body)
+}
