@@ -49,7 +49,10 @@ export interface VtigerUpstreamOptions {
   fetch?: typeof fetch;
 }
 
-/** Limits whose counters the store keeps (in memory by default: per isolate on Workers, per process elsewhere). */
+/**
+ * Limits whose counters the store keeps (in memory by default: per isolate on Workers, per process
+ * elsewhere; in one Durable Object for every isolate with {@link durableObjectStore}).
+ */
 export interface ProxyLimitOptions {
   /**
    * Per-caller limit: a token bucket of `requests` per `windowMs` (kept by the store), or a
@@ -110,6 +113,13 @@ export interface ProxyRequest {
   files?: ReadonlyArray<readonly [string, Blob]>;
   /** The caller's id (`token#<index>`, or what `authorize` named): rate limits and wsapp keys are per caller. */
   caller: string;
+  /**
+   * Only to a store with `limitsInExchange`: the client address, to refuse (429) before the call
+   * when it is over `authFailureLimit` (absent when that limit is off).
+   */
+  address?: string;
+  /** Only to a store with `limitsInExchange`: take a token of the caller's `rateLimit` first (429 when none is left). */
+  limit?: boolean;
 }
 
 /** What the proxy answers a caller, as the store decided it (already free of secrets). */
@@ -121,22 +131,33 @@ export interface ProxyAnswer {
   /** For the log: the operation and the module the request touched (`-` when none). */
   op: string;
   module: string;
+  /** With a 429: the seconds to wait (the edge sends it as Retry-After). */
+  retryAfter?: number;
 }
 
 /**
  * The proxy's shared state behind its HTTP edge: the upstream session (lazy single-flight login,
  * the login race, re-login), the gate's learned modules, and the counters of `rateLimit` and
- * `authFailureLimit`. {@link memoryStore} keeps it in this isolate or process; another
- * implementation may keep it elsewhere (one Durable Object per CRM shared by every isolate),
- * answering like it.
+ * `authFailureLimit`. {@link memoryStore} keeps it in this isolate or process;
+ * {@link durableObjectStore} in one Durable Object per CRM shared by every isolate; another
+ * implementation may keep it elsewhere, answering like them.
  */
 export interface ProxyStore {
   /** Takes a token of a bucket for `key`: 0, or the seconds to wait (0 when that limit is off). */
   take(bucket: 'requests' | 'authFailures', key: string): number | Promise<number>;
   /** The seconds until `key` has a token (0: it has one), without taking it. */
   peek(bucket: 'requests' | 'authFailures', key: string): number | Promise<number>;
-  /** Takes a token even when none is left (a failed authentication). */
-  spend(bucket: 'requests' | 'authFailures', key: string): void | Promise<void>;
+  /**
+   * Takes a token even when none is left (a failed authentication). A store that counts elsewhere
+   * may resolve the seconds the key was already blocked for: the edge then answers 429, not 401.
+   */
+  spend(bucket: 'requests' | 'authFailures', key: string): void | number | Promise<void | number>;
+  /**
+   * True for a store whose counters are a round trip away ({@link durableObjectStore}): the edge then
+   * does not call `peek` and `take` itself but passes `address` and `limit` with the exchange, which
+   * applies both limits before the call (after the request body is read, within `maxBodyBytes`).
+   */
+  readonly limitsInExchange?: boolean;
   /**
    * Checks a caller's parameters against the allowlists and, when they pass, runs the call the
    * core rebuilt upstream with the shared session. Resolves the answer, refusals (400, 403) and
@@ -157,6 +178,34 @@ export default createVtigerProxy;
 
 /** The default {@link ProxyStore}: everything in this isolate or process. Throws a TypeError on an unusable configuration. */
 export declare function memoryStore(options: VtigerUpstreamOptions & ProxyLimitOptions): ProxyStore;
+
+/** What {@link durableObjectStore} uses of a Durable Object namespace binding (structural: no workers types needed). */
+export interface DurableObjectNamespaceLike {
+  idFromName(name: string): unknown;
+  get(id: any): any;
+}
+
+/**
+ * A {@link ProxyStore} kept in a Durable Object of a {@link vtigerProxyObject} class: every isolate
+ * whose store names the same object shares one upstream session (one login for all) and one set of
+ * rate-limit counters. `name` picks the object: one per CRM target (default 'crm'). The limits are
+ * the object's (`configure`'s `rateLimit`, `authFailureLimit`); a `rateLimit` function given to
+ * createVtigerProxy still runs in the isolate. Throws a TypeError when `namespace` is not a binding.
+ */
+export declare function durableObjectStore(namespace: DurableObjectNamespaceLike, options?: { name?: string }): ProxyStore;
+
+/**
+ * The Durable Object class holding a proxy's upstream state (a memoryStore made on its first call
+ * from `configure(env)`): export it from the Worker under the wrangler config's `class_name`.
+ * `Base`: `DurableObject` from `cloudflare:workers` (the isolates call it through Workers RPC).
+ * The access key and the session name stay in the object; what it returns is already masked.
+ *
+ *     export const VtigerProxyObject = vtigerProxyObject(DurableObject, (env) => ({ target: env.CRM_URL, ... }));
+ */
+export declare function vtigerProxyObject<B extends abstract new (ctx: any, env: any) => object>(
+  Base: B,
+  configure: (env: any) => VtigerUpstreamOptions & ProxyLimitOptions,
+): new (ctx: any, env: any) => InstanceType<B>;
 
 /**
  * What {@link toNodeListener} reads of a `node:http` `IncomingMessage`. Declared structurally, so

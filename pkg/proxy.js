@@ -318,6 +318,163 @@ export function memoryStore(options) {
   };
 }
 
+// ---- the upstream state in a Durable Object ---------------------------------------------
+//
+//   isolate A ─┐  createVtigerProxy({ store: durableObjectStore(env.VTIGER_PROXY) })
+//   isolate B ─┼─(params, files, caller, address)──▶ one VtigerProxyObject per CRM target
+//   isolate C ─┘                                     (memoryStore: the session, the gate, the counters)
+//
+// The edge stays in each isolate (callers, CORS, body and URL limits, the log); the object owns
+// everything the store holds: one upstream session logged in once for every isolate, and every
+// rate-limit counter. The access key and the session name live only in the object; what crosses
+// back to an isolate is the answer the core already masked.
+
+/** The internal URL an isolate calls its object on (a Durable Object stub needs an absolute URL). */
+const OBJECT_URL = 'https://crmwire-proxy.internal';
+
+/** The 429 answer of a store's rate limit (the edge adds its Retry-After header). */
+function limited(wait, what) {
+  return { status: 429, body: envelope('RATE_LIMITED', `${what}; retry in ${wait} s`), type: 'application/json', op: '-', module: '-', retryAfter: wait };
+}
+
+/**
+ * The Durable Object class that holds a proxy's upstream state. `Base`: the runtime's
+ * `DurableObject` class (`import { DurableObject } from 'cloudflare:workers'`: the isolates call
+ * the object through Workers RPC); `configure(env)` returns the memoryStore options (target,
+ * username, accessKey, allow, rateLimit, authFailureLimit, …) from the Worker's bindings. Export
+ * the class from the Worker under the name the wrangler config gives (`class_name`), and give
+ * createVtigerProxy `store: durableObjectStore(env.<binding>)`.
+ */
+export function vtigerProxyObject(Base, configure) {
+  if (typeof Base !== 'function') throw new TypeError("vtigerProxyObject: Base must be the DurableObject class (import { DurableObject } from 'cloudflare:workers')");
+  if (typeof configure !== 'function') throw new TypeError('vtigerProxyObject: configure(env) must be a function returning the store options');
+  return class VtigerProxyObject extends Base {
+    #env;
+    #store = null;
+    constructor(ctx, env) {
+      super(ctx, env);
+      this.#env = env;
+    }
+
+    #get() {
+      try {
+        return (this.#store ??= memoryStore(configure(this.#env)));
+      } catch (e) {
+        // The options' own message names the option, never a value.
+        console.error(`crmwire-proxy object: ${logField(e?.message ?? e)}`);
+        throw new Reject(500, 'PROXY_ERROR', 'the proxy object is not configured');
+      }
+    }
+
+    /** RPC: a rate-limit counter (`take`, `peek`, or `spend`, which resolves the wait before spending). */
+    async count(what, bucket, key) {
+      const store = this.#get();
+      if (what === 'spend') {
+        const wait = await store.peek(bucket, key);
+        await store.spend(bucket, key);
+        return wait;
+      }
+      return what === 'take' ? store.take(bucket, key) : store.peek(bucket, key);
+    }
+
+    /** RPC: a caller's request (`{ params, caller, address?, limit? }`), answered with the store's stats. */
+    async exchange(m, files = []) {
+      try {
+        const store = this.#get();
+        let a = null;
+        if (m.address != null) {
+          const w = await store.peek('authFailures', String(m.address));
+          if (w) a = limited(w, 'too many failed authentications');
+        }
+        if (!a && m.limit) {
+          const w = await store.take('requests', String(m.caller));
+          if (w) a = limited(w, 'too many requests');
+        }
+        a ??= await store.exchange({ params: m.params, files, caller: String(m.caller) });
+        return { ...a, stats: store.stats };
+      } catch (e) {
+        if (!(e instanceof Reject)) console.error(`crmwire-proxy object: internal error: ${logField(e?.name)}`);
+        return { status: 500, body: envelope('PROXY_ERROR', 'internal proxy error'), type: 'application/json', op: '-', module: '-' };
+      }
+    }
+
+    /** A request with file parts (multipart: `request`, the JSON of exchange's first argument, and `f0`, `f1`, …). */
+    async fetch(request) {
+      let m;
+      const files = [];
+      try {
+        const fd = await request.formData();
+        m = JSON.parse(fd.get('request'));
+        m.files.forEach((name, i) => files.push([name, fd.get(`f${i}`)]));
+      } catch {
+        return new Response(envelope('INVALID_INPUT', 'not a proxy request'), { status: 400 });
+      }
+      const a = await this.exchange(m, files);
+      const headers = { 'content-type': a.type, 'x-crmwire-op': String(a.op ?? '-'), 'x-crmwire-module': String(a.module ?? '-') };
+      if (a.stats) headers['x-crmwire-stats'] = `${a.stats.logins} ${a.stats.knownPrefixes}`;
+      if (a.retryAfter) headers['retry-after'] = String(a.retryAfter);
+      return new Response(NULL_BODY.has(a.status) ? null : a.body, { status: a.status, headers });
+    }
+  };
+}
+
+/**
+ * A {@link ProxyStore} kept in a Durable Object (a {@link vtigerProxyObject} class): every isolate
+ * that makes its store from the same namespace and `name` shares one upstream session and one set
+ * of rate-limit counters. `name` picks the object: one per CRM target (default 'crm').
+ */
+export function durableObjectStore(namespace, { name = 'crm' } = {}) {
+  if (!namespace || typeof namespace.idFromName !== 'function' || typeof namespace.get !== 'function') {
+    throw new TypeError('durableObjectStore: namespace must be a Durable Object namespace binding (env.<binding>)');
+  }
+  const id = namespace.idFromName(String(name));
+  const stats = { logins: 0, knownPrefixes: 0 };
+  // A stub per call: a stub belongs to the request that made it.
+  const call = async (f) => {
+    try {
+      return await f(namespace.get(id));
+    } catch {
+      throw new Reject(503, 'UPSTREAM_UNAVAILABLE', 'the proxy state object did not answer');
+    }
+  };
+  const counter = (what) => async (bucket, key) => Number(await call((o) => o.count(what, bucket, String(key)))) || 0;
+  return {
+    limitsInExchange: true,
+    take: counter('take'),
+    peek: counter('peek'),
+    /** Resolves the seconds the key was already blocked for (0: it was not). */
+    spend: counter('spend'),
+    get stats() {
+      return { ...stats };
+    },
+    async exchange({ params, files = [], caller, address, limit = false }) {
+      const m = { params, caller, address, limit };
+      let a;
+      if (files.length) {
+        // Blobs cross as a multipart request to the object's fetch.
+        const fd = new FormData();
+        fd.append('request', JSON.stringify({ ...m, files: files.map(([k]) => k) }));
+        files.forEach(([, f], i) => fd.append(`f${i}`, f, f.name));
+        const res = await call((o) => o.fetch(OBJECT_URL, { method: 'POST', body: fd }));
+        const st = (res.headers.get('x-crmwire-stats') || '').split(' ');
+        a = {
+          status: res.status,
+          body: NULL_BODY.has(res.status) ? null : new Uint8Array(await res.arrayBuffer()),
+          type: res.headers.get('content-type') || 'application/json',
+          op: res.headers.get('x-crmwire-op') || '-',
+          module: res.headers.get('x-crmwire-module') || '-',
+          retryAfter: Number(res.headers.get('retry-after')) || undefined,
+          stats: st.length === 2 ? { logins: Number(st[0]), knownPrefixes: Number(st[1]) } : undefined,
+        };
+      } else {
+        a = await call((o) => o.exchange(m));
+      }
+      if (a.stats) Object.assign(stats, a.stats);
+      return { status: a.status, body: a.body, type: a.type, op: a.op, module: a.module, retryAfter: a.retryAfter };
+    },
+  };
+}
+
 /**
  * Create the proxy handler: `(Request, info?) => Promise<Response>` (`info`: what Deno.serve,
  * Bun.serve or toNodeListener pass; it names the client address). See proxy.d.ts and README.
@@ -335,7 +492,10 @@ export function createVtigerProxy(options) {
   if ((!tokens || tokens.length === 0) && !authorize) {
     throw new TypeError('createVtigerProxy: a caller credential is required: give tokens and/or authorize (an origin list is not access control)');
   }
-  const limiter = typeof o.rateLimit === 'function' ? o.rateLimit : o.rateLimit ? (caller) => store.take('requests', caller) : null;
+  // A store that counts elsewhere (durableObjectStore) checks the address's failures and takes
+  // the caller's token itself, with the exchange: one round trip per request instead of three.
+  const inExchange = store.limitsInExchange === true;
+  const limiter = typeof o.rateLimit === 'function' ? o.rateLimit : o.rateLimit && !inExchange ? (caller) => store.take('requests', caller) : null;
   const failuresLimited = o.authFailureLimit !== false;
   const addressOf = typeof o.clientAddress === 'function' ? o.clientAddress : runtimeAddress;
   const log = o.log === false ? null : typeof o.log === 'function' ? o.log : (line) => console.log(line);
@@ -442,12 +602,14 @@ export function createVtigerProxy(options) {
       if (request.url.length > maxUrlBytes) throw new Reject(414, 'URI_TOO_LONG', `request URL over ${maxUrlBytes} bytes`);
       // Wrong-credential guesses are limited per client address, before the credential is looked at.
       const address = String(addressOf(request, info) ?? 'unknown');
-      const wait = failuresLimited ? await store.peek('authFailures', address) : 0;
+      const wait = failuresLimited && !inExchange ? await store.peek('authFailures', address) : 0;
       if (wait) throw new Reject(429, 'RATE_LIMITED', `too many failed authentications; retry in ${wait} s`, { 'retry-after': String(wait) });
       body = requestBody(request, maxBodyBytes, bodyTimeoutMs);
       const id = await authenticate(request, body);
       if (id === null) {
-        if (failuresLimited) await store.spend('authFailures', address);
+        // A store that counts elsewhere says here whether the address was already over its limit.
+        const blocked = failuresLimited ? await store.spend('authFailures', address) : 0;
+        if (blocked > 0) throw new Reject(429, 'RATE_LIMITED', `too many failed authentications; retry in ${blocked} s`, { 'retry-after': String(blocked) });
         throw new Reject(401, 'UNAUTHORIZED', 'a valid caller token is required (Authorization: Bearer <token>)', { 'www-authenticate': 'Bearer' });
       }
       caller = id;
@@ -456,10 +618,12 @@ export function createVtigerProxy(options) {
         if (w) throw new Reject(429, 'RATE_LIMITED', `too many requests; retry in ${w} s`, { 'retry-after': String(w) });
       }
       const { pairs, files } = await readParams(request, new URL(request.url), body);
-      const a = await store.exchange({ params: pairs, files, caller });
+      const a = await store.exchange(inExchange
+        ? { params: pairs, files, caller, address: failuresLimited ? address : undefined, limit: !limiter }
+        : { params: pairs, files, caller });
       op = a.op ?? '-';
       mod = a.module ?? '-';
-      return reply(a.status, a.body, {}, a.type);
+      return reply(a.status, a.body, a.retryAfter ? { 'retry-after': String(a.retryAfter) } : {}, a.type);
     } catch (e) {
       if (e instanceof Reject) return reply(e.status, envelope(e.code, scrub(e.message)), e.headers ?? {});
       emit(`crmwire-proxy internal error: ${logField(e && e.name)}`);
