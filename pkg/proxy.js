@@ -305,7 +305,7 @@ export function memoryStore(options) {
           const prepare = keep.length ? (req) => (req.operation === meta.op && req.body !== undefined ? multipart(req, keep) : req) : undefined;
           const { res, body } = await drive.respond(out.slice(nl + 1), undefined, meta.op, prepare);
           return body === undefined
-            ? { status: res.status, body: res.body, type: res.type || 'application/json', op: meta.op, module: meta.module }
+            ? { status: res.status, body: res.body, type: res.headers?.get('content-type') || 'application/json', op: meta.op, module: meta.module }
             : { status: res.status, body, type: 'application/json', op: meta.op, module: meta.module };
         }
       } catch (e) {

@@ -79,7 +79,7 @@ export class Transport {
     this.#onRequest = options.onRequest;
   }
 
-  /** Sends one request; resolves to `{ status, body: Uint8Array, location, type }` (`type`: the Content-Type) or rejects with a CrmError. */
+  /** Sends one request; resolves to `{ status, body: Uint8Array, location, headers }` or rejects with a CrmError. */
   async send(req, signal) {
     const op = req.operation;
     const f = this.#fetch ?? globalThis.fetch;
@@ -133,14 +133,15 @@ export class Transport {
         if (location !== undefined) location = new URL(location, req.url).href;
       } catch {}
     }
-    return { status, body: await this.#read(res, req.operation), location, type: res.headers.get('content-type') };
+    return { status, body: await this.#read(res, req.operation), location, headers: res.headers };
   }
 
   /** The body as bytes, read as a stream and cut off past `maxResponseBytes`. */
   async #read(res, operation) {
     const max = this.#maxBytes;
     const tooLarge = (n) => new CrmError('RESPONSE_TOO_LARGE', `the answer is larger than maxResponseBytes (${n > max ? `${n} > ` : 'over '}${max} bytes)`, { operation, status: res.status });
-    const declared = Number(res.headers.get('content-length'));
+    const len = res.headers.get('content-length');
+    const declared = len === null ? -1 : Number(len);
     if (declared > max) {
       try {
         await res.body?.cancel();
@@ -149,7 +150,7 @@ export class Transport {
     }
     // A declared length within the cap (fetch refuses a body longer than it declared), or no
     // stream: read at once (cheaper than a reader, notably in workerd); otherwise stream and cut.
-    if (declared >= 0 && res.headers.has('content-length') || !res.body || typeof res.body.getReader !== 'function') {
+    if (declared >= 0 || !res.body || typeof res.body.getReader !== 'function') {
       const b = new Uint8Array(await res.arrayBuffer());
       if (b.length > max) throw tooLarge(b.length);
       return b;
@@ -263,6 +264,14 @@ function sleep(ms, signal, operation) {
   });
 }
 
+/**
+ * The state of one exchange, every field set at once: one object shape for every kind of
+ * exchange keeps the driving loop's property reads monomorphic.
+ */
+function exchangeState(op, file, raw, prepare) {
+  return { id: 0, alive: true, op, clean: undefined, file, body: undefined, raw, res: undefined, prepare };
+}
+
 /** Runs a core's exchanges over a transport. */
 export class Drive {
   #core;
@@ -286,7 +295,7 @@ export class Drive {
    * operation, for ABORTED; `file`: the Blob a `U` step's body takes (a file upload).
    */
   async result(s, signal, op, file) {
-    const x = { id: 0, alive: true, op, clean: undefined, file, body: undefined };
+    const x = exchangeState(op, file, false, undefined);
     try {
       const r = await this.#run(s, signal, x);
       if (r.done) return r.value;
@@ -298,12 +307,12 @@ export class Drive {
 
   /**
    * Runs an exchange whose result is a response to pass on (crmwire/proxy): resolves `{ res,
-   * body }`, the last response (`{ status, body, type }`) and the body the core put in its
+   * body }`, the last response (`{ status, body, headers }`) and the body the core put in its
    * place (a string), or `undefined` to pass the response's own body. `prepare(req)` may
    * return another request object to send instead (the proxy attaches multipart file parts).
    */
   async respond(s, signal, op, prepare) {
-    const x = { id: 0, alive: true, op, clean: undefined, file: undefined, body: undefined, raw: true, res: undefined, prepare };
+    const x = exchangeState(op, undefined, true, prepare);
     try {
       const r = await this.#run(s, signal, x);
       return { res: x.res, body: r.value };
@@ -318,7 +327,7 @@ export class Drive {
    * values that point into it (filesRetrieve's base64 ranges).
    */
   async *items(s, signal, op, withBody = false) {
-    const x = { id: 0, alive: true, op, clean: undefined, file: undefined, body: undefined };
+    const x = exchangeState(op, undefined, false, undefined);
     try {
       for (;;) {
         const r = await this.#run(s, signal, x);
