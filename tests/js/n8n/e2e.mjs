@@ -124,6 +124,10 @@ const freePort = () =>
     });
   });
 
+// n8n's task broker listens on 5679 unless told: another n8n on this machine (a parallel test run)
+// makes every n8n command here exit with "port 5679 is already in use"
+env.N8N_RUNNERS_BROKER_PORT = String(await freePort());
+
 /** Executions of a workflow saved in n8n's SQLite database, oldest first, with their run data. */
 async function savedExecutions(workflowId) {
   const sqlite3 = require('sqlite3');
