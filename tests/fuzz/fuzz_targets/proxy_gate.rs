@@ -14,10 +14,11 @@
 //! * `element`: Vtiger's reading (Zend_Json, `\uXXXX` decoded over the whole text first:
 //!   [`crmwire_fuzz::zend_decode`]) equals the standard one and the caller's, no key twice;
 //!   update/revise/convertlead ids as above, convertlead's entities named by their key;
-//! * VTQL: the forwarded text re-parses to a statement that renders to the same text, on an
-//!   allowed module, at most `MAX_ROWS` rows; a string value only after the module was
-//!   described, and then every value of its reference/owner fields is a canonical id;
-//!   `query_related` without `;` and with one `WHERE`;
+//! * VTQL: the forwarded text re-parses to a statement that renders to the same text, as does
+//!   the caller's statement (LIMIT capped): the caller's meaning, rebuilt; on an allowed module,
+//!   at most `MAX_ROWS` rows; a string value only after the module was described, and then
+//!   every value of its reference/owner fields is a canonical id; `query_related` without `;`
+//!   and with one `WHERE`;
 //! * describes asked for are of allowed modules, each once; after the host answers them, the
 //!   gate decides (no second round);
 //! * errors are INVALID_INPUT (400) or ACCESS_DENIED (403);
@@ -330,7 +331,7 @@ fuzz_target!(|data: &[u8]| {
                         assert_eq!(to_serde(&json::parse(given).unwrap()), sent);
                     }
                     "element" => element(&op, v, given, call, &model),
-                    "query" => query(&op, v, &model),
+                    "query" => query(&op, v, given, &model),
                     other => unreachable!("{other}"),
                 }
             }
@@ -484,8 +485,8 @@ fn element(op: &str, sent: &str, given: &str, call: &Call, model: &Model) {
     }
 }
 
-/// A forwarded VTQL text.
-fn query(op: &str, text: &str, model: &Model) {
+/// A forwarded VTQL text (`given`: the caller's).
+fn query(op: &str, text: &str, given: &str, model: &Model) {
     let full = if op == "query_related" {
         assert!(!text.ends_with(';'), "query_related with a ;");
         assert!(
@@ -498,6 +499,21 @@ fn query(op: &str, text: &str, model: &Model) {
     };
     let sel = Select::parse(&full).unwrap_or_else(|e| panic!("{full}: {e:?}"));
     assert_eq!(sel.render().unwrap(), full, "not a fixed point");
+    // The caller's statement, LIMIT capped as the server caps it (ids render as the strings).
+    let meant = if op == "query_related" {
+        format!("{};", given.trim_end_matches([';', ' ', '\t', '\r', '\n']))
+    } else {
+        given.to_owned()
+    };
+    let mut meant = Select::parse(&meant).expect("the caller's query parses");
+    if let Some(l) = &mut meant.limit {
+        l.count = l.count.min(MAX_ROWS);
+    }
+    assert_eq!(
+        meant.render().unwrap(),
+        full,
+        "the caller's query changed: {given}"
+    );
     model.module(&sel.module, "FROM");
     if let Some(l) = &sel.limit {
         assert!(l.count <= MAX_ROWS, "LIMIT {}", l.count);
