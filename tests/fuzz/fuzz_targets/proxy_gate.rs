@@ -518,7 +518,6 @@ fn query(op: &str, text: &str, given: &str, model: &Model) {
     if let Some(l) = &sel.limit {
         assert!(l.count <= MAX_ROWS, "LIMIT {}", l.count);
     }
-    let Some(w) = &sel.where_ else { return };
     let mut terms = Vec::new();
     fn walk<'a>(c: &'a Cond, out: &mut Vec<&'a crmwire::vtiger::vtql::Term>) {
         match c {
@@ -526,7 +525,9 @@ fn query(op: &str, text: &str, given: &str, model: &Model) {
             Cond::And(v) | Cond::Or(v) => v.iter().for_each(|c| walk(c, out)),
         }
     }
-    walk(w, &mut terms);
+    if let Some(w) = &sel.where_ {
+        walk(w, &mut terms);
+    }
     fn flat(v: &Value) -> Vec<&Value> {
         match v {
             Value::List(items) => items.iter().flat_map(flat).collect(),
@@ -536,6 +537,36 @@ fn query(op: &str, text: &str, given: &str, model: &Model) {
     let strings = terms
         .iter()
         .any(|t| flat(&t.value).iter().any(|v| matches!(v, Value::Str(_))));
+    // The server's reading (the simulator's VTQL parser, written from Vtiger's grammar apart
+    // from the core): the same module and the same terms in order; on `id` and on the module's
+    // reference/owner fields every value is a canonical id once its quotes are stripped (the
+    // server pastes the part after `x` into SQL unquoted), or a bare integer.
+    let server = crmwire_sim::vtql::parse(&full).unwrap_or_else(|e| panic!("{full}: {e:?}"));
+    assert_eq!(server.module, sel.module);
+    assert_eq!(server.conds.len(), terms.len(), "{full}");
+    let described = model.refs(&sel.module).unwrap_or_default();
+    for (c, t) in server.conds.iter().zip(&terms) {
+        assert!(c.field.eq_ignore_ascii_case(&t.field), "{full}");
+        if c.field.eq_ignore_ascii_case("id")
+            || described.iter().any(|r| r.eq_ignore_ascii_case(&c.field))
+        {
+            for v in &c.values {
+                let bare = v.strip_prefix('\'').and_then(|v| v.strip_suffix('\''));
+                match bare {
+                    Some(b) => assert!(
+                        b.parse::<WsId>().is_ok_and(|id| id.to_string() == b),
+                        "{}: {v} reaches the server's SQL: {full}",
+                        c.field
+                    ),
+                    None => assert!(
+                        v.bytes().all(|b| b.is_ascii_digit() || b == b'-'),
+                        "{}: {v}: {full}",
+                        c.field
+                    ),
+                }
+            }
+        }
+    }
     let Some(refs) = model.refs(&sel.module) else {
         assert!(!strings, "a string value on an undescribed module: {full}");
         return;
