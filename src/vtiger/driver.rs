@@ -56,12 +56,14 @@
 #![allow(clippy::result_large_err)]
 
 use super::envelope;
+use super::id::WsId;
 use super::ops::{self, Call, Endpoint, FourBytePolicy};
 use super::paging::{scan_records, string_member, Count, QueryAll};
+use super::related::RelatedPlan;
 use super::results::{self, LoginInfo};
 use super::split::split_select;
 use super::sync::{Strategy, SyncRun};
-use super::vtql::Select;
+use super::vtql::{four_byte_text, Select};
 use crate::error::{Error, ErrorCode, Result};
 use crate::http::HttpResponse;
 use crate::json;
@@ -273,6 +275,12 @@ enum Task {
         count: bool,
         seen: HashSet<String>,
         done_rows: u64,
+    },
+    /// Related records (`query_related` pages planned by [`RelatedPlan`]); `rows` collects
+    /// them for one result (`queryRelated`), `None` yields each batch (`queryRelatedAll`).
+    Related {
+        plan: Box<RelatedPlan>,
+        rows: Option<String>,
     },
     /// A sync run; yields its batches.
     Sync { run: SyncRun, op: String },
@@ -505,6 +513,40 @@ impl Driver {
             count,
             seen: HashSet::new(),
             done_rows: 0,
+        })
+    }
+
+    /// `queryRelated()` (`collect`: the rows as one JSON array when done) or
+    /// `queryRelatedAll()` (yields batches of rows): the records related to `source` by
+    /// `label` that match the query, planned by [`RelatedPlan`] (one `query_related` per AND
+    /// group, each paged by keyset to its end, merged by id; see [`super::related`]).
+    pub fn start_related(
+        &mut self,
+        q: QueryText<'_>,
+        source: WsId,
+        label: &str,
+        collect: bool,
+    ) -> Result<(ExchangeId, Step)> {
+        let sel = q.select().map_err(|e| e.with_operation("query_related"))?;
+        self.start_related_select(sel, source, label, collect)
+    }
+
+    /// [`Driver::start_related`] for a parsed select (`retrieveRelated` is
+    /// `SELECT * FROM <relatedType>`).
+    pub fn start_related_select(
+        &mut self,
+        mut sel: Select,
+        source: WsId,
+        label: &str,
+        collect: bool,
+    ) -> Result<(ExchangeId, Step)> {
+        let plan = sel
+            .apply_four_byte(self.cfg.four_byte)
+            .and_then(|()| RelatedPlan::new(sel, source, label))
+            .map_err(|e| e.with_operation("query_related"))?;
+        self.begin(Task::Related {
+            plan: Box::new(plan),
+            rows: collect.then(String::new),
         })
     }
 
@@ -1055,6 +1097,16 @@ impl Driver {
                     None => Plan::Done(Value::Nothing),
                 }
             }
+            Task::Related { plan, rows } => match plan.next_query() {
+                Some(text) => match ops::query_related(&text, plan.source(), plan.label()) {
+                    Ok(c) => Plan::Send(c, Read::Core),
+                    Err(e) => Plan::Fail(e),
+                },
+                None => Plan::Done(
+                    rows.as_deref()
+                        .map_or(Value::Nothing, |r| Value::Text(bracket(r))),
+                ),
+            },
             Task::Sync { run, op } => match run.next_call() {
                 Some(c) => {
                     op.clone_from(&c.operation);
@@ -1167,6 +1219,22 @@ impl Driver {
                     Some(Step::Yield(Value::Text(bracket(&fresh))))
                 })
             }),
+            Task::Related { plan, rows } => envelope::decode_raw_ref(resp, op).and_then(|text| {
+                let fresh = plan.advance_page(&text)?;
+                Ok(match rows {
+                    Some(all) => {
+                        if !fresh.is_empty() {
+                            if !all.is_empty() {
+                                all.push(',');
+                            }
+                            all.push_str(&fresh);
+                        }
+                        None
+                    }
+                    None if fresh.is_empty() => None,
+                    None => Some(Step::Yield(Value::Text(bracket(&fresh)))),
+                })
+            }),
             Task::Sync { run, op: sop } => {
                 let before = run.strategy();
                 run.handle(resp).map(|batch| {
@@ -1271,8 +1339,10 @@ impl Driver {
 
     fn plan_query(&self, q: QueryText<'_>) -> Result<Vec<String>> {
         if let QueryText::Raw(text) = q {
-            if self.get_url_len(text) <= ops::MAX_GET_URL_BYTES {
-                return Ok(vec![text.to_owned()]);
+            // Raw text that fits is sent as written (4-byte policy applied).
+            let text = four_byte_text(text, self.cfg.four_byte)?;
+            if self.get_url_len(&text) <= ops::MAX_GET_URL_BYTES {
+                return Ok(vec![text.into_owned()]);
             }
         }
         let sel = match q {
@@ -1288,6 +1358,8 @@ impl Driver {
             })?,
             QueryText::Spec(_) => q.select()?,
         };
+        let mut sel = sel;
+        sel.apply_four_byte(self.cfg.four_byte)?;
         let fits = |s: &Select| -> Result<bool> {
             Ok(self.get_url_len(&s.render()?) <= ops::MAX_GET_URL_BYTES)
         };
@@ -1304,7 +1376,8 @@ impl Driver {
     }
 
     fn plan_pages(&self, q: QueryText<'_>, count: bool) -> Result<(Vec<Part>, bool)> {
-        let sel = q.select()?;
+        let mut sel = q.select()?;
+        sel.apply_four_byte(self.cfg.four_byte)?;
         let fits = |s: &Select| -> Result<bool> {
             let first = if count {
                 Count::new(s.clone())?.next_query()

@@ -6,6 +6,7 @@ pub mod gate;
 pub mod id;
 pub mod ops;
 pub mod paging;
+pub mod related;
 pub mod results;
 pub mod split;
 pub mod sync;

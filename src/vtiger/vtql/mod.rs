@@ -66,11 +66,15 @@
 #![allow(clippy::result_large_err)]
 
 mod ast;
+mod four_byte;
+mod like;
 mod literal;
 mod parse;
 mod render;
 mod spec;
 
 pub use ast::{Cond, Dir, Dnf, Limit, Op, Select, Term, Value, MAX_DNF_TERMS, MAX_ROWS};
+pub use four_byte::four_byte_text;
+pub use like::like_escape;
 pub use literal::{check_ident, literal};
-pub(crate) use render::render_dnf;
+pub(crate) use render::{count_where, render_dnf, render_terms, Style};

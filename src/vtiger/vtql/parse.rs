@@ -1,6 +1,7 @@
 //! Raw VTQL text read back into a [`Select`] with the server's own token rules.
 
 use super::ast::{Cond, Dir, Limit, Op, Select, Term, Value};
+use super::like;
 use super::literal::{check_ident, shorten};
 use crate::error::{Error, ErrorCode, Result};
 
@@ -372,6 +373,8 @@ fn parse_term(p: &mut P) -> Result<Term> {
     }
     loop {
         values.push(match p.next() {
+            // A LIKE literal is a pattern for MySQL's LIKE: read as it reads it.
+            Some(Tok::Lit(s)) if op == Op::Like => Value::Str(like::from_mysql(&s)),
             Some(Tok::Lit(s)) => Value::Str(s),
             Some(Tok::Int(n)) => Value::Int(n),
             Some(Tok::Word(w)) => {
