@@ -122,6 +122,10 @@ pub(crate) fn render_terms(terms: &[Term], style: Style) -> Result<String> {
 /// Renders a normal form; `extra` is appended to every AND group. Returns `None` for "true"
 /// (no WHERE needed). Errors when the form is "false".
 pub(crate) fn render_dnf(dnf: &Dnf, extra: Option<&Term>) -> Result<Option<String>> {
+    render_dnf_styled(dnf, extra, Style::Query)
+}
+
+fn render_dnf_styled(dnf: &Dnf, extra: Option<&Term>, style: Style) -> Result<Option<String>> {
     if dnf.is_empty() {
         return Err(Error::invalid_input(
             "where",
@@ -146,7 +150,7 @@ pub(crate) fn render_dnf(dnf: &Dnf, extra: Option<&Term>) -> Result<Option<Strin
                 out.push_str(" AND ");
             }
             first = false;
-            t.render_into(&mut out, Style::Query)?;
+            t.render_into(&mut out, style)?;
         }
     }
     Ok(if out.is_empty() { None } else { Some(out) })
@@ -184,6 +188,30 @@ impl Select {
     /// non-last ORDER BY column; a LIMIT count above 100 (the server returns at most 100
     /// rows per call).
     pub fn render(&self) -> Result<String> {
+        let mut out = self.render_styled(Style::Query)?;
+        out.push(';');
+        Ok(out)
+    }
+
+    /// The statement as `query_related` text: no `;` (the server adds it) and an upper-case
+    /// `WHERE` inside a literal written `WH\ERE` (the server splits the text on `WHERE`; MySQL
+    /// reads `WH\ERE` as `WHERE`). Errors as [`Select::render`], and `INVALID_INPUT` (field
+    /// `query`) when a name holds `WHERE` (it would cut the text, and cannot be escaped).
+    ///
+    /// This renders the caller's statement as it stands (the proxy forwards it); the client
+    /// itself plans related queries with [`crate::vtiger::related::RelatedPlan`].
+    pub fn render_related(&self) -> Result<String> {
+        let out = self.render_styled(Style::Related)?;
+        if count_where(&out) > 1 {
+            return Err(Error::invalid_input(
+                "query",
+                "query_related splits the query text on the word WHERE (upper case), and a module or field name holding it would cut the query",
+            ));
+        }
+        Ok(out)
+    }
+
+    fn render_styled(&self, style: Style) -> Result<String> {
         let dnf = self.validate()?;
         if let Some(l) = self.limit {
             if l.count > MAX_ROWS {
@@ -197,7 +225,7 @@ impl Select {
             }
         }
         let where_ = match &dnf {
-            Some(d) => render_dnf(d, None)?,
+            Some(d) => render_dnf_styled(d, None, style)?,
             None => None,
         };
         let mut out = String::with_capacity(64);
@@ -222,7 +250,6 @@ impl Select {
                 }
             }
         }
-        out.push(';');
         Ok(out)
     }
 
