@@ -10,6 +10,10 @@ impl Select {
     /// `SELECT <fields|*|count(*)> FROM <Module> [WHERE …] [ORDER BY …] [LIMIT …];`
     /// with the server's own token rules, so that raw queries can be paged by keyset too.
     ///
+    /// Literals are read as MySQL reads them (its string escapes); a LIKE literal is then read
+    /// as MySQL's LIKE reads a pattern and kept in the pattern syntax of [`Op::Like`], so that
+    /// re-rendered text means what the caller's text meant.
+    ///
     /// Anything this client would not itself render is an error (`INVALID_INPUT`, field
     /// `query`): bare-word values, literals whose backslashes would make MySQL and the VTQL
     /// lexer disagree, unknown tokens, text after `;`, a missing `;`. Such text can still be
