@@ -671,6 +671,12 @@ fn refused_before_sending() {
     assert_eq!(e.code, ErrorCode::InvalidInput);
     let e = RelatedPlan::new(contacts(), src, "").unwrap_err();
     assert_eq!(e.field.as_deref(), Some("relatedLabel"));
+    let e =
+        RelatedPlan::new(contacts().and(Cond::Or(vec![])).unwrap(), src, "Contacts").unwrap_err();
+    assert_eq!(
+        (e.code, e.field.as_deref()),
+        (ErrorCode::InvalidInput, Some("where"))
+    );
     // What VTQL cannot express is refused as for query (a DESC before the last column).
     let e = RelatedPlan::new(
         contacts()

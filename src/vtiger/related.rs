@@ -163,6 +163,12 @@ impl RelatedPlan {
         };
         // A true group makes the whole condition true.
         let groups: Vec<Vec<Term>> = match dnf {
+            Some(d) if d.is_empty() => {
+                return Err(refuse(
+                    "where",
+                    "the condition can never match (an empty OR)",
+                ))
+            }
             Some(d) if !d.iter().any(Vec::is_empty) => d,
             _ => vec![Vec::new()],
         };
