@@ -386,6 +386,9 @@ const QUOTES: &[&str] = &["\\\"", "\"", "'", "%22", "&quot;", "&#34;", "]"];
 pub fn mask_secrets(s: &str) -> String {
     let lower = s.to_ascii_lowercase();
     let b = lower.as_bytes();
+    // Byte comparisons: `j` walks a value byte by byte, also inside multi-byte characters,
+    // where slicing the string would panic.
+    let at = |j: usize, p: &str| b.get(j..).is_some_and(|t| t.starts_with(p.as_bytes()));
     let word = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
     let mut out = String::with_capacity(s.len());
     let mut i = 0;
@@ -397,7 +400,7 @@ pub fn mask_secrets(s: &str) -> String {
         }
         let Some(k) = SECRET_KEYS
             .iter()
-            .find(|k| lower[i..].starts_with(*k) && !b.get(i + k.len()).is_some_and(|&c| word(c)))
+            .find(|k| at(i, k) && !b.get(i + k.len()).is_some_and(|&c| word(c)))
         else {
             i += 1;
             continue;
@@ -410,14 +413,14 @@ pub fn mask_secrets(s: &str) -> String {
                 continue;
             }
             for q in QUOTES {
-                if lower[j..].starts_with(q) {
+                if at(j, q) {
                     j += q.len();
                     continue 'close;
                 }
             }
             break;
         }
-        let Some(a) = ASSIGN.iter().find(|a| lower[j..].starts_with(*a)) else {
+        let Some(a) = ASSIGN.iter().find(|a| at(j, a)) else {
             i += k.len();
             continue;
         };
@@ -428,7 +431,7 @@ pub fn mask_secrets(s: &str) -> String {
                 continue;
             }
             for q in QUOTES {
-                if lower[j..].starts_with(q) {
+                if at(j, q) {
                     j += q.len();
                     continue 'open;
                 }
@@ -442,8 +445,8 @@ pub fn mask_secrets(s: &str) -> String {
                 b'"' | b'\'' | b'&' | b',' | b'}' | b']' | b')' | b';' | b'<' | b'\\'
             )
             && !b[j].is_ascii_whitespace()
-            && !lower[j..].starts_with("%26")
-            && !lower[j..].starts_with("%22")
+            && !at(j, "%26")
+            && !at(j, "%22")
         {
             j += 1;
         }
@@ -533,6 +536,24 @@ mod tests {
         ] {
             assert_eq!(mask_secrets(text), text);
         }
+    }
+
+    #[test]
+    fn a_value_with_multi_byte_characters_is_masked_without_a_panic() {
+        // Found by the envelope fuzz target: the value scan walks bytes, inside `é` and `😀`.
+        for text in [
+            "sessionName=aé%26b",
+            "sessionName=é😀x",
+            "accessKey: \"k€y\" more",
+            "sessionname=\u{fffd}\u{fffd}",
+        ] {
+            let out = mask_secrets(text);
+            assert!(out.contains(crate::secret::REDACTED), "{text}: {out}");
+        }
+        assert_eq!(
+            mask_secrets("sessionName=ké, rest"),
+            format!("sessionName={}, rest", crate::secret::REDACTED)
+        );
     }
 
     #[test]
