@@ -386,9 +386,6 @@ const QUOTES: &[&str] = &["\\\"", "\"", "'", "%22", "&quot;", "&#34;", "]"];
 pub fn mask_secrets(s: &str) -> String {
     let lower = s.to_ascii_lowercase();
     let b = lower.as_bytes();
-    // Byte comparisons: `j` walks a value byte by byte, also inside multi-byte characters,
-    // where slicing the string would panic.
-    let at = |j: usize, p: &str| b.get(j..).is_some_and(|t| t.starts_with(p.as_bytes()));
     let word = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
     let mut out = String::with_capacity(s.len());
     let mut i = 0;
@@ -398,10 +395,9 @@ pub fn mask_secrets(s: &str) -> String {
             i += 1;
             continue;
         }
-        let Some(k) = SECRET_KEYS
-            .iter()
-            .find(|k| at(i, k) && !b.get(i + k.len()).is_some_and(|&c| word(c)))
-        else {
+        let Some(k) = SECRET_KEYS.iter().find(|k| {
+            b[i..].starts_with(k.as_bytes()) && !b.get(i + k.len()).is_some_and(|&c| word(c))
+        }) else {
             i += 1;
             continue;
         };
@@ -413,14 +409,14 @@ pub fn mask_secrets(s: &str) -> String {
                 continue;
             }
             for q in QUOTES {
-                if at(j, q) {
+                if b[j..].starts_with(q.as_bytes()) {
                     j += q.len();
                     continue 'close;
                 }
             }
             break;
         }
-        let Some(a) = ASSIGN.iter().find(|a| at(j, a)) else {
+        let Some(a) = ASSIGN.iter().find(|a| b[j..].starts_with(a.as_bytes())) else {
             i += k.len();
             continue;
         };
@@ -431,7 +427,7 @@ pub fn mask_secrets(s: &str) -> String {
                 continue;
             }
             for q in QUOTES {
-                if at(j, q) {
+                if b[j..].starts_with(q.as_bytes()) {
                     j += q.len();
                     continue 'open;
                 }
@@ -445,8 +441,10 @@ pub fn mask_secrets(s: &str) -> String {
                 b'"' | b'\'' | b'&' | b',' | b'}' | b']' | b')' | b';' | b'<' | b'\\'
             )
             && !b[j].is_ascii_whitespace()
-            && !at(j, "%26")
-            && !at(j, "%22")
+            // Bytes, not `lower[j..]`: inside a value `j` may stop in the middle of a
+            // multi-byte character (a str slice there panics; found by tests/fuzz envelope).
+            && !b[j..].starts_with(b"%26")
+            && !b[j..].starts_with(b"%22")
         {
             j += 1;
         }
@@ -502,6 +500,15 @@ mod tests {
     }
 
     #[test]
+    fn mask_secrets_survives_non_ascii_values() {
+        // A value running into multi-byte characters (a fuzz find: the scan sliced the text
+        // inside a character and panicked).
+        let m = mask_secrets("token=5b04\u{FFFD}\u{FFFD}db68 and token: é%22x");
+        assert!(!m.contains("5b04") && !m.contains("é%22"), "{m}");
+        assert_eq!(mask_secrets("key=ééé"), "key=[redacted]");
+    }
+
+    #[test]
     fn mask_secrets_catches_plain_quoted_php_and_encoded_forms() {
         for (text, kept) in [
             ("near sessionName=abc123def&x=1", "&x=1"),
@@ -536,24 +543,6 @@ mod tests {
         ] {
             assert_eq!(mask_secrets(text), text);
         }
-    }
-
-    #[test]
-    fn a_value_with_multi_byte_characters_is_masked_without_a_panic() {
-        // Found by the envelope fuzz target: the value scan walks bytes, inside `é` and `😀`.
-        for text in [
-            "sessionName=aé%26b",
-            "sessionName=é😀x",
-            "accessKey: \"k€y\" more",
-            "sessionname=\u{fffd}\u{fffd}",
-        ] {
-            let out = mask_secrets(text);
-            assert!(out.contains(crate::secret::REDACTED), "{text}: {out}");
-        }
-        assert_eq!(
-            mask_secrets("sessionName=ké, rest"),
-            format!("sessionName={}, rest", crate::secret::REDACTED)
-        );
     }
 
     #[test]

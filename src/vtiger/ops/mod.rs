@@ -28,11 +28,13 @@
 mod call;
 mod element;
 mod endpoint;
+mod multipart;
 
 pub use call::{call, is_get_operation, is_known_operation, Call, MAX_GET_URL_BYTES};
 pub use element::{encode_element, ElementInput, FourBytePolicy};
 pub(crate) use element::{has_four_byte, replace_four_byte};
 pub use endpoint::Endpoint;
+pub use multipart::multipart_request;
 
 use crate::encode::md5_hex;
 use crate::error::{Error, Result};

@@ -32,9 +32,8 @@ fn sim() -> &'static (Arc<App>, String) {
             .as_str()
             .unwrap()
             .to_string();
-        // The simulator inserts the new token CHALLENGE_GAP after the getchallenge (its HTTP
-        // layer answers after that); called directly, wait for it.
-        std::thread::sleep(crmwire_sim::ops::CHALLENGE_GAP * 2);
+        // The server answers getchallenge only after the token's INSERT (ops::CHALLENGE_GAP).
+        std::thread::sleep(crmwire_sim::ops::CHALLENGE_GAP);
         let key = crmwire_sim::ops::md5_hex(&format!("{token}{}", crmwire_sim::DEFAULT_ACCESS_KEY));
         let login = dispatch(
             &app,

@@ -19,10 +19,6 @@ fuzz_target!(|data: &[u8]| {
     };
     let again = match Select::parse(&out) {
         Ok(again) => again,
-        // KNOWN, issue 15 item 11: a raw unquoted integer is re-rendered quoted, which the
-        // parser then refuses on an id-valued field (`x_id = 3` -> `x_id = '3'`). Fixed on
-        // branch `sec` (976c677, Value::Int); delete this arm once that is merged.
-        Err(e) if e.to_string().contains("takes ids only") => return,
         Err(e) => panic!("{out:?}: {e}"),
     };
     assert_eq!(again.render().as_deref(), Ok(out.as_str()));
