@@ -17,20 +17,27 @@
 //!   when it lands between the server's DELETE and INSERT of the token). After a fresh
 //!   challenge both codes are treated as a lost race: the whole pair is retried, up to
 //!   [`LoginPolicy::attempts`] times, after a jittered exponential back-off
-//!   ([`LoginPolicy::delay`]; randomness comes from the host's seed).
+//!   ([`LoginPolicy::delay`]; randomness comes from the host's seed), stretched by the
+//!   server's pace: Vtiger's challenge token is PHP's `uniqid()`, the server's clock in
+//!   microseconds ([`uniqid_micros`]), so two tokens of one login tell how long the pair
+//!   and the back-off between them took on the server. A pair slower than
+//!   [`LoginPolicy::pace_ref_ms`] (a congested server: the contenders' requests queue, and
+//!   the window in which another getchallenge spoils a login grows with the queue) stretches
+//!   the next back-off by the same factor, at most [`LoginPolicy::max_scale`] times. On the
+//!   lab's 2-core servers (`make test-real-lab`), 32 cold clients of one user started
+//!   together: 2–12 failed with the fixed schedule (pairs of 100–400 ms in the burst), none
+//!   with the stretched one. The time is the server's, sent in its answers: the core reads
+//!   no clock.
 //!
 //!   *A wrong access key gets the same answer as a lost race* (`INVALID_USER_CREDENTIALS`,
 //!   same message): no reply tells them apart, and a lost race leaves no trace that another
 //!   `getchallenge` could reveal (it would replace the token again). They are told apart by
 //!   repetition only: a race ends once the contenders have spread out, a wrong key fails
-//!   every attempt. With the defaults (8 attempts, back-offs of 15, 30, 60, 120, 240, 480,
-//!   480 ms, each ×0.5–1.5), a wrong key is reported as `INVALID_USER_CREDENTIALS` after
-//!   about 1.4 s (at most about 2.1 s), and clients logging in at once get in: in a
-//!   Monte-Carlo model of this schedule (2,000 bursts each), no client failed with 8 or 32
-//!   clients and a 2 ms login window (the simulator's) or with 8 clients and the 10 ms window
-//!   measured on a real 8.4 server; with 32 clients and 10 ms, about one client in eight
-//!   bursts ran out of attempts. The final error says that the key was refused on every
-//!   attempt.
+//!   every attempt. With the defaults (8 attempts, back-offs of 15, 30, 60, 120, 240, 320,
+//!   320 ms, each ×0.5–1.5, unstretched while pairs take under 30 ms), a wrong key is
+//!   reported as `INVALID_USER_CREDENTIALS` after about 1.1 s of back-off (at most about
+//!   1.7 s) plus its 8 pairs; on a congested server the back-offs stretch (at most ×5). The
+//!   final error says that the key was refused on every attempt.
 //! * **Session expiry**: an answer whose code is [`ErrorCode::is_session_expiry`] (the only
 //!   place that set lives) makes the exchange log in again (leading or waiting) and repeat
 //!   its request once; a second expiry of the same request is reported. An exchange whose
@@ -103,8 +110,13 @@ pub struct LoginPolicy {
     pub attempts: u32,
     /// First back-off in milliseconds (default 15); doubled per attempt up to `cap_ms`.
     pub base_ms: u32,
-    /// Longest back-off before jitter (default 480).
+    /// Longest back-off before jitter and stretch (default 320).
     pub cap_ms: u32,
+    /// The server's time for a getchallenge + login pair under which back-offs are not
+    /// stretched (default 30; a pair takes about 13 ms on an idle server).
+    pub pace_ref_ms: u32,
+    /// The largest stretch of a back-off by a slow server pace (default 5).
+    pub max_scale: u32,
 }
 
 impl Default for LoginPolicy {
@@ -112,19 +124,38 @@ impl Default for LoginPolicy {
         LoginPolicy {
             attempts: 8,
             base_ms: 15,
-            cap_ms: 480,
+            cap_ms: 320,
+            pace_ref_ms: 30,
+            max_scale: 5,
         }
     }
 }
 
 impl LoginPolicy {
     /// The back-off before pair number `attempt + 1` (`attempt` ≥ 1):
-    /// `min(base · 2^(attempt-1), cap) × (0.5 + unit/1024)`, `unit` uniform in `0..1024`.
-    pub fn delay(&self, attempt: u32, unit: u32) -> u32 {
+    /// `min(base · 2^(attempt-1), cap) × stretch × (0.5 + unit/1024)`, `unit` uniform in
+    /// `0..1024`, `stretch` = `pace_ms / pace_ref_ms` within `1..=max_scale` (`pace_ms`: the
+    /// server's time for the last pair, 0 when unknown).
+    pub fn delay(&self, attempt: u32, unit: u32, pace_ms: u32) -> u32 {
         let exp = u64::from(self.base_ms) << attempt.saturating_sub(1).min(31);
-        let ms = exp.min(u64::from(self.cap_ms)) * u64::from(512 + unit.min(1024)) / 1024;
+        let r = u64::from(self.pace_ref_ms.max(1));
+        let pace = u64::from(pace_ms).clamp(r, r * u64::from(self.max_scale.max(1)));
+        let ms =
+            exp.min(u64::from(self.cap_ms)) * pace / r * u64::from(512 + unit.min(1024)) / 1024;
         ms.min(u64::from(crate::step::MAX_SLEEP_MS)) as u32
     }
+}
+
+/// The server's clock in microseconds inside a challenge token made by PHP's `uniqid()`
+/// (13 hex digits: 8 of seconds, 5 of microseconds), as Vtiger's `getchallenge` makes them;
+/// `None` for any other token.
+pub fn uniqid_micros(token: &str) -> Option<u64> {
+    if token.len() != 13 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    let secs = u64::from_str_radix(&token[..8], 16).ok()?;
+    let micros = u64::from_str_radix(&token[8..], 16).ok()?;
+    (micros < 1_000_000).then_some(secs * 1_000_000 + micros)
 }
 
 /// Everything a driver needs, given once.
@@ -326,6 +357,41 @@ struct LoginRun {
     /// Pairs sent so far (1-based).
     attempt: u32,
     stage: Stage,
+    /// The server time of the last challenge token, when it is a `uniqid()`.
+    token_us: Option<u64>,
+    /// Milliseconds slept since that challenge (back-off and retries).
+    slept_ms: u32,
+    /// The server's time for the last pair, in ms (0 while unknown).
+    pace_ms: u32,
+}
+
+impl LoginRun {
+    fn new(t: Transfer) -> LoginRun {
+        LoginRun {
+            attempt: 1,
+            stage: Stage::Challenge(t),
+            token_us: None,
+            slept_ms: 0,
+            pace_ms: 0,
+        }
+    }
+
+    /// Learns the server's pace from a new challenge token: the time since the previous
+    /// token, less what this run slept in between.
+    fn clock(&mut self, token: &str) {
+        let Some(now) = uniqid_micros(token) else {
+            self.token_us = None;
+            return;
+        };
+        if let Some(prev) = self.token_us {
+            let ms = now.saturating_sub(prev) / 1000;
+            self.pace_ms = ms
+                .saturating_sub(u64::from(self.slept_ms))
+                .min(u64::from(u32::MAX)) as u32;
+        }
+        self.token_us = Some(now);
+        self.slept_ms = 0;
+    }
 }
 
 #[derive(Debug)]
@@ -744,7 +810,10 @@ impl Driver {
                     }
                     Ok(Checked::Again(step)) => {
                         run.stage = match step {
-                            Step::Sleep(_) => Stage::Paused { t, challenge },
+                            Step::Sleep(ms) => {
+                                run.slept_ms = run.slept_ms.saturating_add(ms);
+                                Stage::Paused { t, challenge }
+                            }
                             _ if challenge => Stage::Challenge(t),
                             _ => Stage::Login(t),
                         };
@@ -838,6 +907,7 @@ impl Driver {
             State::Login(mut run) => {
                 if let Stage::Challenge(mut t) = std::mem::replace(&mut run.stage, Stage::Backoff) {
                     if let Some(ms) = t.failed(&error, &retry) {
+                        run.slept_ms = run.slept_ms.saturating_add(ms);
                         run.stage = Stage::Paused { t, challenge: true };
                         ex.state = State::Login(run);
                         return Ok(Step::Sleep(ms));
@@ -973,13 +1043,7 @@ impl Driver {
         match self.challenge_transfer() {
             Ok(t) => {
                 let step = t.send();
-                self.set_state(
-                    id,
-                    State::Login(LoginRun {
-                        attempt: 1,
-                        stage: Stage::Challenge(t),
-                    }),
-                );
+                self.set_state(id, State::Login(LoginRun::new(t)));
                 Ok(step)
             }
             Err(e) => {
@@ -1007,7 +1071,10 @@ impl Driver {
                 username,
                 access_key,
             } => results::parse_challenge(resp)
-                .and_then(|ch| ops::login(username, &ch.token, access_key))
+                .and_then(|ch| {
+                    run.clock(ch.token.expose());
+                    ops::login(username, &ch.token, access_key)
+                })
                 .and_then(|c| c.to_request(&self.cfg.endpoint, None)),
             Auth::Proxy { .. } => Err(unknown_exchange()),
         };
@@ -1047,7 +1114,11 @@ impl Driver {
                 self.advance(id)
             }
             Err(e) if lost_race(&e) && run.attempt < self.cfg.login.attempts => {
-                let ms = self.cfg.login.delay(run.attempt, self.rng.unit());
+                let ms = self
+                    .cfg
+                    .login
+                    .delay(run.attempt, self.rng.unit(), run.pace_ms);
+                run.slept_ms = run.slept_ms.saturating_add(ms);
                 run.attempt += 1;
                 run.stage = Stage::Backoff;
                 self.set_state(id, State::Login(run));
