@@ -279,7 +279,7 @@ fn uniqid(ms: u64) -> String {
 fn a_congested_server_stretches_the_back_off_by_its_pace() {
     // Tokens are PHP's uniqid(): the server's clock. The second challenge comes 600 ms
     // (server time) after the first while the client slept at most 22 ms: the pair took
-    // over 500 ms (a queue of contenders), so the next back-off is stretched ×5 (at most).
+    // over 500 ms (a queue of contenders), so the next back-off is stretched ×8 (at most).
     assert_eq!(uniqid(0), "6932000000000");
     assert_eq!(uniqid(600), "69320000927c0");
     let (t1, t2, t3) = (uniqid(0), uniqid(600), uniqid(1200));
@@ -298,8 +298,8 @@ fn a_congested_server_stretches_the_back_off_by_its_pace() {
     assert_eq!(r.sleeps.len(), 2);
     // The first back-off knows no pace yet: 15 × 0.5–1.5.
     assert!((7..=22).contains(&r.sleeps[0]), "{:?}", r.sleeps);
-    // The second: 30 × 5 × 0.5–1.5 (unstretched it would be 15..=45).
-    assert!((75..=225).contains(&r.sleeps[1]), "{:?}", r.sleeps);
+    // The second: 30 × 8 × 0.5–1.5 (unstretched it would be 15..=45).
+    assert!((120..=360).contains(&r.sleeps[1]), "{:?}", r.sleeps);
 
     // A quick pair (the second token 40 ms after the first: pace 18–33 ms) stretches
     // nothing or little (at most 33/30).
@@ -327,11 +327,11 @@ fn the_stretch_is_bounded_and_a_token_clock_is_read_only_from_uniqid_tokens() {
     assert_eq!(p.delay(1, 512, 0), 15);
     assert_eq!(p.delay(6, 512, 29), 320);
     assert_eq!(p.delay(7, 512, 30), 320);
-    // Slow pace: stretched by pace / 30, at most ×5.
+    // Slow pace: stretched by pace / 30, at most ×8.
     assert_eq!(p.delay(2, 512, 90), 90);
     assert_eq!(p.delay(7, 512, 150), 1600);
-    assert_eq!(p.delay(7, 512, 60_000), 1600);
-    assert_eq!(p.delay(7, 1023, u32::MAX), 2398);
+    assert_eq!(p.delay(7, 512, 60_000), 2560);
+    assert_eq!(p.delay(8, 1023, u32::MAX), 3837);
     assert_eq!(
         uniqid_micros("69320000927c0"),
         Some(0x6932_0000 * 1_000_000 + 600_000)
@@ -351,7 +351,7 @@ fn the_stretch_is_bounded_and_a_token_clock_is_read_only_from_uniqid_tokens() {
 fn a_wrong_key_is_reported_after_a_bounded_number_of_pairs_and_waiters_share_it() {
     let mut d = driver();
     let mut fake = Fake::new();
-    for i in 0..8 {
+    for i in 0..9 {
         let t = format!("t{i}");
         fake = fake
             .expect(get_challenge(), challenge(&t))
@@ -380,12 +380,12 @@ fn a_wrong_key_is_reported_after_a_bounded_number_of_pairs_and_waiters_share_it(
     fake.finished();
     assert_eq!(err.code, ErrorCode::InvalidUserCredentials);
     assert_eq!(err.operation.as_deref(), Some("login"));
-    assert!(err.message.contains("refused 8 times"), "{}", err.message);
-    assert_eq!(slept.len(), 7);
+    assert!(err.message.contains("refused 9 times"), "{}", err.message);
+    assert_eq!(slept.len(), 8);
     let total: u32 = slept.iter().sum();
-    // 15+30+60+120+240+320+320 = 1105 ms, × 0.5–1.5 (tokens that are no uniqid(): no
+    // 15+30+60+120+240+320+320+320 = 1425 ms, × 0.5–1.5 (tokens that are no uniqid(): no
     // server pace, no stretch).
-    assert!((552..=1658).contains(&total), "{slept:?}");
+    assert!((712..=2138).contains(&total), "{slept:?}");
     assert!(slept.iter().all(|&ms| ms <= 480), "{slept:?}");
     // The waiter gets the same answer, without a login of its own.
     assert!(d.take_wake());

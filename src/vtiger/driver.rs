@@ -26,18 +26,20 @@
 //!   the next back-off by the same factor, at most [`LoginPolicy::max_scale`] times. On the
 //!   lab's 2-core servers (`make test-real-lab`), 32 cold clients of one user started
 //!   together: 2–12 failed with the fixed schedule (pairs of 100–400 ms in the burst), none
-//!   with the stretched one. The time is the server's, sent in its answers: the core reads
+//!   with the stretched one; the simulator with 2 CPUs of 6 ms a request (`--cpus`) shows
+//!   the same. The time is the server's, sent in its answers: the core reads
 //!   no clock.
 //!
 //!   *A wrong access key gets the same answer as a lost race* (`INVALID_USER_CREDENTIALS`,
 //!   same message): no reply tells them apart, and a lost race leaves no trace that another
 //!   `getchallenge` could reveal (it would replace the token again). They are told apart by
 //!   repetition only: a race ends once the contenders have spread out, a wrong key fails
-//!   every attempt. With the defaults (8 attempts, back-offs of 15, 30, 60, 120, 240, 320,
-//!   320 ms, each ×0.5–1.5, unstretched while pairs take under 30 ms), a wrong key is
-//!   reported as `INVALID_USER_CREDENTIALS` after about 1.1 s of back-off (at most about
-//!   1.7 s) plus its 8 pairs; on a congested server the back-offs stretch (at most ×5). The
-//!   final error says that the key was refused on every attempt.
+//!   every attempt. With the defaults (9 attempts, back-offs of 15, 30, 60, 120, 240, 320,
+//!   320, 320 ms, each ×0.5–1.5, unstretched while pairs take under 30 ms), a wrong key is
+//!   reported as `INVALID_USER_CREDENTIALS` after about 1.4 s of back-off (at most about
+//!   2.1 s, as with the fixed schedule of 8 attempts capped at 480 ms it replaces) plus its 9
+//!   pairs; on a congested server the back-offs stretch (at most ×8). The final error says
+//!   that the key was refused on every attempt.
 //! * **Session expiry**: an answer whose code is [`ErrorCode::is_session_expiry`] (the only
 //!   place that set lives) makes the exchange log in again (leading or waiting) and repeat
 //!   its request once; a second expiry of the same request is reported. An exchange whose
@@ -106,7 +108,7 @@ pub enum Auth {
 /// The login-race policy (see the module docs).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct LoginPolicy {
-    /// getchallenge + login pairs tried before a refusal is reported (default 8).
+    /// getchallenge + login pairs tried before a refusal is reported (default 9).
     pub attempts: u32,
     /// First back-off in milliseconds (default 15); doubled per attempt up to `cap_ms`.
     pub base_ms: u32,
@@ -115,18 +117,18 @@ pub struct LoginPolicy {
     /// The server's time for a getchallenge + login pair under which back-offs are not
     /// stretched (default 30; a pair takes about 13 ms on an idle server).
     pub pace_ref_ms: u32,
-    /// The largest stretch of a back-off by a slow server pace (default 5).
+    /// The largest stretch of a back-off by a slow server pace (default 8).
     pub max_scale: u32,
 }
 
 impl Default for LoginPolicy {
     fn default() -> Self {
         LoginPolicy {
-            attempts: 8,
+            attempts: 9,
             base_ms: 15,
             cap_ms: 320,
             pace_ref_ms: 30,
-            max_scale: 5,
+            max_scale: 8,
         }
     }
 }
