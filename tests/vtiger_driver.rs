@@ -277,46 +277,53 @@ fn uniqid(ms: u64) -> String {
 
 #[test]
 fn a_congested_server_stretches_the_back_off_by_its_pace() {
-    // Tokens are PHP's uniqid(): the server's clock. The second challenge comes 600 ms
-    // (server time) after the first while the client slept at most 22 ms: the pair took
-    // over 500 ms (a queue of contenders), so the next back-off is stretched ×8 (at most).
+    // Tokens are PHP's uniqid(): the server's clock. Each challenge comes 600 ms (server
+    // time) after the previous one while the client slept at most 68 ms: two pairs in a row
+    // took over 500 ms (a queue of contenders), so the third back-off is stretched ×8 (at
+    // most); the second, after one slow pair only, is not.
     assert_eq!(uniqid(0), "6932000000000");
     assert_eq!(uniqid(600), "69320000927c0");
-    let (t1, t2, t3) = (uniqid(0), uniqid(600), uniqid(1200));
+    let ts: Vec<String> = [0, 600, 1200, 1800].into_iter().map(uniqid).collect();
     let mut d = driver();
-    let mut fake = Fake::new()
-        .expect(get_challenge(), challenge(&t1))
-        .expect(post_login(&t1), fail("INVALID_USER_CREDENTIALS"))
-        .expect(get_challenge(), challenge(&t2))
-        .expect(post_login(&t2), fail("INVALID_USER_CREDENTIALS"))
-        .login(&t3, "S1")
+    let mut fake = Fake::new();
+    for t in &ts[..3] {
+        fake = fake
+            .expect(get_challenge(), challenge(t))
+            .expect(post_login(t), fail("INVALID_USER_CREDENTIALS"));
+    }
+    let mut fake = fake
+        .login(&ts[3], "S1")
         .expect(get("listtypes", "S1", ""), ok(r#"{"types":[]}"#));
     let r = fake
         .run(&mut d, |d| d.start_call(ops::listtypes(None)))
         .unwrap();
     fake.finished();
-    assert_eq!(r.sleeps.len(), 2);
-    // The first back-off knows no pace yet: 15 × 0.5–1.5.
+    assert_eq!(r.sleeps.len(), 3);
+    // The first back-off knows no pace yet: 15 × 0.5–1.5; the second one slow pair: 30 ×
+    // 0.5–1.5.
     assert!((7..=22).contains(&r.sleeps[0]), "{:?}", r.sleeps);
-    // The second: 30 × 8 × 0.5–1.5 (unstretched it would be 15..=45).
-    assert!((120..=360).contains(&r.sleeps[1]), "{:?}", r.sleeps);
+    assert!((15..=45).contains(&r.sleeps[1]), "{:?}", r.sleeps);
+    // The third: 60 × 8 × 0.5–1.5 (unstretched it would be 30..=90).
+    assert!((240..=720).contains(&r.sleeps[2]), "{:?}", r.sleeps);
 
-    // A quick pair (the second token 40 ms after the first: pace 18–33 ms) stretches
-    // nothing or little (at most 33/30).
-    let (t1, t2) = (uniqid(0), uniqid(40));
+    // One slow pair (600 ms) and then a quick one (the next token 60 ms later, of which at
+    // most 45 slept: 15–60 ms): the third back-off is stretched at most 60/30 = ×2.
+    let ts: Vec<String> = [0, 600, 660, 700].into_iter().map(uniqid).collect();
     let mut d = driver();
-    let mut fake = Fake::new()
-        .expect(get_challenge(), challenge(&t1))
-        .expect(post_login(&t1), fail("INVALID_USER_CREDENTIALS"))
-        .expect(get_challenge(), challenge(&t2))
-        .expect(post_login(&t2), fail("INVALID_USER_CREDENTIALS"))
-        .login(&uniqid(100), "S1")
+    let mut fake = Fake::new();
+    for t in &ts[..3] {
+        fake = fake
+            .expect(get_challenge(), challenge(t))
+            .expect(post_login(t), fail("INVALID_USER_CREDENTIALS"));
+    }
+    let mut fake = fake
+        .login(&ts[3], "S1")
         .expect(get("listtypes", "S1", ""), ok(r#"{"types":[]}"#));
     let r = fake
         .run(&mut d, |d| d.start_call(ops::listtypes(None)))
         .unwrap();
     fake.finished();
-    assert!((15..=50).contains(&r.sleeps[1]), "{:?}", r.sleeps);
+    assert!((30..=180).contains(&r.sleeps[2]), "{:?}", r.sleeps);
 }
 
 #[test]
@@ -331,7 +338,7 @@ fn the_stretch_is_bounded_and_a_token_clock_is_read_only_from_uniqid_tokens() {
     assert_eq!(p.delay(2, 512, 90), 90);
     assert_eq!(p.delay(7, 512, 150), 1600);
     assert_eq!(p.delay(7, 512, 60_000), 2560);
-    assert_eq!(p.delay(8, 1023, u32::MAX), 3837);
+    assert_eq!(p.delay(7, 1023, u32::MAX), 3837);
     assert_eq!(
         uniqid_micros("69320000927c0"),
         Some(0x6932_0000 * 1_000_000 + 600_000)

@@ -38,7 +38,7 @@ test('a wrong access key: INVALID_USER_CREDENTIALS within the bound, one login s
     assert.ok(isCrmError(r.reason) && r.reason.code === 'INVALID_USER_CREDENTIALS' && r.reason.operation === 'login', String(r.reason));
   }
   assert.match(results[0].reason.message, /refused 9 times/);
-  // One login sequence (9 pairs) shared by the three calls, reported in about 1.4 s (at most about 2.1 s).
+  // One login sequence (9 pairs) shared by the three calls, reported after about 1.4 s of back-off (at most about 2.1 s).
   assert.equal((await logins()) - before, 9);
   assert.ok(ms < 3000, `${ms} ms`);
 });
