@@ -113,7 +113,12 @@ export declare function md5Hex(s: string): string;
 /** A string as a VTQL literal (quoted, `'` and `\` doubled); INVALID_INPUT for '' and NUL. */
 export declare function vtqlLiteral(s: string): string;
 
-export type VtqlOp = '=' | '!=' | '<' | '>' | '<=' | '>=' | 'in' | 'like' | 'IN' | 'LIKE';
+/**
+ * `like` takes a pattern: `%` any run, `_` any one character; `\%`, `\_`, `\\` a literal `%`,
+ * `_`, `\` (in JS source `'100\\%%'`); any other backslash is literal. `contains`, `startsWith`,
+ * `endsWith` take plain text, matched literally (`%`, `_`, `\` escaped for you); case-insensitive names.
+ */
+export type VtqlOp = '=' | '!=' | '<' | '>' | '<=' | '>=' | 'in' | 'like' | 'IN' | 'LIKE' | 'contains' | 'startsWith' | 'endsWith';
 export type VtqlValue = string | number | boolean;
 export interface VtqlTerm { field: string; op?: VtqlOp; value: VtqlValue | VtqlValue[] }
 export type VtqlWhere = VtqlTerm[][] | VtqlTerm | { and: VtqlWhere[] } | { or: VtqlWhere[] };
@@ -171,7 +176,7 @@ interface VtigerClientCommonOptions {
   retry?: number | { retries?: number; baseMs?: number };
   /** Called before each HTTP request; the URL has secrets redacted. */
   onRequest?: (info: { operation: string; method: string; url: string }) => void;
-  /** Characters outside the BMP (emoji) in records: stock Vtiger stores them as '????'. Default 'reject'. */
+  /** Characters outside the BMP (emoji) in records and query literals: stock Vtiger stores them as '????' and never matches them in a query. 'reject' (default): INVALID_INPUT before sending; 'replace': U+FFFD (a query finds what a create wrote); 'send': as is. */
   fourByteChars?: 'reject' | 'replace' | 'send';
   /**
    * Check records against the module's describe (fetched once per client) before create, update
@@ -274,8 +279,18 @@ export declare class VtigerClient {
   /** Changes since `since` as batches; leaving the loop early releases a wsapp registration. */
   sync<R = VtigerRecord>(module: string, opts?: SyncOptions<R>): AsyncGenerator<SyncBatch<R>, void, undefined>;
   relatedTypes(module: string, opts?: CallOptions): Promise<TypeList>;
+  /** Every related record of `relatedType` (query_related paged by keyset; retrieve_related stops at 100). */
   retrieveRelated<R = VtigerRecord>(id: string, relatedLabel: string, relatedType: string, opts?: CallOptions): Promise<R[]>;
+  /** retrieveRelated as an async iterator (memory bounded by one page). */
+  retrieveRelatedAll<R = VtigerRecord>(id: string, relatedLabel: string, relatedType: string, opts?: CallOptions): AsyncGenerator<R, void, undefined>;
+  /**
+   * Every related record matching `q`: one query_related per OR group, each paged by keyset,
+   * merged by id (never an unrelated record). Id order unless ORDER BY; LIMIT a total cap. An
+   * ORDER BY on another column over more than 100 matches (several OR groups, or no LIMIT) is INVALID_INPUT.
+   */
   queryRelated<R = VtigerRecord>(q: QueryInput, id: string, relatedLabel: string, opts?: CallOptions): Promise<R[]>;
+  /** queryRelated as an async iterator (memory bounded by one page per OR group). */
+  queryRelatedAll<R = VtigerRecord>(q: QueryInput, id: string, relatedLabel: string, opts?: CallOptions): AsyncGenerator<R, void, undefined>;
   addRelated(sourceId: string, relatedId: string, relationLabel?: string, opts?: CallOptions): Promise<unknown>;
   convertLead(element: RecordFields & { leadId: string }, opts?: CallOptions): Promise<Record<string, string>>;
   /**

@@ -188,14 +188,41 @@ export class VtigerClient {
     const m = arg(module, 'elementType', 'relatedtypes');
     return this.#do('relatedtypes', (c) => c.relatedTypes(m), opts.signal);
   }
+  /**
+   * Every record related to `id` by `relatedLabel`, of module `relatedType`. Sent as
+   * `SELECT * FROM <relatedType>` through query_related, paged by keyset on id (the server's
+   * retrieve_related stops at 100 rows without a word).
+   */
   async retrieveRelated(id, relatedLabel, relatedType, opts = {}) {
     const a = [arg(id, 'id', 'retrieve_related'), arg(relatedLabel, 'relatedLabel', 'retrieve_related'), arg(relatedType, 'relatedType', 'retrieve_related')];
-    return this.#do('retrieve_related', (c) => c.retrieveRelated(...a), opts.signal);
+    return this.#do('query_related', (c) => c.retrieveRelated(...a, false), opts.signal);
   }
+  /** retrieveRelated as an async iterator: memory bounded by one page (100 rows). */
+  async *retrieveRelatedAll(id, relatedLabel, relatedType, opts = {}) {
+    const a = [arg(id, 'id', 'retrieve_related'), arg(relatedLabel, 'relatedLabel', 'retrieve_related'), arg(relatedType, 'relatedType', 'retrieve_related')];
+    yield* this.#relatedRows((c) => c.retrieveRelated(...a, true), opts?.signal);
+  }
+  /**
+   * The related records matching `q` (every one: no 100-row cap). The core sends one
+   * query_related per AND group of the condition (the server scopes only the first OR group),
+   * pages each by keyset on id and merges them by id; see the README for ORDER BY and LIMIT.
+   */
   async queryRelated(q, id, relatedLabel, opts = {}) {
     const [text, raw] = queryText(q, 'query_related');
     const a = [arg(id, 'id', 'query_related'), arg(relatedLabel, 'relatedLabel', 'query_related')];
-    return this.#do('query_related', (c) => c.queryRelated(text, raw, ...a), opts.signal);
+    return this.#do('query_related', (c) => c.queryRelated(text, raw, ...a, false), opts.signal);
+  }
+  /** queryRelated as an async iterator (LIMIT a total cap, as in queryAll); memory bounded by one page per OR group. */
+  async *queryRelatedAll(q, id, relatedLabel, opts = {}) {
+    const [text, raw] = queryText(q, 'query_related');
+    const a = [arg(id, 'id', 'query_related'), arg(relatedLabel, 'relatedLabel', 'query_related')];
+    yield* this.#relatedRows((c) => c.queryRelated(text, raw, ...a, true), opts?.signal);
+  }
+  async *#relatedRows(start, signal) {
+    const d = this.#drive ?? (await this.#ready());
+    for await (const rows of d.items(start(this.#core), signal, 'query_related')) {
+      for (const row of rows) yield row;
+    }
   }
   async addRelated(sourceId, relatedId, relationLabel, opts = {}) {
     const a = [arg(sourceId, 'sourceRecordId', 'add_related'), arg(relatedId, 'relatedRecordId', 'add_related'), relationLabel == null ? undefined : String(relationLabel)];

@@ -8,6 +8,7 @@ pub mod id;
 pub mod ops;
 pub mod paging;
 pub mod proxy;
+pub mod related;
 pub mod results;
 pub mod split;
 pub mod sync;

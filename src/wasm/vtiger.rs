@@ -313,23 +313,44 @@ impl VtigerCore {
         )
     }
 
-    /// `retrieve_related`.
+    /// `retrieveRelated` (`all`: `retrieveRelatedAll`, yields batches): every related record,
+    /// as `SELECT * FROM <relatedType>` through `query_related` paged by keyset (the server's
+    /// `retrieve_related` stops at 100 rows and cannot page).
     #[wasm_bindgen(js_name = retrieveRelated)]
-    pub fn retrieve_related(&mut self, record: &str, label: &str, related_type: &str) -> String {
-        let c = id(record, "id").and_then(|i| ops::retrieve_related(i, label, related_type));
-        self.call("retrieve_related", c)
+    pub fn retrieve_related(
+        &mut self,
+        record: &str,
+        label: &str,
+        related_type: &str,
+        all: bool,
+    ) -> String {
+        let r = id(record, "id")
+            .and_then(|i| {
+                let sel = Select::from(related_type).map_err(|e| {
+                    Error::invalid_input("relatedType", e.message).with_operation("query_related")
+                })?;
+                self.d.start_related_select(sel, i, label, !all)
+            })
+            .map_err(|e| e.with_operation("query_related"));
+        self.out(r)
     }
 
-    /// `query_related` (`query`: raw VTQL, or the builder's object form when `raw` is false).
+    /// `queryRelated` (`all`: `queryRelatedAll`, yields batches): the related records matching
+    /// `query` (raw VTQL, or the builder's object form when `raw` is false), planned by the
+    /// driver (one `query_related` per AND group, paged, merged by id).
     #[wasm_bindgen(js_name = queryRelated)]
-    pub fn query_related(&mut self, query: &str, raw: bool, record: &str, label: &str) -> String {
-        let text = if raw {
-            Ok(query.to_owned())
-        } else {
-            Select::from_spec_text(query).and_then(|s| s.render())
-        };
-        let c = text.and_then(|t| ops::query_related(&t, id(record, "id")?, label));
-        self.call("query_related", c)
+    pub fn query_related(
+        &mut self,
+        query: &str,
+        raw: bool,
+        record: &str,
+        label: &str,
+        all: bool,
+    ) -> String {
+        let r = id(record, "id")
+            .and_then(|i| self.d.start_related(query_text(query, raw), i, label, !all))
+            .map_err(|e| e.with_operation("query_related"));
+        self.out(r)
     }
 
     /// `add_related`.
