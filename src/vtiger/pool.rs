@@ -205,8 +205,25 @@ impl Pool {
         slot: usize,
         f: impl FnOnce(&mut Driver) -> Result<(ExchangeId, Step)>,
     ) -> Result<(ExchangeId, Step)> {
-        let d = self.slots.get_mut(slot).ok_or_else(unknown_exchange)?;
-        let r = f(d);
+        let r = f(self.driver_mut(slot));
+        self.started(slot, r)
+    }
+
+    /// The driver of an open slot (slot 0 always exists; else slot 0), to start an exchange on
+    /// it; hand what its `start_*` method returned to [`Pool::started`]. (The non-generic
+    /// form of [`Pool::start_on`]: one copy of the code in the wasm module.)
+    pub fn driver_mut(&mut self, slot: usize) -> &mut Driver {
+        let slot = if slot < self.slots.len() { slot } else { 0 };
+        &mut self.slots[slot]
+    }
+
+    /// What a slot's `start_*` method returned, as a pool exchange.
+    pub fn started(
+        &mut self,
+        slot: usize,
+        r: Result<(ExchangeId, Step)>,
+    ) -> Result<(ExchangeId, Step)> {
+        let slot = if slot < self.slots.len() { slot } else { 0 };
         match r {
             Ok((local, step)) => {
                 let id = pool_id(slot, local)?;
@@ -233,7 +250,9 @@ impl Pool {
             self.login_slot = Some(slot);
             return Ok(step);
         }
-        self.on(id, |d, local| d.resume(local))
+        let (slot, d) = self.of(id)?;
+        let r = d.resume(id & LOCAL_MASK);
+        self.after(slot, id, r)
     }
 
     /// [`Driver::handle`].
@@ -243,17 +262,23 @@ impl Pool {
         resp: &HttpResponse,
         location: Option<&str>,
     ) -> Result<Step> {
-        self.on(id, |d, local| d.handle(local, resp, location))
+        let (slot, d) = self.of(id)?;
+        let r = d.handle(id & LOCAL_MASK, resp, location);
+        self.after(slot, id, r)
     }
 
     /// [`Driver::clean`].
     pub fn clean(&mut self, id: ExchangeId, rows: usize, last_id: Option<&str>) -> Result<Step> {
-        self.on(id, |d, local| d.clean(local, rows, last_id))
+        let (slot, d) = self.of(id)?;
+        let r = d.clean(id & LOCAL_MASK, rows, last_id);
+        self.after(slot, id, r)
     }
 
     /// [`Driver::fail`].
     pub fn fail(&mut self, id: ExchangeId, error: Error) -> Result<Step> {
-        self.on(id, |d, local| d.fail(local, error))
+        let (slot, d) = self.of(id)?;
+        let r = d.fail(id & LOCAL_MASK, error);
+        self.after(slot, id, r)
     }
 
     /// [`Driver::close`] (a held `getchallenge` is dropped: its login is abandoned).
@@ -268,15 +293,10 @@ impl Pool {
 
     // ---- internals --------------------------------------------------------------------
 
-    fn on(
-        &mut self,
-        id: ExchangeId,
-        f: impl FnOnce(&mut Driver, ExchangeId) -> Result<Step>,
-    ) -> Result<Step> {
+    fn of(&mut self, id: ExchangeId) -> Result<(usize, &mut Driver)> {
         let slot = Pool::slot_of(id);
         let d = self.slots.get_mut(slot).ok_or_else(unknown_exchange)?;
-        let r = f(d, id & LOCAL_MASK);
-        self.after(slot, id, r)
+        Ok((slot, d))
     }
 
     /// What a slot's driver answered: a `getchallenge` while another slot logs in is held

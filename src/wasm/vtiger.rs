@@ -46,7 +46,11 @@ impl VtigerCore {
 
     fn call(&mut self, op: &str, c: Result<Call>) -> String {
         let c = c.map_err(|e| e.with_operation(op.to_owned()));
-        let r = c.and_then(|c| self.d.start(|d| d.start_call(c)));
+        let r = c.and_then(|c| {
+            let s = self.d.pick();
+            let r = self.d.driver_mut(s).start_call(c);
+            self.d.started(s, r)
+        });
         self.out(r)
     }
 
@@ -98,9 +102,11 @@ impl VtigerCore {
             WriteKind::Update => "update",
             WriteKind::Revise => "revise",
         };
-        let r = run()
-            .map_err(|e| e.with_operation(op))
-            .and_then(|w| self.d.start(|d| d.start_write(w)));
+        let r = run().map_err(|e| e.with_operation(op)).and_then(|w| {
+            let s = self.d.pick();
+            let r = self.d.driver_mut(s).start_write(w);
+            self.d.started(s, r)
+        });
         self.out(r)
     }
 }
@@ -237,14 +243,20 @@ impl VtigerCore {
 
     /// `login`: the login information (JSON text, no session name).
     pub fn login(&mut self) -> String {
-        let r = self.d.start_on(0, |d| d.start_login());
+        let r = {
+            let r = self.d.driver_mut(0).start_login();
+            self.d.started(0, r)
+        };
         self.out(r)
     }
 
     /// `logout` of the session of one slot (`slot`: 0 to `openSessions() - 1`; default 0).
     pub fn logout(&mut self, slot: Option<u32>) -> String {
         let slot = slot.unwrap_or(0) as usize;
-        let r = self.d.start_on(slot, |d| d.start_logout());
+        let r = {
+            let r = self.d.driver_mut(slot).start_logout();
+            self.d.started(slot, r)
+        };
         self.out(r)
     }
 
@@ -263,7 +275,10 @@ impl VtigerCore {
     /// `extendsession`.
     #[wasm_bindgen(js_name = extendSession)]
     pub fn extend_session(&mut self) -> String {
-        let r = self.d.start_on(0, |d| d.start_extend_session());
+        let r = {
+            let r = self.d.driver_mut(0).start_extend_session();
+            self.d.started(0, r)
+        };
         self.out(r)
     }
 
@@ -275,7 +290,11 @@ impl VtigerCore {
 
     /// `describe` (cached per client, shared with the field check).
     pub fn describe(&mut self, module: &str) -> String {
-        let r = self.d.start(|d| d.start_describe(module));
+        let r = {
+            let s = self.d.pick();
+            let r = self.d.driver_mut(s).start_describe(module);
+            self.d.started(s, r)
+        };
         self.out(r)
     }
 
@@ -323,7 +342,11 @@ impl VtigerCore {
     /// `filesRetrieve`: yields each `files_retrieve` answer's files (ranges into its body).
     #[wasm_bindgen(js_name = filesRetrieve)]
     pub fn files_retrieve(&mut self, record: &str) -> String {
-        let r = self.d.start(|d| d.start_files(record));
+        let r = {
+            let s = self.d.pick();
+            let r = self.d.driver_mut(s).start_files(record);
+            self.d.started(s, r)
+        };
         self.out(r)
     }
 
@@ -393,24 +416,34 @@ impl VtigerCore {
 
     /// `query` (one page; split and merged by id when too long for a GET).
     pub fn query(&mut self, query: &str, raw: bool) -> String {
-        let r = self.d.start(|d| d.start_query(query_text(query, raw)));
+        let r = {
+            let s = self.d.pick();
+            let r = self.d.driver_mut(s).start_query(query_text(query, raw));
+            self.d.started(s, r)
+        };
         self.out(r)
     }
 
     /// `queryAll`: yields each page's rows.
     #[wasm_bindgen(js_name = queryAll)]
     pub fn query_all(&mut self, query: &str, raw: bool) -> String {
+        let s = self.d.pick();
         let r = self
             .d
-            .start(|d| d.start_pages(query_text(query, raw), false));
+            .driver_mut(s)
+            .start_pages(query_text(query, raw), false);
+        let r = self.d.started(s, r);
         self.out(r)
     }
 
     /// `count`: the number of rows (done value).
     pub fn count(&mut self, query: &str, raw: bool) -> String {
+        let s = self.d.pick();
         let r = self
             .d
-            .start(|d| d.start_pages(query_text(query, raw), true));
+            .driver_mut(s)
+            .start_pages(query_text(query, raw), true);
+        let r = self.d.started(s, r);
         self.out(r)
     }
 
@@ -418,7 +451,9 @@ impl VtigerCore {
     pub fn sync(&mut self, module: &str, since: &str, scope: Option<String>) -> String {
         let r = self
             .d
-            .start_on(0, |d| d.start_sync(module, since, scope.as_deref()));
+            .driver_mut(0)
+            .start_sync(module, since, scope.as_deref());
+        let r = self.d.started(0, r);
         self.out(r)
     }
 
