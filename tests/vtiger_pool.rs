@@ -227,6 +227,7 @@ fn an_expired_session_is_renewed_alone_while_the_others_keep_serving() {
     let mut p = Pool::new(config(), 2).unwrap();
     let (a, sa) = retrieve(&mut p, "12x1");
     let (b, sb) = retrieve(&mut p, "12x2");
+    assert_eq!(sb, Step::Wait);
     let sa = log_in(&mut p, a, &sa, "t0", "S0");
     p.take_wake();
     let sb = p.resume(b).unwrap();
