@@ -59,7 +59,24 @@ test('sessions: 4 spreads parallel calls over 4 sessions, logged in one at a tim
     for (const [, n] of perSession) assert.ok(n >= 5, `every session got a share: ${[...perSession.values()]}`);
     assert.equal(oneLoginAtATime(t.log), 4);
     assert.equal((await sim.stats()).logins - logins, 4, 'one login per session, no lost race');
-    await c.logout();
+    // sync runs on the first session (the one of the first call), whatever the others' load.
+    const first = t.log.find((e) => e.op === 'query').session;
+    const from = t.log.length;
+    const busy = Promise.all(Array.from({ length: 8 }, () => c.listTypes()));
+    for await (const b of c.sync('Contacts', { since: 0 })) {
+      assert.ok(Array.isArray(b.updated));
+      break;
+    }
+    await busy;
+    const syncReqs = t.log.slice(from).filter((e) => e.op !== 'listtypes');
+    assert.ok(syncReqs.length >= 1);
+    assert.deepEqual([...new Set(syncReqs.map((e) => e.session))], [first], JSON.stringify(syncReqs.map((e) => e.op)));
+    // logout ends every session.
+    const open = (await sim.stats()).sessions;
+    const out = await c.logout();
+    assert.equal(out.error, undefined);
+    assert.equal(t.log.filter((e) => e.op === 'logout').length, 4);
+    assert.equal(open - (await sim.stats()).sessions, 4);
   } finally {
     await serviceTime(0);
   }
