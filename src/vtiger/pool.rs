@@ -21,6 +21,8 @@
 //!   wake flag, [`Pool::take_wake`]), resumes the exchange and gets the held request.
 //! * **A session that expires is renewed alone**: each slot's driver handles its own expiry
 //!   (one re-login, one repeat); exchanges on the other slots keep their sessions and go on.
+//! * **Module metadata is shared**: a describe one slot learned is handed to the others (and to
+//!   a slot opened later), so the field check describes a module once per pool.
 //!
 //! Exchange ids are the driver's id with the slot in the high bits ([`SLOT_SHIFT`]).
 
@@ -52,6 +54,8 @@ pub struct Pool {
     held: Vec<(ExchangeId, Step)>,
     /// Exchanges waiting for a login (in any slot) must be resumed.
     wake: bool,
+    /// Describes each slot had when its metadata was last shared.
+    described: Vec<usize>,
 }
 
 impl Pool {
@@ -79,6 +83,7 @@ impl Pool {
             login_slot: None,
             held: Vec::new(),
             wake: false,
+            described: vec![0],
         })
     }
 
@@ -183,7 +188,12 @@ impl Pool {
             cfg.seed = cfg
                 .seed
                 .wrapping_add((self.slots.len() as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
-            self.slots.push(Driver::new(cfg));
+            let mut d = Driver::new(cfg);
+            for other in &self.slots {
+                d.adopt_meta(other);
+            }
+            self.described.push(d.described_count());
+            self.slots.push(d);
             return self.slots.len() - 1;
         }
         best
@@ -316,7 +326,26 @@ impl Pool {
             r => r,
         };
         self.settle_login();
+        self.share(slot);
         r
+    }
+
+    /// Hands the module metadata a slot just learned to the other slots (one describe per
+    /// module per pool).
+    fn share(&mut self, slot: usize) {
+        let Some(n) = self.slots.get(slot).map(Driver::described_count) else {
+            return;
+        };
+        if self.described.get(slot) == Some(&n) {
+            return;
+        }
+        let (before, rest) = self.slots.split_at_mut(slot);
+        if let Some((src, after)) = rest.split_first_mut() {
+            for d in before.iter_mut().chain(after.iter_mut()) {
+                d.adopt_meta(src);
+            }
+        }
+        self.described = self.slots.iter().map(Driver::described_count).collect();
     }
 
     /// Clears the running login once its slot's driver no longer logs in.
