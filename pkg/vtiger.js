@@ -248,7 +248,7 @@ export class VtigerClient {
     return this.#do(op, (c) => c.callOperation(op, p, opts.method), opts.signal);
   }
 
-  // ---- bulk writes (pkg/bulk.js, src/vtiger/bulk.rs) --------------------------------
+  // ---- bulk writes (the scheduler at the end of this file, src/vtiger/bulk.rs) --------------------------------
 
   /**
    * Creates every record of `records` (one `create` each, `concurrency` at a time over the
