@@ -71,6 +71,7 @@
 #![allow(clippy::result_large_err)]
 
 mod records;
+mod shared;
 pub use records::WriteRun;
 
 use super::envelope;

@@ -143,6 +143,8 @@ pub enum Fault {
     DelayBody(u64),
     Reset,
     ExpireSessions,
+    /// Only the session the request names is dropped (a pool's other sessions stay valid).
+    ExpireSession,
 }
 
 impl Fault {
@@ -163,6 +165,7 @@ impl Fault {
             "delay_body_ms" => Fault::DelayBody(ms),
             "reset" => Fault::Reset,
             "expire_sessions" => Fault::ExpireSessions,
+            "expire_session" => Fault::ExpireSession,
             _ => return None,
         })
     }
@@ -566,6 +569,12 @@ pub async fn webservice(State(app): State<Arc<App>>, req: Request) -> Response {
     );
     if fault == Some(Fault::ExpireSessions) {
         app.db.lock().unwrap().sessions.clear();
+    }
+    if fault == Some(Fault::ExpireSession) {
+        let name = param(&query, "sessionName")
+            .or_else(|| param(&form, "sessionName"))
+            .unwrap_or("");
+        app.db.lock().unwrap().sessions.remove(name);
     }
     if fault == Some(Fault::Reset) {
         if let Some(r) = parts.extensions.get::<ResetHandle>() {
