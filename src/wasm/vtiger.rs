@@ -375,7 +375,12 @@ impl VtigerCore {
                 let sel = Select::from(related_type).map_err(|e| {
                     Error::invalid_input("relatedType", e.message).with_operation("query_related")
                 })?;
-                self.d.start_related_select(sel, i, label, !all)
+                let s = self.d.pick();
+                let r = self
+                    .d
+                    .driver_mut(s)
+                    .start_related_select(sel, i, label, !all);
+                self.d.started(s, r)
             })
             .map_err(|e| e.with_operation("query_related"));
         self.out(r)
@@ -394,7 +399,14 @@ impl VtigerCore {
         all: bool,
     ) -> String {
         let r = id(record, "id")
-            .and_then(|i| self.d.start_related(query_text(query, raw), i, label, !all))
+            .and_then(|i| {
+                let s = self.d.pick();
+                let r = self
+                    .d
+                    .driver_mut(s)
+                    .start_related(query_text(query, raw), i, label, !all);
+                self.d.started(s, r)
+            })
             .map_err(|e| e.with_operation("query_related"));
         self.out(r)
     }
