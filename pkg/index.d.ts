@@ -154,11 +154,15 @@ export declare function toVtql(q: QueryInput): string;
 /** A Vtiger record: webservice values are strings (numbers, booleans '0'/'1', dates). */
 export interface VtigerRecord { id: string; [field: string]: unknown }
 export type FieldValue = string | number | boolean | null | FieldValue[] | { [k: string]: FieldValue };
-export interface RecordFields { [field: string]: FieldValue }
+/**
+ * A record to write. A `Date` (top-level fields only) is written in its field's format, in UTC:
+ * `YYYY-MM-DD` (date), `YYYY-MM-DD HH:MM:SS` (datetime), `HH:MM:SS` (time); elsewhere it is INVALID_INPUT.
+ */
+export interface RecordFields { [field: string]: FieldValue | Date }
 
 interface VtigerClientCommonOptions {
   /** fetch to use (default: the global fetch; never `window`). Called with `redirect: 'manual'`: the client decides about redirects. */
-  fetch?: (input: string, init: { method: string; headers: Record<string, string>; body?: string; signal: AbortSignal; redirect: 'manual' }) => Promise<Response>;
+  fetch?: (input: string, init: { method: string; headers: Record<string, string>; body?: string | Blob; signal: AbortSignal; redirect: 'manual' }) => Promise<Response>;
   /** Per HTTP exchange, covering the body read; it wins even over a fetch that ignores its signal. Default 30000. */
   timeoutMs?: number;
   /** Largest answer read, in bytes (read as a stream, cut off with RESPONSE_TOO_LARGE). Default 64 MiB; at most 512 MiB - 64. */
@@ -169,6 +173,12 @@ interface VtigerClientCommonOptions {
   onRequest?: (info: { operation: string; method: string; url: string }) => void;
   /** Characters outside the BMP (emoji) in records: stock Vtiger stores them as '????'. Default 'reject'. */
   fourByteChars?: 'reject' | 'replace' | 'send';
+  /**
+   * Check records against the module's describe (fetched once per client) before create, update
+   * and revise: an unknown field, a picklist value outside the list or an ISO timestamp in a date
+   * field is INVALID_INPUT naming the field (the server would drop or blank it silently). Default true.
+   */
+  checkFields?: boolean;
 }
 /** Direct mode: the client logs in with the user's access key. */
 export interface VtigerDirectOptions extends VtigerClientCommonOptions {
@@ -192,6 +202,31 @@ export interface VtigerProxyOptions extends VtigerClientCommonOptions {
 }
 export type VtigerClientOptions = VtigerDirectOptions | VtigerProxyOptions;
 export interface CallOptions { signal?: AbortSignal }
+/**
+ * File content for a Documents record: a `Blob`/`File` (its `name` and `type` are used), or the
+ * bytes (or text, sent as UTF-8) with a name and an optional media type (default
+ * `application/octet-stream`). The server renames it (spaces, `#%&?` → `_`; a bad extension gets
+ * `file` + `.txt`): the record it returns holds the stored name.
+ */
+export type FileInput = Blob | { data: Uint8Array | ArrayBuffer | ArrayBufferView | Blob | string; name: string; type?: string };
+export interface WriteOptions extends CallOptions {
+  /** The file to store with a Documents record, sent as multipart (its part named `filename`); it makes the Document internal (`filelocationtype` 'I'). */
+  file?: FileInput;
+}
+/** A file from {@link VtigerClient.filesRetrieve}. */
+export interface VtigerFile {
+  /** The attachment id (`imageattachmentids`). */
+  id: string;
+  /** The stored file name. */
+  name: string;
+  /** Its media type. */
+  type: string;
+  /** Its size in bytes. */
+  size: number;
+  data: Uint8Array;
+}
+/** What logout did: `error` is set when the server could not log out (its session may stay valid) or could not be reached. */
+export interface LogoutResult { message: string; error?: CrmError }
 export interface LoginInfo { userId: string; version: string; vtigerVersion: string; username?: string; profile: Record<string, unknown> }
 export interface TypeList { types: string[]; information: Record<string, { isEntity: boolean; label: string; singular?: string; name?: string }> | [] }
 export interface FieldDescription { name: string; label: string; mandatory: boolean; editable: boolean; nullable: boolean; type: { name: string; refersTo?: string[]; picklistValues?: Array<{ label: string; value: string }> }; default?: string }
@@ -222,14 +257,15 @@ export declare class VtigerClient {
   constructor(options: VtigerClientOptions);
   /** Logs in now (otherwise the first call does); `signal` covers it. */
   login(opts?: CallOptions): Promise<LoginInfo>;
-  logout(opts?: CallOptions): Promise<{ message?: string }>;
+  /** Clears the local session, then tells the server. Never rejects but for an abort: a failure is `error` in the result. */
+  logout(opts?: CallOptions): Promise<LogoutResult>;
   extendSession(opts?: CallOptions): Promise<Record<string, unknown>>;
   listTypes(opts?: CallOptions): Promise<TypeList>;
   describe(module: string, opts?: CallOptions): Promise<ModuleDescription>;
-  create<R extends VtigerRecord = VtigerRecord>(module: string, fields: RecordFields, opts?: CallOptions): Promise<R>;
+  create<R extends VtigerRecord = VtigerRecord>(module: string, fields: RecordFields, opts?: WriteOptions): Promise<R>;
   retrieve<R extends VtigerRecord = VtigerRecord>(id: string, opts?: CallOptions): Promise<R>;
-  update<R extends VtigerRecord = VtigerRecord>(record: RecordFields & { id: string }, opts?: CallOptions): Promise<R>;
-  revise<R extends VtigerRecord = VtigerRecord>(partial: RecordFields & { id: string }, opts?: CallOptions): Promise<R>;
+  update<R extends VtigerRecord = VtigerRecord>(record: RecordFields & { id: string }, opts?: WriteOptions): Promise<R>;
+  revise<R extends VtigerRecord = VtigerRecord>(partial: RecordFields & { id: string }, opts?: WriteOptions): Promise<R>;
   delete(id: string, opts?: CallOptions): Promise<{ status: string }>;
   query<R = VtigerRecord>(q: QueryInput, opts?: CallOptions): Promise<R[]>;
   queryAll<R = VtigerRecord>(q: QueryInput, opts?: CallOptions): AsyncGenerator<R, void, undefined>;
@@ -242,7 +278,12 @@ export declare class VtigerClient {
   queryRelated<R = VtigerRecord>(q: QueryInput, id: string, relatedLabel: string, opts?: CallOptions): Promise<R[]>;
   addRelated(sourceId: string, relatedId: string, relationLabel?: string, opts?: CallOptions): Promise<unknown>;
   convertLead(element: RecordFields & { leadId: string }, opts?: CallOptions): Promise<Record<string, string>>;
-  filesRetrieve(id: string, opts?: CallOptions): Promise<Array<{ fileid: string; filename: string; filetype: string; filesize: number; filecontents: string }>>;
+  /**
+   * The files of a record (a Document id: resolved to its attachment) or of an attachment id
+   * (`imageattachmentids`); `[]` when it has none. The answer carries the file base64-encoded:
+   * `maxResponseBytes` must exceed about 4/3 of the file.
+   */
+  filesRetrieve(id: string, opts?: CallOptions): Promise<VtigerFile[]>;
   retrieveInventory(id: string, opts?: CallOptions): Promise<unknown>;
   call<T = unknown>(operation: string, params?: Record<string, string | number | boolean>, opts?: CallOptions & { method?: 'GET' | 'POST' }): Promise<T>;
   serverInfo(): ServerInfo;

@@ -225,6 +225,18 @@ function unpackRequest(s, i) {
   return { operation, method, url, redactedUrl, headers, body };
 }
 
+/**
+ * The body of a file upload (a `U` step): the core's text with the file's bytes inserted where
+ * its first line says (UTF-16 units of the rest). The bytes stay a Blob: fetch streams them.
+ */
+function withFile(body, file, operation) {
+  if (typeof Blob !== 'function' || !(file instanceof Blob)) throw new CrmError('INVALID_INPUT', 'this request needs the file content, and none was given', { field: 'file', operation });
+  const nl = body.indexOf('\n');
+  const at = +body.slice(0, nl);
+  const text = body.slice(nl + 1);
+  return new Blob([text.slice(0, at), file, text.slice(at)]);
+}
+
 /** A JSON text from the core, parsed; a string too long for the runtime is RESPONSE_TOO_LARGE. */
 function parse(text, operation) {
   try {
@@ -260,9 +272,12 @@ export class Drive {
     this.#t = transport;
   }
 
-  /** Runs an exchange (first step `s`) to its end and returns its value. `op`: the caller's operation, for ABORTED. */
-  async result(s, signal, op) {
-    const x = { id: 0, alive: true, op, clean: undefined };
+  /**
+   * Runs an exchange (first step `s`) to its end and returns its value. `op`: the caller's
+   * operation, for ABORTED; `file`: the Blob a `U` step's body takes (a file upload).
+   */
+  async result(s, signal, op, file) {
+    const x = { id: 0, alive: true, op, clean: undefined, file, body: undefined };
     try {
       const r = await this.#run(s, signal, x);
       if (r.done) return r.value;
@@ -272,14 +287,18 @@ export class Drive {
     }
   }
 
-  /** The values an exchange yields (pages, batches), in order; its end value is dropped. */
-  async *items(s, signal, op) {
-    const x = { id: 0, alive: true, op, clean: undefined };
+  /**
+   * The values an exchange yields (pages, batches), in order; its end value is dropped. With
+   * `withBody`, each as `{ value, body }`: `body` is the answer it came from (bytes), for
+   * values that point into it (filesRetrieve's base64 ranges).
+   */
+  async *items(s, signal, op, withBody = false) {
+    const x = { id: 0, alive: true, op, clean: undefined, file: undefined, body: undefined };
     try {
       for (;;) {
         const r = await this.#run(s, signal, x);
         if (r.done) return;
-        yield r.value;
+        yield withBody ? { value: r.value, body: x.body } : r.value;
         if (signal?.aborted) throw aborted(x.op, signal);
         s = this.#step(x, () => this.#core.resume(x.id));
       }
@@ -332,10 +351,11 @@ export class Drive {
       const nl = s.indexOf('\n');
       const kind = s[0];
       if (kind !== 'E') x.id = +s.slice(2, nl);
-      if (kind === 'S' || kind === 'F' || kind === 'A') {
+      if (kind === 'S' || kind === 'F' || kind === 'A' || kind === 'U') {
         const req = unpackRequest(s, nl + 1);
         x.op ??= req.operation;
         if (signal?.aborted) throw aborted(x.op, signal);
+        if (kind === 'U') req.body = withFile(req.body, x.file, x.op);
         let res;
         try {
           res = await this.#t.send(req, signal);
@@ -352,7 +372,8 @@ export class Drive {
           }
           continue;
         }
-        if (kind !== 'S' && res.status >= 200 && res.status < 300) {
+        x.body = res.body;
+        if ((kind === 'F' || kind === 'A') && res.status >= 200 && res.status < 300) {
           const v = cleanResult(res.body);
           if (v !== UNCLEAN && (kind === 'F' || Array.isArray(v))) {
             x.clean = v;

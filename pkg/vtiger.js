@@ -5,7 +5,7 @@
 // checkpoints, what the server supports. This file checks the caller's arguments, runs each
 // exchange with the shared loop (pkg/transport.js) and exposes promises and async iterators.
 import { wasm, wasmSync } from './core.js';
-import { CrmError, fromCore, isCrmError } from './errors.js';
+import { CrmError, errorFromJson, fromCore, isCrmError } from './errors.js';
 import { Drive, Transport, jsonText, stringParams, transportOptions } from './transport.js';
 import { Query } from './query.js';
 
@@ -25,12 +25,13 @@ export class VtigerClient {
       if (typeof v !== 'string' || v === '') throw new CrmError('INVALID_INPUT', `option '${k}' must be a non-empty string`, { field: k });
     }
     if (proxy && token !== undefined && (typeof token !== 'string' || /\s/.test(token))) throw new CrmError('INVALID_INPUT', "option 'token' must be a string without spaces", { field: 'token' });
+    if (options.checkFields !== undefined && typeof options.checkFields !== 'boolean') throw new CrmError('INVALID_INPUT', "option 'checkFields' must be a boolean", { field: 'checkFields' });
     const t = transportOptions(options);
     this.#transport = new Transport(t);
     this.#opts = JSON.stringify({
       url, auth: proxy ? 'proxy' : 'login', username, accessKey, token: token || undefined,
       fourByteChars: options.fourByteChars == null ? undefined : String(options.fourByteChars),
-      retries: t.retries, retryBaseMs: t.retryBaseMs,
+      retries: t.retries, retryBaseMs: t.retryBaseMs, checkFields: options.checkFields,
       seed: Math.floor(Math.random() * 2 ** 52) + 1,
     });
     // Validate the URL and options now when the module is already instantiated (Node, Bun,
@@ -60,10 +61,10 @@ export class VtigerClient {
     return this.#drive;
   }
 
-  /** Runs one operation to its result. */
-  async #do(op, start, signal) {
+  /** Runs one operation to its result (`file`: the Blob an upload sends). */
+  async #do(op, start, signal, file) {
     const d = this.#drive ?? (await this.#ready());
-    return d.result(start(this.#core), signal, op);
+    return d.result(start(this.#core), signal, op, file);
   }
 
   // ---- public API -----------------------------------------------------------------
@@ -72,9 +73,16 @@ export class VtigerClient {
     return this.#do('login', (c) => c.login(), opts?.signal);
   }
 
-  /** Ends the session. A server failure (HTTP 500 on stock 8.3) is reported, not hidden. */
+  /**
+   * Ends the session: cleared locally at once, then the server is told. Resolves in every case
+   * but an abort: `{ message }`, plus `error` (the CrmError) when the server could not log out
+   * (HTTP 500 on stock 8.3.0, whose session then stays valid until it expires) or could not be
+   * reached, so that `finally { await crm.logout() }` never throws.
+   */
   async logout(opts = {}) {
-    return this.#do('logout', (c) => c.logout(), opts?.signal);
+    const r = await this.#do('logout', (c) => c.logout(), opts?.signal);
+    if (r && r.error) r.error = errorFromJson(r.error);
+    return r;
   }
 
   async extendSession(opts = {}) {
@@ -96,24 +104,30 @@ export class VtigerClient {
     return this.#describe.get(key);
   }
 
+  /**
+   * Creates a record. Its keys are checked against the module's describe (fetched once per
+   * client; `checkFields: false` turns the check off), a `Date` is written in its field's
+   * format (UTC), and `opts.file` (bytes, a Blob or a File; `{ data, name, type? }`) is sent
+   * with a Documents record as multipart.
+   */
   async create(module, fields, opts = {}) {
     const m = arg(module, 'elementType', 'create');
-    const el = elementJson(fields, 'create');
-    return this.#do('create', (c) => c.create(m, el), opts.signal);
+    const [el, extra, file] = writeArgs(fields, opts, 'create');
+    return this.#do('create', (c) => c.create(m, el, extra), opts?.signal, file);
   }
   async retrieve(id, opts = {}) {
     const i = arg(id, 'id', 'retrieve');
     return this.#do('retrieve', (c) => c.retrieve(i), opts.signal);
   }
-  /** Full update: every mandatory field must be present (use revise for partial updates). */
+  /** Full update: every mandatory field must be present (use revise for partial updates). Checks and `opts.file` as for create. */
   async update(record, opts = {}) {
-    const el = elementJson(record, 'update');
-    return this.#do('update', (c) => c.update(el), opts.signal);
+    const [el, extra, file] = writeArgs(record, opts, 'update');
+    return this.#do('update', (c) => c.update(el, extra), opts?.signal, file);
   }
-  /** Partial update: only the fields given change (`id` required). */
+  /** Partial update: only the fields given change (`id` required). Checks and `opts.file` as for create. */
   async revise(partial, opts = {}) {
-    const el = elementJson(partial, 'revise');
-    return this.#do('revise', (c) => c.revise(el), opts.signal);
+    const [el, extra, file] = writeArgs(partial, opts, 'revise');
+    return this.#do('revise', (c) => c.revise(el, extra), opts?.signal, file);
   }
   async delete(id, opts = {}) {
     const i = arg(id, 'id', 'delete');
@@ -191,9 +205,20 @@ export class VtigerClient {
     const el = elementJson(element, 'convertlead');
     return this.#do('convertlead', (c) => c.convertLead(el), opts.signal);
   }
+  /**
+   * The files of a record (a Document's file, a record's images) or of an attachment id
+   * (`imageattachmentids`): `[{ id, name, type, size, data: Uint8Array }]` (`[]`: no file).
+   * The record is retrieved first to find its attachment ids. The answer carries the file as
+   * base64 (4/3 of its size): `maxResponseBytes` caps it.
+   */
   async filesRetrieve(id, opts = {}) {
     const i = arg(id, 'id', 'files_retrieve');
-    return this.#do('files_retrieve', (c) => c.filesRetrieve(i), opts.signal);
+    const d = this.#drive ?? (await this.#ready());
+    const out = [];
+    for await (const { value, body } of d.items(this.#core.filesRetrieve(i), opts?.signal, 'files_retrieve', true)) {
+      for (const f of value) out.push({ id: f.id, name: f.name, type: f.type, size: f.size, data: base64Bytes(f.data, body) });
+    }
+    return out;
   }
   async retrieveInventory(id, opts = {}) {
     const i = arg(id, 'id', 'retrieve_inventory');
@@ -242,4 +267,57 @@ function sinceText(since) {
 function elementJson(v, operation) {
   if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new CrmError('INVALID_INPUT', 'the record must be a plain object', { field: 'element', operation });
   return jsonText(v, 'element', operation);
+}
+
+const isBlob = (v) => typeof Blob === 'function' && v instanceof Blob;
+
+/**
+ * `[elementJson, extraJson | undefined, fileBlob | undefined]` of a write: the record's JSON
+ * text, its `Date`s (`[key, ms | null, nested]`: the core writes them in their field's format)
+ * and the file (its name, type and size for the core; the Blob for the request body).
+ */
+function writeArgs(v, opts, operation) {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new CrmError('INVALID_INPUT', 'the record must be a plain object', { field: 'element', operation });
+  const dates = [];
+  let text;
+  try {
+    text = JSON.stringify(v, function (k, val) {
+      const o = this[k];
+      if (o instanceof Date) {
+        const ms = o.getTime();
+        dates.push([k, Number.isNaN(ms) ? null : ms, this !== v]);
+      }
+      return val;
+    });
+  } catch (e) {
+    throw new CrmError('INVALID_INPUT', `element cannot be sent as JSON (${e instanceof Error ? e.message : String(e)})`, { field: 'element', operation, cause: e });
+  }
+  const f = opts?.file;
+  let file;
+  let meta;
+  if (f !== undefined && f !== null) {
+    const whole = isBlob(f);
+    const data = whole ? f : f.data;
+    if (isBlob(data)) file = data;
+    else if (data instanceof ArrayBuffer || ArrayBuffer.isView(data) || typeof data === 'string') file = new Blob([data]);
+    else throw new CrmError('INVALID_INPUT', 'file must be a Blob or File, or { data: Uint8Array | ArrayBuffer | Blob | string, name, type? }', { field: 'file', operation });
+    const name = f.name;
+    const type = (!whole && f.type) || file.type || undefined;
+    meta = { name: typeof name === 'string' ? name : '', type: typeof type === 'string' ? type : undefined, size: file.size };
+  }
+  const extra = dates.length || meta ? JSON.stringify({ dates, file: meta }) : undefined;
+  return [text, extra, file];
+}
+
+const utf8 = new TextDecoder();
+
+/** The bytes of a file from filesRetrieve: `data` is a `[start, end)` range of base64 in `body`, or the base64 text. */
+function base64Bytes(data, body) {
+  let b64 = typeof data === 'string' ? data : utf8.decode(body.subarray(data[0], data[1]));
+  if (b64.includes('\\')) b64 = b64.replaceAll('\\', '');
+  if (typeof Uint8Array.fromBase64 === 'function') return Uint8Array.fromBase64(b64);
+  const bin = atob(b64);
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
 }

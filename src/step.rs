@@ -70,6 +70,10 @@ pub enum Step {
         request: HttpRequest,
         /// How the host may read the answer.
         read: Read,
+        /// A file upload: the host inserts the file's bytes (which it holds; they never pass
+        /// through the core) into the body at this byte offset
+        /// ([`crate::vtiger::ops::multipart_request`]).
+        upload: Option<usize>,
     },
     /// Sleep this many milliseconds, then resume the exchange.
     Sleep(u32),
@@ -126,12 +130,16 @@ impl Rng {
     }
     /// The next value, uniform in `0..1024` (a fraction in 1/1024ths: no float code).
     pub fn unit(&mut self) -> u32 {
+        (self.next_u64() >> 54) as u32
+    }
+    /// The next 64-bit value.
+    pub fn next_u64(&mut self) -> u64 {
         let mut x = self.0;
         x ^= x >> 12;
         x ^= x << 25;
         x ^= x >> 27;
         self.0 = x;
-        (x.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 54) as u32
+        x.wrapping_mul(0x2545_f491_4f6c_dd1d)
     }
 }
 
@@ -144,6 +152,8 @@ pub struct Transfer {
     pub request: HttpRequest,
     /// How the host may read the answer.
     pub read: Read,
+    /// Where the host inserts a file's bytes into the body ([`Step::Send`] `upload`).
+    pub upload: Option<usize>,
     attempt: u32,
     hops: u8,
 }
@@ -164,6 +174,7 @@ impl Transfer {
             operation: operation.into(),
             request,
             read,
+            upload: None,
             attempt: 0,
             hops: 0,
         }
@@ -175,6 +186,7 @@ impl Transfer {
             operation: self.operation.clone(),
             request: self.request.clone(),
             read: self.read,
+            upload: self.upload,
         }
     }
 

@@ -987,8 +987,13 @@ fn logout_clears_the_session_and_reports_a_server_failure() {
     assert!(!d.has_session());
     assert_eq!(d.answered("logout"), Some(true));
     fake.run(&mut d, |d| d.start_login()).unwrap();
-    let e = fake.run(&mut d, |d| d.start_logout()).unwrap_err();
-    assert_eq!(e.code, ErrorCode::ServerError);
+    // Not an error (issue 17 item 9): the session is gone locally, the failure is reported.
+    let r = fake.run(&mut d, |d| d.start_logout()).unwrap();
+    let v: serde_json::Value = serde_json::from_str(text(&r.done)).unwrap();
+    assert_eq!(v["error"]["code"], "SERVER_ERROR");
+    assert_eq!(v["error"]["status"], 500);
+    assert_eq!(v["error"]["operation"], "logout");
+    assert!(v["message"].as_str().unwrap().contains("cleared locally"));
     assert!(!d.has_session(), "cleared locally anyway");
     assert_eq!(d.answered("logout"), Some(false));
     assert!(d.server_info_json().contains(r#""logout":false"#));

@@ -55,6 +55,9 @@
 // `Error` is the crate-wide error type; its size is a crate-level decision.
 #![allow(clippy::result_large_err)]
 
+mod records;
+pub use records::WriteRun;
+
 use super::envelope;
 use super::ops::{self, Call, Endpoint, FourBytePolicy};
 use super::paging::{scan_records, string_member, Count, QueryAll};
@@ -137,6 +140,9 @@ pub struct Config {
     pub login: LoginPolicy,
     /// Seed of the jitter source (the host's random number).
     pub seed: u64,
+    /// Check records against the module's describe before a write (default true; see
+    /// [`crate::vtiger::fields`]).
+    pub check_fields: bool,
 }
 
 impl Config {
@@ -175,6 +181,7 @@ impl Config {
             retry: RetryPolicy::default(),
             login: LoginPolicy::default(),
             seed: 1,
+            check_fields: true,
         }
     }
 }
@@ -284,6 +291,12 @@ enum Task {
     Logout,
     /// `extendsession`.
     Extend,
+    /// `create`/`update`/`revise` with the field check and file content (records.rs).
+    Write(Box<WriteRun>),
+    /// `describe`, through the client's cache (records.rs).
+    Describe(String),
+    /// `filesRetrieve` (records.rs).
+    Files(Box<records::FilesRun>),
 }
 
 #[derive(Debug)]
@@ -322,6 +335,10 @@ enum Stage {
 /// What [`Driver::advance`] does next.
 enum Plan {
     Send(Call, Read),
+    /// Send a call as multipart with this file (records.rs).
+    Upload(Call, crate::vtiger::fields::Upload),
+    /// Wait for another exchange's describe (records.rs).
+    Wait,
     Done(Value),
     Fail(Error),
     Login,
@@ -366,6 +383,8 @@ pub struct Driver {
     /// Optional operations this server answered (`true`) or refused (`false`).
     caps: Vec<(&'static str, bool)>,
     exchanges: Slab<Exchange>,
+    /// Describes and what they taught (records.rs).
+    meta: records::Meta,
 }
 
 impl Driver {
@@ -383,6 +402,7 @@ impl Driver {
             info: None,
             caps: Vec::new(),
             exchanges: Slab::default(),
+            meta: records::Meta::default(),
         }
     }
 
@@ -784,6 +804,11 @@ impl Driver {
             }
             _ => {}
         }
+        if matches!(self.exchanges.get(id).map(|x| &x.task), Some(Task::Logout))
+            && error.code != ErrorCode::Aborted
+        {
+            return Ok(self.logout_failed(id, &error));
+        }
         if self.login.is_some_and(|(_, leader)| leader == id) {
             self.settle(if error.code == ErrorCode::Aborted {
                 Outcome::Abandoned
@@ -799,6 +824,7 @@ impl Driver {
     /// unfinished sync run with a wsapp registration returns the request that releases it
     /// (send it and hand its answer back; failures are ignored); otherwise `None`.
     pub fn close(&mut self, id: ExchangeId) -> Option<Step> {
+        self.end_describe_lead(id);
         if self.login.is_some_and(|(_, leader)| leader == id) {
             self.settle(Outcome::Abandoned);
         }
@@ -829,6 +855,7 @@ impl Driver {
     }
 
     fn finish_err(&mut self, id: ExchangeId, e: Error) -> Result<Step> {
+        self.end_describe_lead(id);
         self.exchanges.remove(id);
         Err(e)
     }
@@ -1005,6 +1032,7 @@ impl Driver {
         let ex = self.exchanges.get_mut(id).ok_or_else(unknown_exchange)?;
         ex.state = State::Next;
         let plan = match &mut ex.task {
+            Task::Write(_) | Task::Describe(_) | Task::Files(_) => self.plan_records(id),
             Task::Call(c) => Plan::Send(c.clone(), Read::Clean),
             Task::Query {
                 texts, next, rows, ..
@@ -1084,8 +1112,13 @@ impl Driver {
             Task::Logout => Plan::Logout(self.session.take()),
             Task::Extend => Plan::Send(ops::extendsession(), Read::Core),
         };
-        let (call, read) = match plan {
-            Plan::Send(call, read) => (call, read),
+        let (call, read, upload) = match plan {
+            Plan::Send(call, read) => (call, read, None),
+            Plan::Upload(call, file) => (call, Read::Core, Some(file)),
+            Plan::Wait => {
+                self.set_state(id, State::Waiting(records::AWAIT_DESCRIBE));
+                return Ok(Step::Wait);
+            }
             Plan::Done(v) => {
                 self.exchanges.remove(id);
                 return Ok(Step::Done(v));
@@ -1108,10 +1141,15 @@ impl Driver {
         if call.needs_session && !proxy && !has_session {
             return self.need_login(id);
         }
-        match self.request(&call) {
-            Ok(req) => {
+        let built = match &upload {
+            None => self.request(&call).map(|r| (r, None)),
+            Some(f) => self.upload_request(&call, f).map(|(r, at)| (r, Some(at))),
+        };
+        match built {
+            Ok((req, at)) => {
                 let gen = self.gen;
-                let t = Transfer::new(call.operation.clone(), req, read);
+                let mut t = Transfer::new(call.operation.clone(), req, read);
+                t.upload = at;
                 let step = t.send();
                 let ex = ex_task(&mut self.exchanges, id);
                 ex.sent_gen = gen;
@@ -1126,11 +1164,22 @@ impl Driver {
     fn answer(&mut self, id: ExchangeId, t: Transfer, resp: &HttpResponse) -> Result<Step> {
         let op = t.operation.as_str();
         let proxy = self.is_proxy();
+        let led = self.end_describe_lead(id);
         let ex = ex_task(&mut self.exchanges, id);
         // `Ok(Some(step))`: hand this to the host; `Ok(None)`: go on with the next request.
         let mut sync_note = None;
         let mut new_session = None;
+        let mut learned = None;
         let result: Result<Option<Step>> = match &mut ex.task {
+            task @ (Task::Write(_) | Task::Describe(_) | Task::Files(_)) => {
+                records::answer(task, op, resp).map(|l| match l {
+                    records::Learned::Step(s) => Some(s),
+                    l => {
+                        learned = Some(l);
+                        None
+                    }
+                })
+            }
             Task::Call(_) => envelope::decode_raw_ref(resp, op)
                 .map(|text| Some(Step::Done(Value::Text(text.into_owned())))),
             Task::Query {
@@ -1193,6 +1242,9 @@ impl Driver {
         };
         let release = matches!(ex.task, Task::Release);
         let is_sync = matches!(ex.task, Task::Sync { .. });
+        if let Some(l) = learned {
+            self.learn(l, led);
+        }
         if let Some(s) = new_session {
             if self.session.as_ref() != Some(&s) {
                 self.session = Some(s);
@@ -1238,6 +1290,9 @@ impl Driver {
                 }
                 if !is_sync {
                     self.note_failure(op, &e);
+                }
+                if logout {
+                    return Ok(self.logout_failed(id, &e));
                 }
                 self.finish_err(id, e)
             }

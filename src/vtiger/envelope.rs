@@ -312,9 +312,16 @@ fn server_error(resp: &HttpResponse, text: &str, members: &Members, operation: &
             return e;
         }
     };
-    Error::from_server(code, message)
-        .with_status(resp.status)
-        .with_operation(operation)
+    let mut e = Error::from_server(code, message);
+    if e.code == ErrorCode::MandatoryFieldsMissing {
+        // "lastname does not have a value" (recording 286): name the field.
+        e.field = e
+            .message
+            .strip_suffix(" does not have a value")
+            .filter(|f| !f.is_empty() && !f.contains(' '))
+            .map(str::to_owned);
+    }
+    e.with_status(resp.status).with_operation(operation)
 }
 
 fn short(s: &str) -> String {

@@ -2,6 +2,7 @@
 
 pub mod driver;
 pub mod envelope;
+pub mod fields;
 pub mod gate;
 pub mod id;
 pub mod ops;

@@ -62,6 +62,10 @@ pub struct FieldInfo {
     pub refers_to: Vec<String>,
     /// Picklist values (`type.picklistValues[].value`).
     pub picklist_values: Vec<String>,
+    /// Their labels (`type.picklistValues[].label`; the value where a label is missing).
+    pub picklist_labels: Vec<String>,
+    /// The largest upload a `file` field takes (`type.maxUploadFileSize`, bytes).
+    pub max_upload_size: Option<u64>,
     /// Default value, when sent.
     pub default: Option<String>,
 }
@@ -247,6 +251,16 @@ pub fn parse_describe(resp: &HttpResponse) -> Result<ModuleInfo> {
     let mut fields = Vec::with_capacity(raw_fields.len());
     for f in raw_fields {
         let ty = f.get("type");
+        let picks: Vec<(&str, &str)> = ty
+            .and_then(|t| t.get("picklistValues"))
+            .and_then(Json::as_array)
+            .unwrap_or(&[])
+            .iter()
+            .filter_map(|p| {
+                let v = p.get("value").and_then(Json::as_str)?;
+                Some((v, p.get("label").and_then(Json::as_str).unwrap_or(v)))
+            })
+            .collect();
         fields.push(FieldInfo {
             name: req_str(resp, OP, f, "name")?,
             label: f
@@ -272,16 +286,12 @@ pub fn parse_describe(resp: &HttpResponse) -> Result<ModuleInfo> {
                         .collect()
                 })
                 .unwrap_or_default(),
-            picklist_values: ty
-                .and_then(|t| t.get("picklistValues"))
-                .and_then(Json::as_array)
-                .map(|a| {
-                    a.iter()
-                        .filter_map(|p| p.get("value").and_then(Json::as_str))
-                        .map(str::to_owned)
-                        .collect()
-                })
-                .unwrap_or_default(),
+            picklist_values: picks.iter().map(|p| p.0.to_owned()).collect(),
+            picklist_labels: picks.iter().map(|p| p.1.to_owned()).collect(),
+            max_upload_size: ty
+                .and_then(|t| t.get("maxUploadFileSize"))
+                .and_then(Json::as_i64)
+                .and_then(|n| u64::try_from(n).ok()),
             default: f.get("default").and_then(Json::as_str).map(str::to_owned),
         });
     }

@@ -34,6 +34,7 @@ pub(crate) fn set(o: &JsValue, k: &str, v: &JsValue) {
 /// | kind | step | payload |
 /// |---|---|---|
 /// | `S` `F` `A` | send (`S`: hand the answer to the driver; `F`: a clean success envelope may be parsed by the host; `A`: the same when its result is an array) | the request, below |
+/// | `U` | send with the exchange's file, as `S` | the request; its body starts with a line holding the offset (UTF-16 units) where the file's bytes go |
 /// | `Z` | sleep | milliseconds |
 /// | `W` | wait for the login to settle | — |
 /// | `Y` `y` | yield JSON text / the host's parsed value | the text |
@@ -51,13 +52,15 @@ pub(crate) fn step_text(id: u32, step: &Step, wake: bool) -> String {
             operation,
             request,
             read,
+            upload,
         } => {
-            let kind = match read {
-                Read::Core => 'S',
-                Read::Clean => 'F',
-                Read::CleanRows => 'A',
+            let kind = match (read, upload) {
+                (_, Some(_)) => 'U',
+                (Read::Core, _) => 'S',
+                (Read::Clean, _) => 'F',
+                (Read::CleanRows, _) => 'A',
             };
-            (kind, request_text(operation, request).into())
+            (kind, request_text(operation, request, *upload).into())
         }
         Step::Sleep(ms) => ('Z', ms.to_string().into()),
         Step::Wait => ('W', "".into()),
@@ -100,7 +103,7 @@ pub(crate) fn js_err(e: &Error) -> String {
     crate::error::error_json(e)
 }
 
-fn request_text(operation: &str, r: &HttpRequest) -> String {
+fn request_text(operation: &str, r: &HttpRequest, upload: Option<usize>) -> String {
     let redacted = r.redacted_url();
     let red = if redacted == r.url { "" } else { &redacted };
     let body = r.body.as_deref().map(String::from_utf8_lossy);
@@ -121,6 +124,12 @@ fn request_text(operation: &str, r: &HttpRequest) -> String {
     match body {
         Some(b) => {
             out.push_str("B\n");
+            if let Some(at) = upload {
+                // Where the file's bytes go, in UTF-16 code units of the body text (JS strings).
+                let units: usize = b.get(..at).unwrap_or("").encode_utf16().count();
+                out.push_str(&units.to_string());
+                out.push('\n');
+            }
             out.push_str(&b);
         }
         None => out.push('\n'),

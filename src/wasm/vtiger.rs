@@ -12,7 +12,8 @@ use crate::error::{Error, Result};
 use crate::http::{HttpResponse, Method};
 use crate::json::{self, Json};
 use crate::step::{RetryPolicy, Step};
-use crate::vtiger::driver::{Config, Driver, ExchangeId, QueryText};
+use crate::vtiger::driver::{Config, Driver, ExchangeId, QueryText, WriteRun};
+use crate::vtiger::fields::{DateValue, Upload, WriteKind};
 use crate::vtiger::ops::{self, Call, ElementInput, Endpoint, FourBytePolicy};
 use crate::vtiger::vtql::Select;
 use crate::vtiger::WsId;
@@ -48,6 +49,56 @@ impl VtigerCore {
 
     fn element(&self, json: &str) -> Result<ElementInput> {
         Ok(ElementInput::parse(json)?.with_policy(self.d.four_byte()))
+    }
+
+    /// A create/update/revise: `extra` is `{"dates":[[key, ms|null, nested]], "file":{"name",
+    /// "type", "size"}}` (both optional) or absent.
+    fn write(
+        &mut self,
+        kind: WriteKind,
+        module: Option<&str>,
+        element_json: &str,
+        extra: Option<String>,
+    ) -> String {
+        let run = || -> Result<WriteRun> {
+            let el = self.element(element_json)?;
+            let x = match extra.as_deref() {
+                Some(t) => json::parse(t).map_err(|_| Error::invalid_input("file", "bad extra"))?,
+                None => Json::Null,
+            };
+            let dates = x
+                .get("dates")
+                .and_then(Json::as_array)
+                .unwrap_or(&[])
+                .iter()
+                .filter_map(|d| {
+                    let d = d.as_array()?;
+                    Some(DateValue {
+                        key: d.first()?.as_str()?.to_owned(),
+                        ms: d.get(1).and_then(Json::as_i64),
+                        nested: d.get(2).and_then(Json::as_bool) == Some(true),
+                    })
+                })
+                .collect();
+            let file = match x.get("file") {
+                Some(f) => Some(Upload::new(
+                    str_opt(f, "name").unwrap_or(""),
+                    str_opt(f, "type"),
+                    f.get("size").and_then(Json::as_i64).unwrap_or(0).max(0) as u64,
+                )?),
+                None => None,
+            };
+            WriteRun::new(kind, module, el, dates, file)
+        };
+        let op = match kind {
+            WriteKind::Create => "create",
+            WriteKind::Update => "update",
+            WriteKind::Revise => "revise",
+        };
+        let r = run()
+            .map_err(|e| e.with_operation(op))
+            .and_then(|w| self.d.start_write(w));
+        self.out(r)
     }
 }
 
@@ -110,6 +161,7 @@ impl VtigerCore {
                 base_ms: u32_opt(&o, "retryBaseMs").unwrap_or(d.base_ms),
             };
             cfg.seed = o.get("seed").and_then(Json::as_i64).map_or(1, |n| n as u64);
+            cfg.check_fields = o.get("checkFields").and_then(Json::as_bool) != Some(false);
             Ok(VtigerCore {
                 d: Driver::new(cfg),
             })
@@ -198,9 +250,10 @@ impl VtigerCore {
         self.call("listtypes", Ok(ops::listtypes(None)))
     }
 
-    /// `describe`.
+    /// `describe` (cached per client, shared with the field check).
     pub fn describe(&mut self, module: &str) -> String {
-        self.call("describe", ops::describe(module))
+        let r = self.d.start_describe(module);
+        self.out(r)
     }
 
     /// `relatedtypes`.
@@ -209,12 +262,10 @@ impl VtigerCore {
         self.call("relatedtypes", ops::relatedtypes(module))
     }
 
-    /// `create` (`element_json`: the record; 4-byte policy and Calendar default applied).
-    pub fn create(&mut self, module: &str, element_json: &str) -> String {
-        let c = self
-            .element(element_json)
-            .and_then(|e| ops::create(module, &e));
-        self.call("create", c)
+    /// `create` (`element_json`: the record; 4-byte policy, field check, Calendar default
+    /// applied; `extra`: its Dates and file, see `write`).
+    pub fn create(&mut self, module: &str, element_json: &str, extra: Option<String>) -> String {
+        self.write(WriteKind::Create, Some(module), element_json, extra)
     }
 
     /// `retrieve`.
@@ -223,15 +274,13 @@ impl VtigerCore {
     }
 
     /// `update` (every mandatory field present).
-    pub fn update(&mut self, element_json: &str) -> String {
-        let c = self.element(element_json).and_then(|e| ops::update(&e));
-        self.call("update", c)
+    pub fn update(&mut self, element_json: &str, extra: Option<String>) -> String {
+        self.write(WriteKind::Update, None, element_json, extra)
     }
 
     /// `revise` (partial update).
-    pub fn revise(&mut self, element_json: &str) -> String {
-        let c = self.element(element_json).and_then(|e| ops::revise(&e));
-        self.call("revise", c)
+    pub fn revise(&mut self, element_json: &str, extra: Option<String>) -> String {
+        self.write(WriteKind::Revise, None, element_json, extra)
     }
 
     /// `delete`.
@@ -248,10 +297,11 @@ impl VtigerCore {
         self.call("convertlead", c)
     }
 
-    /// `files_retrieve`.
+    /// `filesRetrieve`: yields each `files_retrieve` answer's files (ranges into its body).
     #[wasm_bindgen(js_name = filesRetrieve)]
     pub fn files_retrieve(&mut self, record: &str) -> String {
-        self.call("files_retrieve", ops::files_retrieve(record))
+        let r = self.d.start_files(record);
+        self.out(r)
     }
 
     /// `retrieve_inventory`.

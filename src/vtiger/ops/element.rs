@@ -72,6 +72,16 @@ impl ElementInput {
         self.value.get(key)
     }
 
+    /// Sets a member (replacing the first one with this key, else appending it).
+    pub fn set(&mut self, key: &str, v: Json) {
+        if let Json::Obj(m) = &mut self.value {
+            match m.iter_mut().find(|(k, _)| k == key) {
+                Some(slot) => slot.1 = v,
+                None => m.push((key.to_owned(), v)),
+            }
+        }
+    }
+
     /// The wire text of the element (see [`encode_element`]).
     pub fn encode(&self, module: Option<&str>) -> Result<String> {
         encode_element(&self.value, module, self.policy)

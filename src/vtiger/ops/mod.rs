@@ -28,10 +28,12 @@
 mod call;
 mod element;
 mod endpoint;
+mod multipart;
 
 pub use call::{call, is_get_operation, is_known_operation, Call, MAX_GET_URL_BYTES};
 pub use element::{encode_element, ElementInput, FourBytePolicy};
 pub use endpoint::Endpoint;
+pub use multipart::multipart_request;
 
 use crate::encode::md5_hex;
 use crate::error::{Error, Result};

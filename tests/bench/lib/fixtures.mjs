@@ -10,6 +10,8 @@ export const FIXTURE_FILES = {
   challenge: 'recorded/vtiger-8.4.0/001-getchallenge.json',
   login: 'recorded/vtiger-8.4.0/002-login.json',
   create: 'recorded/vtiger-8.4.0/202-contact-create.json',
+  // crmwire checks a record against its module's describe, fetched once per client (P3 fetches it before timing).
+  describeContacts: 'recorded/vtiger-8.4.0/111-describe-Contacts.json',
   retrieve: 'recorded/vtiger-8.4.0/203-contact-retrieve.json',
   query100: 'sim/query-contacts-100.json',
   sync100: 'sim/sync-contacts-100.json',

@@ -59,3 +59,20 @@ export async function syncAndProxy(): Promise<string> {
   new VtigerClient({ url: 'http://x/', username: 'admin' });
   return cp;
 }
+
+import type { VtigerFile, LogoutResult, FileInput } from 'crmwire';
+export async function documentsFieldsLogout(): Promise<number> {
+  const c = new VtigerClient({ url: 'http://127.0.0.1:1/', username: 'admin', accessKey: 'k', checkFields: false });
+  const file: FileInput = { data: new Uint8Array([1, 2]), name: 'a.bin', type: 'application/octet-stream' };
+  const doc = await c.create('Documents', { notes_title: 'x', birthday: new Date() }, { file });
+  await c.revise({ id: doc.id }, { file: new Blob(['x']), signal: AbortSignal.timeout(1000) });
+  const files: VtigerFile[] = await c.filesRetrieve(doc.id);
+  const bytes: Uint8Array = files[0].data;
+  const out: LogoutResult = await c.logout();
+  const code: string | undefined = out.error?.code;
+  // @ts-expect-error checkFields is a boolean
+  new VtigerClient({ url: 'http://x/', username: 'admin', accessKey: 'k', checkFields: 'no' });
+  // @ts-expect-error a file needs a name
+  void c.create('Documents', {}, { file: { data: new Uint8Array(1) } });
+  return bytes.length + files[0].size + (code ? 1 : 0);
+}

@@ -60,3 +60,15 @@ test('defect 10: a JS Date is written in the field format (or refused), never se
     assert.equal(r.birthday, '1990-01-02', `birthday stored as '${r.birthday}'`);
   }
 });
+
+test('defect 10: update(retrieve()) passes the check; a picklist value outside the list is refused, one describe per module', async () => {
+  const ok = await tr.create(c, 'Contacts', { lastname: `${P} Pick`, assigned_user_id: me });
+  const back = await c.retrieve(ok.id);
+  assert.equal((await c.update({ ...back, mailingcity: 'Paris' })).mailingcity, 'Paris', 'the keys the server returns pass');
+  c.ops.length = 0;
+  const e = await rejectsWith(assert, null, c.revise({ id: ok.id, leadsource: 'cold call' }), 'INVALID_INPUT');
+  assert.equal(e.field, 'leadsource');
+  assert.match(e.message, /did you mean 'Cold Call'/);
+  assert.equal((await c.revise({ id: ok.id, leadsource: 'Cold Call' })).leadsource, 'Cold Call');
+  assert.ok(!c.ops.includes('describe'), `describe sent again: ${c.ops}`);
+});

@@ -43,5 +43,12 @@ async function clientSmoke(crm, env) {
   } catch (err) {
     code = err.code;
   }
-  return { types: types.types.includes('Contacts'), created: /^12x\d+$/.test(created.id), rows: rows.length, missing: code };
+  // A Document with a file: multipart built by the core, the bytes spliced in as a Blob by this
+  // runtime's fetch; filesRetrieve gives them back.
+  const bytes = Uint8Array.from({ length: 64 }, (_, i) => 255 - i * 3);
+  const doc = await c.create('Documents', { notes_title: `Smoke doc ${env.runtime}`, assigned_user_id: '19x1' }, { file: { data: bytes, name: `smoke ${env.runtime}.bin`, type: 'application/octet-stream' } });
+  const [f] = await c.filesRetrieve(doc.id);
+  const file = f && f.name === doc.filename && f.size === 64 && f.data.every((b, i) => b === bytes[i]) && doc.filename.endsWith('.binfile.txt');
+  await c.delete(doc.id);
+  return { types: types.types.includes('Contacts'), created: /^12x\d+$/.test(created.id), rows: rows.length, missing: code, file };
 }

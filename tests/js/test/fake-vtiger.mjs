@@ -42,7 +42,7 @@ export async function startFake({ rows = 250, key = 'KEY123secret' } = {}) {
       case 'listtypes':
         return send(ok({ types: ['Contacts', 'Leads'], information: {} }));
       case 'describe':
-        return send(ok({ name: p.get('elementType'), idPrefix: '12', fields: [] }));
+        return send(ok({ name: p.get('elementType'), idPrefix: '12', fields: ['lastname', 'modifiedtime', 'id'].map((name) => ({ name, label: name, type: { name: 'string' } })) }));
       case 'create': {
         st.creates++;
         const el = JSON.parse(p.get('element'));

@@ -104,22 +104,29 @@ test('unknown operations: HTTP 500 with an empty body is SERVER_ERROR, reported'
   assert.match(e.message, /HTTP 500/);
 });
 
-test('stock 8.3: logout HTTP 500 is reported (not hidden) and the session stays valid server-side', async () => {
+test('stock 8.3: logout HTTP 500 is reported (not hidden, not thrown) and the session stays valid server-side', async () => {
   const c3 = mk(v83);
   const info = await c3.login();
   assert.equal(info.vtigerVersion, '8.3.0');
   const sessions = (await v83.stats()).sessions;
-  await rejects(c3.logout(), 'SERVER_ERROR', { status: 500, operation: 'logout' });
+  // Issue 17 item 9: logout() resolves, the local session is gone, the failure is reported.
+  const out = await c3.logout();
+  assert.ok(isCrmError(out.error), JSON.stringify(out));
+  assert.deepEqual([out.error.code, out.error.status, out.error.operation], ['SERVER_ERROR', 500, 'logout']);
+  assert.match(out.message, /cleared locally/);
+  errors.push(out.error);
   assert.equal(c3.serverInfo().operations.logout, false);
   assert.equal((await v83.stats()).sessions, sessions, 'the server kept the session');
   const [lead] = await c3.query(select('Leads').limit(1));
   await rejects(c3.convertLead({ leadId: lead.id, assignedTo: '19x1', entities: { Contacts: { create: true, name: 'Contacts', lastname: 'x' } } }), 'SERVER_ERROR', { status: 500 });
   await rejects(c3.filesRetrieve('15x1'), 'SERVER_ERROR', { status: 500 });
   await rejects(c3.retrieveInventory(lead.id), 'SERVER_ERROR', { status: 500 });
-  // sync still works on 8.3 (wsapp)
+  // sync on stock 8.3: sync and wsapp_register are HTTP 500 (vtiger-8.3.0/930), so it ends at
+  // the query strategy (tests/real/FIXTURES.md corrected the simulator, which had wsapp working).
   const b = [];
   for await (const x of c3.sync('Leads', { since: 0 })) b.push(x);
-  assert.ok(b.length > 0 && b.every((x) => x.strategy === 'wsapp'));
+  assert.ok(b.length > 0 && b.every((x) => x.strategy === 'query'), JSON.stringify(b.map((x) => x.strategy)));
+  assert.equal(c3.serverInfo().operations.wsapp_register, false);
 });
 
 test('a bogus session is INVALID_SESSIONID only once: one re-login and the call repeated', async () => {
@@ -142,7 +149,7 @@ test('DUPLICATE is mapped from the integer code 0 (the simulator has no duplicat
     if (op === 'login') return new Response('{"success":true,"result":{"sessionName":"s3ss10n","userId":"19x1","version":"0.22","vtigerVersion":"8.4.0"}}');
     return new Response('{"success":false,"error":{"code":0,"message":"Duplicate(s) detected!"}}');
   };
-  const stub = new VtigerClient({ url: 'http://127.0.0.1:9', username: 'admin', accessKey: 'k', fetch });
+  const stub = new VtigerClient({ url: 'http://127.0.0.1:9', username: 'admin', accessKey: 'k', fetch, checkFields: false });
   const e = await rejects(stub.create('Contacts', { lastname: 'Twin' }), 'DUPLICATE', { crmCode: 0, status: 200, operation: 'create' });
   assert.equal(e.message, 'Duplicate(s) detected!');
 });

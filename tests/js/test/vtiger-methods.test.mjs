@@ -90,8 +90,17 @@ test('relatedTypes, addRelated, retrieveRelated, queryRelated', async () => {
   const rt = keep(await c.relatedTypes('Accounts'));
   assert.ok(rt.types.includes('Contacts'));
   const [acc] = await c.query(select('Accounts').limit(1));
+  const [pot] = await c.query(select('Potentials').limit(1));
   const ct = await c.create('Contacts', { lastname: 'Related', assigned_user_id: '19x1' });
+  // M:N (Potentials–Contacts, 704): addRelated links them.
+  keep(await c.addRelated(pot.id, ct.id, 'Contacts'));
+  assert.ok((await c.retrieveRelated(pot.id, 'Contacts', 'Contacts')).some((r) => r.id === ct.id));
+  // 1:N through the Contact's account_id (Accounts → Contacts): success, but nothing is linked
+  // (recordings 930–932; the simulator used to link them, tests/real/FIXTURES.md). The link is
+  // the field.
   keep(await c.addRelated(acc.id, ct.id, 'Contacts'));
+  assert.ok(!(await c.retrieveRelated(acc.id, 'Contacts', 'Contacts')).some((r) => r.id === ct.id));
+  await c.revise({ id: ct.id, account_id: acc.id });
   const rel = keep(await c.retrieveRelated(acc.id, 'Contacts', 'Contacts'));
   assert.ok(rel.some((r) => r.id === ct.id));
   const qr = keep(await c.queryRelated(select('Contacts').fields('id', 'lastname'), acc.id, 'Contacts'));

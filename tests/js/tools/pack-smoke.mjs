@@ -68,7 +68,7 @@ function expectResult(r, { syncFirst }) {
   assert.match(r.version, /^\d+\.\d+\.\d+/);
   assert.equal(r.guard, true);
   assert.equal(r.syncBeforeReady, syncFirst ? MD5_ABC : 'NOT_READY');
-  if (env.simUrl && r.client) assert.deepEqual(r.client, { types: true, created: true, rows: 1, missing: r.client.missing });
+  if (env.simUrl && r.client) assert.deepEqual(r.client, { types: true, created: true, rows: 1, missing: r.client.missing, file: true });
 }
 
 // The per-CRM entries: crmwire's API without the other CRM (and the same Vtiger checks for crmwire/vtiger).

@@ -81,6 +81,9 @@ pub struct Config {
     /// The largest request body read; a longer one is answered 413 (read and discarded, never
     /// held in memory).
     pub max_body_bytes: usize,
+    /// PHP's `upload_max_filesize`: a larger file part is dropped (UPLOAD_ERR_INI_SIZE) and
+    /// Vtiger saves the Document without it. Default 2 MiB, PHP's default ("2M").
+    pub upload_max_bytes: usize,
 }
 
 impl Default for Config {
@@ -98,6 +101,7 @@ impl Default for Config {
             empty: false,
             service_ms: 0,
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            upload_max_bytes: 2 * 1024 * 1024,
         }
     }
 }

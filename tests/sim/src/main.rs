@@ -6,7 +6,7 @@ use std::io::Write;
 const USAGE: &str = "usage: crmwire-sim [--port N] [--profile vtiger-8.4|vtiger-8.3|patched]
   [--username U] [--access-key K] [--session-idle-secs N] [--seed-records N] [--seed U64]
   [--cors] [--empty] [--perfex-token T] [--perfex-won-defects] [--service-ms N]
-  [--max-body-bytes N]";
+  [--max-body-bytes N] [--upload-max-bytes N]";
 
 fn main() {
     let mut cfg = Config::default();
@@ -50,6 +50,11 @@ fn main() {
                 cfg.max_body_bytes = val("--max-body-bytes")
                     .parse()
                     .unwrap_or_else(|_| fail("bad --max-body-bytes"))
+            }
+            "--upload-max-bytes" => {
+                cfg.upload_max_bytes = val("--upload-max-bytes")
+                    .parse()
+                    .unwrap_or_else(|_| fail("bad --upload-max-bytes"))
             }
             "--cors" => cfg.cors = true,
             "--empty" => cfg.empty = true,

@@ -29,6 +29,8 @@ pub struct Ctx<'a> {
     pub user: u64,
     pub session: String,
     pub files: Vec<FilePart>,
+    /// An update or revise is running (Documents keep their file unless a new one comes).
+    pub mode_edit: bool,
 }
 
 type R = Result<String, Fail>;
@@ -465,6 +467,19 @@ fn parse_date(s: &str) -> Result<String, Fail> {
     Ok(format!("{y:04}-{m:02}-{d:02}"))
 }
 
+/// True for `YYYY-MM-DDT…`: Vtiger's `DateTimeField` cannot read it and the value becomes
+/// `""`, silently (recording 935: what `JSON.stringify` makes of a JS Date).
+fn iso_timestamp(s: &str) -> bool {
+    let b = s.trim().as_bytes();
+    b.len() > 10 && b[4] == b'-' && b[7] == b'-' && b[10] == b'T'
+}
+
+/// A value holding a `<script>` element: the only case where Vtiger escapes `<`/`>` (every one
+/// of the value, `&` untouched), and only in text / text-area fields (recordings 933, 934, 266).
+fn has_script(s: &str) -> bool {
+    s.to_ascii_lowercase().contains("<script")
+}
+
 /// Normalises a value as the DB would store it.
 fn store_value(db: &Db, mi: usize, fi: usize, v: &str) -> Result<Option<String>, Fail> {
     let f = &db.schema.modules[mi].fields[fi];
@@ -473,6 +488,7 @@ fn store_value(db: &Db, mi: usize, fi: usize, v: &str) -> Result<Option<String>,
     }
     let v = mb3(v);
     let out = match f.ftype.as_str() {
+        "date" if iso_timestamp(&v) => return Ok(None),
         "date" => parse_date(&v)?,
         "currency" => format!("{:.8}", v.trim().parse::<f64>().unwrap_or(0.0)),
         "double" => {
@@ -488,7 +504,7 @@ fn store_value(db: &Db, mi: usize, fi: usize, v: &str) -> Result<Option<String>,
             "1" | "true" | "on" | "yes" => "1".into(),
             _ => "0".into(),
         },
-        "text" => v.replace('<', "&lt;").replace('>', "&gt;"),
+        "text" if has_script(&v) => v.replace('<', "&lt;").replace('>', "&gt;"),
         _ => match f.max_len {
             Some(n) if v.chars().count() > n => v.chars().take(n).collect(),
             _ => v,
@@ -616,24 +632,81 @@ pub fn create(ctx: &mut Ctx, p: &Params) -> R {
     finish_new(ctx.db, &mut rec, ctx.user);
     let crmid = ctx.db.alloc_crmid();
     rec.crmid = crmid;
-    let att = ctx.files.iter().find(|f| f.field == "filename").cloned();
+    let internal = sm
+        .fidx("filelocationtype")
+        .and_then(|fi| rec.get(fi))
+        .is_some_and(|t| t == "I");
+    let att = upload(ctx).cloned().filter(|_| internal);
     ctx.db.insert(rec);
     if let (Some(f), "Documents") = (att, m.name.as_str()) {
-        let aid = ctx.db.alloc_crmid();
-        ctx.db.attachments.insert(
-            aid,
-            Attachment {
-                id: aid,
-                doc: crmid,
-                filename: f.filename,
-                filetype: f.content_type,
-                content: f.data,
-            },
-        );
+        attach(ctx.db, crmid, f);
     }
     let mut out = String::new();
     render_retrieve(ctx.db, &mut out, store_mi, crmid, mi);
     Ok(success(&out))
+}
+
+/// The file part `filename` as Vtiger sees it: none when absent, empty (a 0-byte file is not
+/// stored) or over PHP's `upload_max_filesize` (UPLOAD_ERR_INI_SIZE).
+fn upload<'c>(ctx: &'c Ctx) -> Option<&'c FilePart> {
+    ctx.files.iter().find(|f| {
+        f.field == "filename"
+            && !f.filename.is_empty()
+            && !f.data.is_empty()
+            && f.data.len() <= ctx.cfg.upload_max_bytes
+    })
+}
+
+/// Vtiger's renaming of an uploaded file (Documents::save_module + sanitizeUploadFileName,
+/// recording 936): runs of whitespace, `#`, `%`, `&`, `?` become `_`; trailing `\/<>?*:"|`
+/// go; every dot-separated part that is a bad extension (`$upload_badext`) gets `file`
+/// appended, and then the name gets `.txt`.
+pub fn sanitize_file_name(name: &str) -> String {
+    const BAD: &[&str] = &[
+        "php", "php3", "php4", "php5", "pl", "cgi", "py", "asp", "cfm", "js", "vbs", "html", "htm",
+        "exe", "bin", "bat", "sh", "dll", "phps", "phtml", "xhtml", "rb", "msi", "jsp", "shtml",
+        "sth", "shtm", "htaccess", "phar",
+    ];
+    // Two passes, as PHP: `\s+` → `_` (Documents), then `[\s#%&?]+` → `_`.
+    let squash = |s: &str, hit: &dyn Fn(char) -> bool| {
+        let mut out = String::new();
+        let mut run = false;
+        for c in s.chars() {
+            if hit(c) {
+                if !run {
+                    out.push('_');
+                }
+                run = true;
+            } else {
+                out.push(c);
+                run = false;
+            }
+        }
+        out
+    };
+    let out = squash(name, &|c| c.is_whitespace());
+    let out = squash(&out, &|c| matches!(c, '#' | '%' | '&' | '?'));
+    let out = out.trim_end_matches(['\\', '/', '<', '>', '?', '*', ':', '"', '|']);
+    let mut bad = false;
+    let parts: Vec<String> = out
+        .split('.')
+        .map(|p| {
+            if BAD.contains(&p.to_ascii_lowercase().as_str()) {
+                bad = true;
+                format!("{p}file")
+            } else {
+                p.to_owned()
+            }
+        })
+        .collect();
+    let mut out = parts.join(".");
+    if bad {
+        out.push_str(".txt");
+    }
+    match out.rfind(['/', '\\']) {
+        Some(i) => out[i + 1..].to_owned(),
+        None => out,
+    }
 }
 
 fn apply_files(ctx: &Ctx, module: &str, rec: &mut Record, m: &crate::schema::Module) {
@@ -645,19 +718,40 @@ fn apply_files(ctx: &Ctx, module: &str, rec: &mut Record, m: &crate::schema::Mod
             rec.set(fi, Some(v));
         }
     };
-    if let Some(f) = ctx.files.iter().find(|f| f.field == "filename") {
-        set(rec, "filename", f.filename.clone());
-        set(rec, "filetype", f.content_type.clone());
-        set(rec, "filesize", f.data.len().to_string());
-    } else if m
+    let internal = m
         .fidx("filelocationtype")
         .and_then(|fi| rec.get(fi))
-        .is_some_and(|t| t == "I")
-    {
+        .is_some_and(|t| t == "I");
+    // A file is stored only for filelocationtype 'I' (sent, or kept by an update): with ''
+    // or 'E' the part is ignored (measured on 8.4.0).
+    if let Some(f) = upload(ctx).filter(|_| internal) {
+        set(rec, "filename", sanitize_file_name(&f.filename));
+        set(rec, "filetype", f.content_type.clone());
+        set(rec, "filesize", f.data.len().to_string());
+    } else if ctx.mode_edit {
+        // An update without a (usable) file keeps the record's file.
+    } else if internal {
         // An internal Document sent without a file part (a plain form): success, the claimed
         // filename kept, no file: filesize "0", filetype "", filedownloadcount "0" (923).
         set(rec, "filedownloadcount", "0".into());
     }
+}
+
+/// Stores an uploaded file as the Document's one attachment (an update replaces it: the old
+/// attachment id is gone, measured on 8.4.0).
+fn attach(db: &mut Db, doc: u64, f: FilePart) {
+    db.attachments.retain(|_, a| a.doc != doc);
+    let aid = db.alloc_crmid();
+    db.attachments.insert(
+        aid,
+        Attachment {
+            id: aid,
+            doc,
+            filename: sanitize_file_name(&f.filename),
+            filetype: f.content_type,
+            content: f.data,
+        },
+    );
 }
 
 fn finish_new(db: &mut Db, rec: &mut Record, user: u64) {
@@ -770,6 +864,23 @@ pub fn update(ctx: &mut Ctx, p: &Params, partial: bool) -> R {
     for (fi, v) in changes {
         rec.set(fi, v);
     }
+    if m.name == "Documents" && upload(ctx).is_some() {
+        // update / revise with a new file (multipart): the file is replaced, as on create.
+        let mut r = ctx.db.tables[mi][&crmid].clone();
+        let edit = std::mem::replace(&mut ctx.mode_edit, true);
+        apply_files(ctx, "Documents", &mut r, m);
+        ctx.mode_edit = edit;
+        let internal = m
+            .fidx("filelocationtype")
+            .and_then(|fi| r.get(fi))
+            .is_some_and(|t| t == "I");
+        let f = upload(ctx).cloned().filter(|_| internal);
+        ctx.db.tables[mi].insert(crmid, r);
+        if let Some(f) = f {
+            attach(ctx.db, crmid, f);
+        }
+    }
+    let rec = ctx.db.tables[mi].get_mut(&crmid).unwrap();
     rec.mtime = now;
     if let Some(fi) = m.fidx("modifiedby") {
         rec.set(fi, Some(format!("19x{user}")));
@@ -1191,10 +1302,23 @@ pub fn add_related(ctx: &mut Ctx, p: &Params) -> R {
     Ok(success(r#"{"message":"successfull"}"#))
 }
 
-/// crmids of `target` records related to `src`: explicit relations plus references.
+/// crmids of `target` records related to `src`. A relation the related module holds as a
+/// reference field to the source module (Accounts → Contacts through `account_id`: Vtiger's
+/// 1:N "dependents" lists) shows those references only: `add_related` answers success for it
+/// but links nothing that the list shows (recordings 930–932). Other relations (M:N, such as
+/// Potentials → Contacts, 704) show the explicit links, plus references.
 fn related_ids(db: &Db, src: u64, target: usize) -> std::collections::HashSet<u64> {
     let mut out = std::collections::HashSet::new();
-    for &(a, b) in &db.relations {
+    let m = &db.schema.modules[target];
+    let direct = db.where_is.get(&src).is_some_and(|&smi| {
+        let sname = &db.schema.modules[smi].name;
+        m.fields.iter().any(|f| {
+            f.ftype == "reference"
+                && f.name != "modifiedby"
+                && f.refers_to.iter().any(|r| r == sname)
+        })
+    });
+    for &(a, b) in db.relations.iter().filter(|_| !direct) {
         let other = if a == src {
             b
         } else if b == src {
@@ -1206,7 +1330,6 @@ fn related_ids(db: &Db, src: u64, target: usize) -> std::collections::HashSet<u6
             out.insert(other);
         }
     }
-    let m = &db.schema.modules[target];
     let refs: Vec<usize> = (0..m.fields.len())
         .filter(|&i| m.fields[i].ftype == "reference" && m.fields[i].name != "modifiedby")
         .collect();
@@ -1341,6 +1464,9 @@ pub fn convertlead(ctx: &mut Ctx, p: &Params) -> R {
     if ctx.db.converted.contains(&lid) {
         return Err(api("LEAD_ALREADY_CONVERTED", "Lead is already converted"));
     }
+    if patched_without_account(ctx, &el) {
+        return Ok(r#"{"success":true}"#.to_owned());
+    }
     let owner = el["assignedTo"].as_str().unwrap_or("19x1").to_string();
     let ents = el["entities"].clone();
     let mut out = Obj::new();
@@ -1406,6 +1532,13 @@ pub fn convertlead(ctx: &mut Ctx, p: &Params) -> R {
     }
     ctx.db.converted.insert(lid);
     Ok(success(&out.done()))
+}
+
+/// The patched 8.3.0 answers a `convertlead` without an Accounts entity with `{"success":true}`
+/// and no `result`, creates nothing and does not mark the Lead converted (so the same call
+/// answers the same again): vtiger-8.3.0-patched/930–932.
+fn patched_without_account(ctx: &Ctx, el: &Value) -> bool {
+    ctx.cfg.profile == Profile::Patched && el["entities"]["Accounts"].as_object().is_none()
 }
 
 pub fn files_retrieve(ctx: &mut Ctx, p: &Params) -> R {

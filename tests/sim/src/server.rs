@@ -290,9 +290,15 @@ pub fn dispatch(app: &App, post: bool, query: &Params, form: &Params, files: Vec
         let dies = match cfg.profile {
             Profile::V84 => matches!(name, "sync" | "retrieve_inventory"),
             Profile::Patched => matches!(name, "retrieve_inventory"),
+            // wsapp_register: `Unknown named parameter $synctype` (vtiger-8.3.0/930).
             Profile::V83 => matches!(
                 name,
-                "sync" | "logout" | "convertlead" | "files_retrieve" | "retrieve_inventory"
+                "sync"
+                    | "logout"
+                    | "convertlead"
+                    | "files_retrieve"
+                    | "retrieve_inventory"
+                    | "wsapp_register"
             ),
         };
         if name == "logout" && !post {
@@ -310,6 +316,7 @@ pub fn dispatch(app: &App, post: bool, query: &Params, form: &Params, files: Vec
             user,
             session: sess,
             files,
+            mode_edit: false,
         };
         let c = &mut ctx;
         match name {

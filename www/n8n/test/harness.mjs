@@ -22,7 +22,7 @@ function defaults(description) {
  * parameters: a value, or a function of the item index (like an expression); `items` the
  * input items' JSON.
  */
-export function context(nodeType, { params = {}, items = [{}], credentials, continueOnFail = false, staticData = {}, mode = 'trigger', type = 'n8n-nodes-crmwire.x' } = {}) {
+export function context(nodeType, { params = {}, items = [{}], binaries = [], credentials, continueOnFail = false, staticData = {}, mode = 'trigger', type = 'n8n-nodes-crmwire.x' } = {}) {
   const description = nodeType.description;
   const merged = { ...defaults(description), ...params };
   const node = { id: 'node-1', name: description.defaults.name, type, typeVersion: 1, position: [0, 0], parameters: merged };
@@ -36,7 +36,7 @@ export function context(nodeType, { params = {}, items = [{}], credentials, cont
     calls,
     staticData,
     getNode: () => node,
-    getInputData: () => items.map((json) => ({ json })),
+    getInputData: () => items.map((json, i) => (binaries[i] ? { json, binary: binaries[i] } : { json })),
     getNodeParameter: (name, a, b) => (typeof a === 'number' ? get(name, a, b) : get(name, 0, a)),
     getCredentials: async () => {
       calls.credentials++;
@@ -47,9 +47,20 @@ export function context(nodeType, { params = {}, items = [{}], credentials, cont
     getMode: () => mode,
     helpers: {
       returnJsonArray: (data) => (Array.isArray(data) ? data : [data]).map((json) => ({ json })),
+      // Binary data as n8n keeps it in memory: base64 in `data` (n8n-core's helpers).
+      assertBinaryData: (i, prop) => {
+        const b = binaries[i]?.[prop];
+        if (!b) throw new NodeOperationError(node, `This operation expects the node's input data to contain a binary file '${prop}', but none was found [item ${i}]`, { itemIndex: i });
+        return b;
+      },
+      getBinaryDataBuffer: async (i, prop) => Buffer.from(binaries[i][prop].data, 'base64'),
+      prepareBinaryData: async (buffer, fileName, mimeType) => ({ data: Buffer.from(buffer).toString('base64'), fileName, mimeType: mimeType ?? 'application/octet-stream', fileSize: String(buffer.length) }),
     },
   };
 }
+
+/** An n8n binary property of `bytes` (as the stub context and n8n's in-memory mode hold it). */
+export const binary = (bytes, fileName, mimeType) => ({ data: Buffer.from(bytes).toString('base64'), fileName, mimeType, fileSize: String(bytes.length) });
 
 /** Runs `execute` of a node type with a stub context; returns the first output's items. */
 export async function run(NodeClass, opts) {

@@ -1,6 +1,7 @@
-// The Vtiger Trigger's poll() with a stub context against crmwire-sim: stock 8.4 and stock
-// 8.3 (native sync answers HTTP 500 on both; crmwire falls back to wsapp) and the patched
-// profile (native sync works). The checkpoint lives in the workflow's static data.
+// The Vtiger Trigger's poll() with a stub context against crmwire-sim: stock 8.4 (native sync
+// answers HTTP 500; crmwire falls back to wsapp), stock 8.3 (sync and wsapp_register both HTTP
+// 500, vtiger-8.3.0/930: the query strategy, deletions found by comparing id sets) and the
+// patched profile (native sync works). The checkpoint lives in the workflow's static data.
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { Vtiger, VtigerTrigger, NodeApiError, poll, run, startSim, watchFetch, assertNoSecrets } from './harness.mjs';
@@ -19,7 +20,7 @@ for (const profile of ['vtiger-8.4', 'vtiger-8.3', 'patched']) {
 
       assert.equal(await p(), null, 'first poll (from now on) emits nothing');
       assert.equal(staticData.module, 'Contacts');
-      const strategy = profile === 'patched' ? 'sync' : 'wsapp';
+      const strategy = { patched: 'sync', 'vtiger-8.3': 'query', 'vtiger-8.4': 'wsapp' }[profile];
       assert.match(staticData.checkpoint, new RegExp(`^v1:${strategy}:Contacts:`));
       assert.equal(await p(), null, 'nothing changed');
 
@@ -36,7 +37,8 @@ for (const profile of ['vtiger-8.4', 'vtiger-8.3', 'patched']) {
       if (profile === 'vtiger-8.3') {
         const stats = await sim.stats();
         assert.ok(stats.requests.sync >= 1, 'native sync was tried');
-        assert.ok(stats.requests.wsapp_get >= 1, 'and the wsapp fallback used');
+        assert.ok(stats.requests.wsapp_register >= 1, 'and wsapp_register (HTTP 500 on stock 8.3.0)');
+        assert.equal(stats.requests.wsapp_get ?? 0, 0, 'wsapp never worked');
       }
       assertNoSecrets(assert, spy.secrets, [second, third, staticData]);
     } finally {

@@ -118,9 +118,13 @@ test('listTypes, describe, relatedTypes, related records, add related, convert l
   assert.ok(rel.some((x) => x.json.name === 'Contacts'), JSON.stringify(rel.map((x) => x.json)));
 
   const [acc] = await vt({ operation: 'create', module: 'Accounts', fieldsInput: 'json', fieldsJson: { accountname: `Acme ${uniq}`, assigned_user_id: '19x1' } });
-  const [con] = await vt({ operation: 'create', module: 'Contacts', fieldsInput: 'json', fieldsJson: { lastname: `Rel ${uniq}`, assigned_user_id: '19x1' } });
-  const [added] = keep(await vt({ operation: 'addRelated', id: acc.json.id, relatedId: con.json.id, relationLabel: 'Contacts' }));
+  // Accounts → Contacts is held by the Contact's account_id: add_related answers success but links
+  // nothing there (recordings 930–932); the field makes the relation.
+  const [con] = await vt({ operation: 'create', module: 'Contacts', fieldsInput: 'json', fieldsJson: { lastname: `Rel ${uniq}`, assigned_user_id: '19x1', account_id: acc.json.id } });
+  const [loose] = await vt({ operation: 'create', module: 'Contacts', fieldsInput: 'json', fieldsJson: { lastname: `Loose ${uniq}`, assigned_user_id: '19x1' } });
+  const [added] = keep(await vt({ operation: 'addRelated', id: acc.json.id, relatedId: loose.json.id, relationLabel: 'Contacts' }));
   assert.equal(added.json.sourceId, acc.json.id);
+  assert.equal(added.json.result.message, 'successfull');
   const related = keep(await vt({ operation: 'retrieveRelated', id: acc.json.id, relatedLabel: 'Contacts', relatedType: 'Contacts' }));
   assert.deepEqual(related.map((x) => x.json.id), [con.json.id]);
   const q = keep(await vt({ operation: 'queryRelated', id: acc.json.id, relatedLabel: 'Contacts', relatedQuery: 'SELECT id, lastname FROM Contacts;' }));
@@ -136,7 +140,7 @@ test('listTypes, describe, relatedTypes, related records, add related, convert l
   );
   assert.match(conv.json.Accounts, /^11x\d+$/);
   assert.match(conv.json.Contacts, /^12x\d+$/);
-  await vt({ operation: 'delete', id: (i) => [acc.json.id, con.json.id, conv.json.Accounts, conv.json.Contacts][i] }, { items: [{}, {}, {}, {}] });
+  await vt({ operation: 'delete', id: (i) => [acc.json.id, con.json.id, loose.json.id, conv.json.Accounts, conv.json.Contacts][i] }, { items: [{}, {}, {}, {}, {}] });
 });
 
 test('sync: updated then deleted records, resuming from the checkpoint in static data (stock 8.4: sync → wsapp)', async () => {

@@ -13,6 +13,7 @@ import { vtigerClient } from '../shared/crmwire';
 import { isCrmError } from '../shared/errors';
 import { fieldsProperties, jsonObject, readFields, requiredString } from '../shared/fields';
 import { DEFAULT_CONCURRENCY, mapItems, MAX_CONCURRENCY } from '../shared/items';
+import { documentProperties, downloadFile, uploadFile } from './documents';
 import { queryProperties, readQuery } from './query';
 import { deletionsByIdDiff, dropRepeatedDeletions, readChanges, SCOPE_OPTIONS, type ReportedDeletions, type Scope } from './sync';
 
@@ -58,6 +59,7 @@ export class Vtiger implements INodeType {
 					{ name: 'Create', value: 'create', action: 'Create a record' },
 					{ name: 'Delete', value: 'delete', action: 'Delete a record' },
 					{ name: 'Describe', value: 'describe', action: 'Describe a module', description: 'Fields, types and picklists of a module' },
+					{ name: 'Download File', value: 'downloadFile', action: 'Download a document file', description: "A Document's file (or an attachment's) as binary data" },
 					{ name: 'Extend Session', value: 'extendSession', action: 'Extend the session', description: 'Kept for compatibility: crmwire keeps the session alive by itself' },
 					{ name: 'List Types', value: 'listTypes', action: 'List the modules', description: 'The modules the user may access' },
 					{ name: 'Login', value: 'login', action: 'Log in', description: 'Kept for compatibility: returns the login information (no session name is ever needed)' },
@@ -69,6 +71,7 @@ export class Vtiger implements INodeType {
 					{ name: 'Revise', value: 'revise', action: 'Revise a record', description: 'Change only the given fields' },
 					{ name: 'Sync', value: 'sync', action: 'Read changes', description: 'Created, updated and deleted records since the last run (checkpoint in the workflow)' },
 					{ name: 'Update', value: 'update', action: 'Update a record', description: 'Full update: mandatory fields required, omitted fields kept' },
+					{ name: 'Upload File', value: 'uploadFile', action: 'Upload a document file', description: "Create a Document from binary data, or replace a Document's file" },
 				],
 				default: 'retrieve',
 			},
@@ -92,7 +95,8 @@ export class Vtiger implements INodeType {
 				description: 'Webservice ID (module prefix x record number)',
 				displayOptions: op('retrieve', 'update', 'revise', 'delete', 'retrieveRelated', 'queryRelated', 'addRelated'),
 			},
-			...fieldsProperties({ operation: ['create', 'update', 'revise'] }),
+			...documentProperties(),
+			...fieldsProperties({ operation: ['create', 'update', 'revise', 'uploadFile'] }),
 			...queryProperties(['query', 'count']),
 			{
 				displayName: 'Return All',
@@ -338,6 +342,10 @@ export class Vtiger implements INodeType {
 					}
 					case 'sync':
 						return syncItem(ctx, crm, i, options);
+					case 'uploadFile':
+						return uploadFile(ctx, crm, i, readFields(ctx, i));
+					case 'downloadFile':
+						return downloadFile(ctx, crm, i);
 					default:
 						throw new NodeOperationError(ctx.getNode(), `Unknown operation "${operation}"`, { itemIndex: i });
 				}

@@ -1,14 +1,22 @@
 // Items in, items out: one crmwire call per input item, at most `concurrency` at a time,
 // results in input order. This is the one place that decides how items are sent; when
 // crmwire gains a bulk API it can switch here without touching the nodes.
-import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
+import type { IBinaryKeyData, IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { errorItemJson, toNodeError } from './errors';
 
 export const DEFAULT_CONCURRENCY = 4;
 export const MAX_CONCURRENCY = 16;
 
-/** What one item produced: a record, several records, or nothing. */
-export type ItemResult = IDataObject | IDataObject[] | undefined;
+/** An output item that carries binary data (a downloaded file) besides its JSON. */
+export class BinaryItem {
+	constructor(
+		public json: IDataObject,
+		public binary: IBinaryKeyData,
+	) {}
+}
+
+/** What one item produced: a record, several records (some with binary data), or nothing. */
+export type ItemResult = IDataObject | Array<IDataObject | BinaryItem> | undefined;
 
 /**
  * Runs `fn` for every input item with at most `concurrency` calls in flight.
@@ -56,7 +64,10 @@ export async function mapItems(
 		}
 		const v = r.value;
 		if (v === undefined) continue;
-		for (const json of Array.isArray(v) ? v : [v]) out.push({ json, pairedItem: { item: i } });
+		for (const x of Array.isArray(v) ? v : [v]) {
+			if (x instanceof BinaryItem) out.push({ json: x.json, binary: x.binary, pairedItem: { item: i } });
+			else out.push({ json: x, pairedItem: { item: i } });
+		}
 	}
 	return [out];
 }
