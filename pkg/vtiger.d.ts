@@ -8,4 +8,5 @@ export type {
   VtigerDirectOptions, VtigerProxyOptions, VtigerClientOptions, CallOptions,
   LoginInfo, TypeList, FieldDescription, ModuleDescription,
   SyncStrategy, SyncBatch, SyncOptions, ServerInfo,
+  FileInput, WriteOptions, VtigerFile, LogoutResult,
 } from './index.js';

@@ -1,6 +1,7 @@
 // P2 child: one cold start, in this fresh process. Prints one JSON line.
 //   node p2-child.mjs crmwire     import 'crmwire' + first login against an in-memory fetch; the wasm
 //                                 compile/instantiate calls made inside are timed by wrapping WebAssembly.*
+//   node p2-child.mjs vtiger      the same through import 'crmwire/vtiger' (the Vtiger-only entry)
 //   node p2-child.mjs instantiate compile + instantiate the shipped .wasm with stub imports (no glue)
 //   node p2-child.mjs ref         import the reference JS client (+ spark-md5) + first login
 // Everything the measurement needs that is not part of it (fixtures, the mock) is prepared before t0.
@@ -61,10 +62,10 @@ function hookWasm() {
 
 const out = { mode };
 try {
-  if (mode === 'crmwire') {
+  if (mode === 'crmwire' || mode === 'vtiger') {
     hookWasm();
     const t0 = performance.now();
-    const mod = await import('crmwire');
+    const mod = await import(mode === 'vtiger' ? 'crmwire/vtiger' : 'crmwire');
     const t1 = performance.now();
     const c = new mod.VtigerClient(opts);
     const t2 = performance.now();

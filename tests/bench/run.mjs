@@ -81,8 +81,8 @@ if (want('twiggy')) {
 }
 if (want('P2')) {
   const { measureP2 } = await import('./lib/p2-cold.mjs');
-  const wasm = results.p1?.groups?.wasm ? results.p1.files.find((f) => f.group === 'wasm').path : null;
-  results.p2 = await safe('P2 cold start', () => measureP2({ runs: RUNS || 15, wasmPath: wasm }));
+  const wasmOf = (name) => (results.p1?.groups?.wasm ? results.p1.files.find((f) => f.group === 'wasm' && f.path.endsWith(`/${name}_bg.wasm`))?.path ?? null : null);
+  results.p2 = await safe('P2 cold start', () => measureP2({ runs: RUNS || 15, wasmPath: wasmOf('crmwire'), vtigerWasmPath: wasmOf('vtiger') }));
 }
 if (want('P3')) {
   const { measureP3 } = await import('./lib/p3-cpu.mjs');

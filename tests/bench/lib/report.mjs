@@ -105,16 +105,19 @@ export function renderMarkdown(r) {
   if (r.p2?.available) {
     L.push(`${r.p2.runs} processes per row, interleaved.`, '', '| measurement | median | min | max |', '|---|---|---|---|');
     const row = (label, st) => L.push(`| ${label} | ${st ? fmtNum(st.median, 2) : 'n/a'} | ${st ? fmtNum(st.min, 2) : ''} | ${st ? fmtNum(st.max, 2) : ''} |`);
-    const c = r.p2.crmwire;
-    if (c?.available) {
-      row(`crmwire: wasm compile + instantiate (WebAssembly.* timed wherever the package calls it: ${(c.wasmCalls || []).join(', ') || '?'})`, c.instantiateMs);
-      row('crmwire: `import \'crmwire\'`', c.importMs);
-      row('crmwire: `new VtigerClient()` (the wasm is instantiated on first use, here in Node)', c.constructMs);
-      row('crmwire: first `login()` (getchallenge + login over the in-memory fetch)', c.firstLoginMs);
-      row('**crmwire: import + init + first call**', c.totalMs);
-    } else L.push(`| crmwire | ${na(c)} | | |`);
+    for (const [m, spec] of [['crmwire', 'crmwire'], ['vtiger', 'crmwire/vtiger']]) {
+      const c = r.p2[m];
+      if (!c?.available) { L.push(`| ${spec} | ${na(c)} | | |`); continue; }
+      row(`${spec}: wasm compile + instantiate (WebAssembly.* timed wherever the package calls it: ${(c.wasmCalls || []).join(', ') || '?'})`, c.instantiateMs);
+      row(`${spec}: \`import '${spec}'\``, c.importMs);
+      row(`${spec}: \`new VtigerClient()\` (the wasm is instantiated on first use, here in Node)`, c.constructMs);
+      row(`${spec}: first \`login()\` (getchallenge + login over the in-memory fetch)`, c.firstLoginMs);
+      row(`**${spec}: import + init + first call**`, c.totalMs);
+    }
     const i = r.p2.instantiate;
-    if (i?.available) { row('shipped .wasm alone: compile (new WebAssembly.Module)', i.compileMs); row('shipped .wasm alone: compile + instantiate (stub imports)', i.instantiateMs); }
+    if (i?.available) { row('gen/crmwire_bg.wasm alone: compile (new WebAssembly.Module)', i.compileMs); row('gen/crmwire_bg.wasm alone: compile + instantiate (stub imports)', i.instantiateMs); }
+    const iv = r.p2.instantiateVtiger;
+    if (iv?.available) { row('gen/vtiger_bg.wasm alone: compile (new WebAssembly.Module)', iv.compileMs); row('gen/vtiger_bg.wasm alone: compile + instantiate (stub imports)', iv.instantiateMs); }
     const f = r.p2.ref;
     if (f?.available) { row('reference JS client: import (+ spark-md5)', f.importMs); row('reference JS client: first login', f.firstLoginMs); row('**reference JS client: import + first call**', f.totalMs); }
   } else L.push(na(r.p2));
