@@ -89,8 +89,10 @@ export async function bundle(flavour, runtime) {
     write: true,
     logLevel: 'error',
     legalComments: 'none',
-    // Readable output (stack traces name our functions); whitespace and syntax minified.
-    minifyWhitespace: false,
+    // Whitespace and syntax minified, identifiers kept: stack traces still name our functions (V8 names
+    // them from the source). Whitespace alone is 3.2 KB gzip of crmwire/vtiger's 14.2 KB of JS; renaming
+    // the identifiers too would save 0.7 KB more and make every trace read `a`, `b`.
+    minifyWhitespace: true,
     minifySyntax: true,
     minifyIdentifiers: false,
     plugins: [plugin(flavour, runtime)],
