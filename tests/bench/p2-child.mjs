@@ -49,9 +49,11 @@ function hookWasm() {
   const wrapAsync = (name) => {
     const f = W[name];
     W[name] = async function (...a) {
+      // Node's own wasm (undici's llhttp, instantiated lazily by the first Response) is not crmwire's.
+      const internal = /\(node:internal\//.test(new Error().stack.split('\n').slice(2, 4).join('\n'));
       const t = performance.now();
       const r = await f.apply(this, a);
-      wasmTimes.push({ what: name, ms: performance.now() - t });
+      if (!internal) wasmTimes.push({ what: name, ms: performance.now() - t });
       return r;
     };
   };

@@ -29,11 +29,13 @@ import { fileURLToPath } from 'node:url';
 const PKG = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../pkg');
 const GEN = path.join(PKG, 'gen');
 
+// absent: strings the bundle must not contain; wasmDeny: export names the flavour's .wasm must not have
+// (an export added to src/wasm/ outside its protocol's feature-gated module lands in every flavour).
 export const FLAVOURS = {
-  crmwire: { api: './api.js' },
-  vtiger: { api: './api-vtiger.js', absent: ['PerfexClient', 'PerfexCore', 'ProxyCore', 'ProxyGate'] },
-  perfex: { api: './api-perfex.js', absent: ['VtigerClient', 'VtigerCore', 'class Query', 'renderVtql', 'md5Hex', 'ProxyCore', 'ProxyGate'] },
-  proxy: { api: './api-vtiger.js', main: './proxy.js', absent: ['PerfexClient', 'PerfexCore'] },
+  crmwire: { api: './api.js', wasmDeny: /proxy/i },
+  vtiger: { api: './api-vtiger.js', absent: ['PerfexClient', 'PerfexCore', 'ProxyCore', 'ProxyGate'], wasmDeny: /perfex|proxy/i },
+  perfex: { api: './api-perfex.js', absent: ['VtigerClient', 'VtigerCore', 'class Query', 'renderVtql', 'md5Hex', 'ProxyCore', 'ProxyGate'], wasmDeny: /vtiger|vtql|md5|proxy/i },
+  proxy: { api: './api-vtiger.js', main: './proxy.js', absent: ['PerfexClient', 'PerfexCore'], wasmDeny: /perfex/i },
 };
 export const RUNTIMES = { web: 'index.js', node: 'node.js', workerd: 'workerd.js' };
 /** The runtime entries: they configure the loader when imported (side effects). */
@@ -104,6 +106,11 @@ export async function bundle(flavour, runtime) {
     if (out.includes(s)) throw new Error(`${path.relative(PKG, outfile)} contains ${s}: the ${flavour} entry must not carry it`);
   }
   if (!out.includes(`${flavour}_bg.wasm`)) throw new Error(`${path.relative(PKG, outfile)} does not reference ${flavour}_bg.wasm`);
+  if (f.wasmDeny) {
+    const exports = WebAssembly.Module.exports(new WebAssembly.Module(readFileSync(path.join(GEN, `${flavour}_bg.wasm`)))).map((e) => e.name);
+    const bad = exports.filter((n) => f.wasmDeny.test(n) && !/^__wb/.test(n));
+    if (bad.length) throw new Error(`gen/${flavour}_bg.wasm exports ${bad.join(', ')}: another protocol's code. Put the export in its protocol's module of src/wasm/ (each is behind its cargo feature: src/wasm/mod.rs), or gate it with #[cfg(feature = "...")]`);
+  }
   return { outfile, bytes: out.length };
 }
 
