@@ -82,7 +82,7 @@ export function renderMarkdown(r) {
     }
     if (r.viteVtiger && r.viteVtiger.available !== false) {
       const vv = r.viteVtiger;
-      L.push('', `**A Vite build of a Vtiger-only page** (\`make test-bundlers ONLY=vite-vtiger\`, written to \`tests/bench/results/vite-vtiger.json\` on ${String(vv.measuredAt).slice(0, 16).replace('T', ' ')}): ships ${fmtNum(vv.gzip)} B gzip (JS ${fmtNum(vv.jsGzip)} B, wasm ${fmtNum(vv.wasmGzip)} B; ${fmtNum(vv.raw)} B raw): ${vv.files.map((f) => `\`${f.file}\` ${fmtNum(f.gzip)}`).join(', ')}.`);
+      L.push('', `**A Vite build of a Vtiger-only page** (\`CRMWIRE_RECORD_SIZES=1 make test-bundlers ONLY=vite-vtiger\`, written to \`tests/bench/results/vite-vtiger.json\` on ${String(vv.measuredAt).slice(0, 16).replace('T', ' ')}): ships ${fmtNum(vv.gzip)} B gzip (JS ${fmtNum(vv.jsGzip)} B, wasm ${fmtNum(vv.wasmGzip)} B; ${fmtNum(vv.raw)} B raw): ${vv.files.map((f) => `\`${f.file}\` ${fmtNum(f.gzip)}`).join(', ')}.`);
     }
   } else L.push(na(r.p1));
 

@@ -2,8 +2,9 @@
 // `npm pack` tarball of pkg/ by name, is built with its tool the way that tool's users run it, and
 // makes a real call (create + query) against crmwire-sim:
 //   vite      `vite build`, dist/ served, the page in headless Chromium
-//   vite-vtiger  the same page importing crmwire/vtiger only; its shipped size is written to
-//             tests/bench/results/vite-vtiger.json (BENCHMARKS.md)
+//   vite-vtiger  the same page importing crmwire/vtiger only; its shipped size is printed, and written to
+//             tests/bench/results/vite-vtiger.json (BENCHMARKS.md) with CRMWIRE_RECORD_SIZES=1
+//   vite-perfex  a page importing crmwire/perfex only: a customer created and read back (WON API)
 //   esbuild   the command and the code block pkg/README.md documents, the page in headless Chromium
 //   webpack   webpack 5 production build, the page in headless Chromium
 //   wrangler  `wrangler dev` serving www/edge/worker.mjs (crmwire/proxy) in front of the simulator,
@@ -389,7 +390,47 @@ const CELLS = {
       files: shipped.map(({ file, raw, gzip }) => ({ file, raw, gzip })), measuredAt: new Date().toISOString(),
     };
     console.log(`# vite-vtiger ships ${result.gzip} B gzip (JS ${result.jsGzip} B, wasm ${result.wasmGzip} B; ${result.raw} B raw)`);
-    writeFileSync(path.join(ROOT, 'tests/bench/results/vite-vtiger.json'), JSON.stringify(result, null, 2) + '\n');
+    // Recorded for BENCHMARKS.md only when asked (a test run leaves the committed results as they are).
+    if (process.env.CRMWIRE_RECORD_SIZES === '1') writeFileSync(path.join(ROOT, 'tests/bench/results/vite-vtiger.json'), JSON.stringify(result, null, 2) + '\n');
+  },
+  async 'vite-perfex'() {
+    // A Vite app importing only crmwire/perfex: one wasm (the Perfex-only module), no Vtiger code, a real
+    // create + get through the WON API of the simulator (CORS), its shipped size printed.
+    const dir = consumer('vite-perfex', { from: 'vite' });
+    writeFileSync(path.join(dir, 'check.mjs'), `import { PerfexClient, isCrmError, ready, version } from 'crmwire/perfex';
+export async function check(cfg) {
+  try {
+    const p = new PerfexClient({ url: cfg.url, token: cfg.perfexToken, api: 'won' });
+    const company = 'Matrix-' + cfg.cell + '-' + Date.now();
+    const { record } = await p.create('customers', { company });
+    const got = await p.get('customers', record.userid);
+    await ready();
+    return { ok: true, created: String(record.userid), company, got: got.company, version: version() };
+  } catch (e) {
+    return { ok: false, crmError: isCrmError(e), code: e?.code ?? null, message: String(e?.message ?? e) };
+  }
+}
+`);
+    writeFileSync(path.join(dir, 'main.js'), readFileSync(path.join(dir, 'main.js'), 'utf8').replace("cell: 'vite'", "cell: 'vite-perfex'"));
+    const b = run(BIN('vite'), ['build', '--logLevel', 'warn'], { cwd: dir });
+    if (!ok('vite-perfex: build', b.status === 0, b.out)) return;
+    const dist = path.join(dir, 'dist');
+    const srv = await serve(dist);
+    try {
+      const r = await pageResult(`${srv.url}/${hash({ perfexToken: sim.perfexToken })}`);
+      ok('vite-perfex: create + get of a customer (WON API) against the simulator', r.ok === true && r.got === r.company && /^\d+$/.test(r.created) && /^\d+\.\d+\.\d+/.test(r.version ?? ''), JSON.stringify(r));
+      ok('vite-perfex: no page errors', r.errors?.length === 0, JSON.stringify(r.errors));
+    } finally {
+      await srv.close();
+    }
+    const shipped = readdirSync(dist, { recursive: true }).filter((f) => /\.(js|wasm)$/.test(f)).map((f) => {
+      const bytes = readFileSync(path.join(dist, f));
+      return { file: f, gzip: gzipSync(bytes, { level: 9 }).length, wasm: f.endsWith('.wasm'), text: f.endsWith('.js') ? bytes.toString('utf8') : '' };
+    });
+    const wasm = shipped.filter((f) => f.wasm);
+    ok('vite-perfex: ships one .wasm, the Perfex-only module', wasm.length === 1 && readFileSync(path.join(dist, wasm[0].file)).equals(readFileSync(path.join(ROOT, 'pkg/gen/perfex_bg.wasm'))), shipped.map((f) => f.file).join(' '));
+    ok('vite-perfex: no Vtiger or proxy code in the JS', shipped.every((f) => !/vtigercore_|VtigerClient|renderVtql|proxygate_|proxycore_/i.test(f.text)), shipped.map((f) => f.file).join(' '));
+    console.log(`# vite-perfex ships ${shipped.reduce((a, f) => a + f.gzip, 0)} B gzip (JS ${shipped.filter((f) => !f.wasm).reduce((a, f) => a + f.gzip, 0)} B, wasm ${wasm.reduce((a, f) => a + f.gzip, 0)} B)`);
   },
   async esbuild() {
     const dir = consumer('esbuild');
@@ -422,7 +463,7 @@ const CELLS = {
 };
 
 // ---------------------------------------------------------------- main
-const ORDER = ['vite', 'vite-vtiger', 'esbuild', 'webpack', 'wrangler', 'crx', 'deno', 'bun', 'node'];
+const ORDER = ['vite', 'vite-vtiger', 'vite-perfex', 'esbuild', 'webpack', 'wrangler', 'crx', 'deno', 'bun', 'node'];
 const wanted = process.argv.slice(2).length ? process.argv.slice(2) : ORDER;
 for (const w of wanted) if (!CELLS[w]) { console.error(`unknown cell ${w}; cells: ${Object.keys(CELLS).join(' ')}`); process.exit(2); }
 try {
