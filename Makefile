@@ -186,10 +186,12 @@ test-docs: sim link-pkg
 link-pkg:
 	@mkdir -p $(JS)/node_modules && ln -sfn "$(CURDIR)/pkg" $(JS)/node_modules/crmwire
 
-# crmwire/proxy in workerd, Deno, Bun and Node against the simulator, plus in-process checks.
+# crmwire/proxy in workerd, Deno, Bun and Node against the simulator, plus in-process checks, plus
+# the Durable Object store in workerd (two services, 2,000 requests: one login, global limits).
 test-proxy: sim link-pkg
 	node $(JS)/proxy/run.mjs
 	node $(JS)/proxy/inprocess.mjs
+	node $(JS)/proxy/durable.mjs 2000
 
 # The MV3 extension loaded unpacked in headless Chromium: direct and through the proxy.
 test-ext: sim link-pkg setup-chromium
@@ -275,7 +277,7 @@ demo-node: setup-rust setup-js pkg sim link-pkg
 # twiggy (the size breakdown by function and crate) is installed on first use, about 3 min.
 bench: setup pkg sim link-pkg
 	@command -v twiggy >/dev/null || { echo "installing twiggy 0.8.0 (about 3 min)"; cargo install twiggy --version 0.8.0; }
-	node $(JS)/proxy/load.mjs 2000 20
+	node $(JS)/proxy/load.mjs 2000 20 5
 	node tests/bench/run.mjs
 
 clean-pkg:

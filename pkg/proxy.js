@@ -10,16 +10,25 @@
 //   proxy   ──(the request rebuilt by the core + sessionName)───────────▶ Vtiger webservice.php
 //
 // The browser never sends nor sees the access key or the session name. Every protocol decision
-// is the wasm core's (src/vtiger/gate.rs through ProxyGate): which operations and parameters
+// is the wasm core's (src/vtiger/proxy.rs through ProxyCore): which operations and parameters
 // exist and how each is sent, the element re-encoded and the VTQL re-rendered the way the server
-// will read them, ids attributed to modules, upstream answers read with the tolerant envelope
-// decoder. This file keeps the HTTP edge: caller authentication, CORS, rate limits, body and URL
-// limits, the upstream session (login, re-login, single-flight) and the log.
+// will read them, ids attributed to modules, wsapp keys sealed to their caller and module, the
+// upstream session (the client's session driver: lazy single-flight login, the login race,
+// one re-login and repeat), upstream answers read with the tolerant envelope decoder and masked.
+// The requests go out through the client's own transport loop (pkg/transport.js: timeouts that
+// win over a fetch ignoring its signal, no redirect followed, a size cap). This file keeps the
+// HTTP edge: caller authentication, CORS, rate limits, body and URL limits and the log.
+//
+// The upstream state (the session, the gate's learned modules, the rate-limit counters) sits
+// behind a small store interface (`store` option, ProxyStore in proxy.d.ts), in memory by
+// default (memoryStore), so that it can live elsewhere (a Durable Object) without another proxy.
 
 // `crmwire` (the runtime's entry) configures how the wasm module loads; ./core.js is the same
 // module instance the entry configured.
 import * as crmwire from 'crmwire';
 import { wasm, wasmSync } from './core.js';
+import { fromCore, isCrmError } from './errors.js';
+import { DEFAULT_MAX_RESPONSE_BYTES, Drive, MAX_RESPONSE_BYTES, Transport } from './transport.js';
 
 /** Default operation allowlist: read plus create/update, no delete. */
 export const DEFAULT_OPERATIONS = Object.freeze(['listtypes', 'describe', 'retrieve', 'query', 'create', 'update', 'revise']);
@@ -40,15 +49,6 @@ class Reject extends Error {
 
 function envelope(code, message) {
   return JSON.stringify({ success: false, error: { code, message } });
-}
-
-function normaliseTarget(target) {
-  if (typeof target !== 'string' || !target) throw new TypeError('createVtigerProxy: target (the CRM URL) is required');
-  const u = new URL(target);
-  if (!/\/webservice\.php$/.test(u.pathname)) u.pathname = u.pathname.replace(/\/+$/, '') + '/webservice.php';
-  u.search = '';
-  u.hash = '';
-  return u.toString();
 }
 
 function listOption(v, what) {
@@ -104,12 +104,6 @@ function tokenBuckets(requests, windowMs, maxKeys) {
     },
     spend(key) { get(key, Date.now()).tokens -= 1; },
   };
-}
-
-function makeLimiter(opt) {
-  if (typeof opt === 'function') return opt;
-  const b = tokenBuckets(Math.max(1, Number(opt.requests ?? 60)), Math.max(1, Number(opt.windowMs ?? 60_000)), Number(opt.maxKeys ?? 10_000));
-  return (key) => b.take(key);
 }
 
 /** The client address the runtime gives: Deno's `info.remoteAddr`, Bun's `server.requestIP`, toNodeListener's `remoteAddress`. */
@@ -199,25 +193,298 @@ function requestBody(request, limit, timeoutMs) {
   };
 }
 
+/** `body` as a multipart form (the url-encoded fields, then the caller's file parts). */
+function multipart(req, files) {
+  const fd = new FormData();
+  for (const [k, v] of new URLSearchParams(req.body)) fd.append(k, v);
+  for (const [k, f] of files) fd.append(k, f, f.name);
+  const headers = {};
+  for (const [k, v] of Object.entries(req.headers)) if (k.toLowerCase() !== 'content-type') headers[k] = v;
+  return { ...req, headers, body: fd };
+}
+
+/**
+ * The default store: the upstream of one proxy instance in this isolate or process (the wasm
+ * ProxyCore: gate, session driver, learned modules; the token buckets of `rateLimit` and
+ * `authFailureLimit`). Options: those of createVtigerProxy (target, username, accessKey, allow,
+ * filterListtypes, fetch, timeoutMs, maxResponseBytes, rateLimit, authFailureLimit). Throws a
+ * TypeError on an unusable configuration.
+ */
+export function memoryStore(options) {
+  const o = options ?? {};
+  if (typeof o.target !== 'string' || !o.target) throw new TypeError('createVtigerProxy: target (the CRM URL) is required');
+  const username = o.username;
+  const accessKey = o.accessKey;
+  if (typeof username !== 'string' || !username) throw new TypeError('createVtigerProxy: username is required');
+  if (typeof accessKey !== 'string' || !accessKey) throw new TypeError('createVtigerProxy: accessKey is required');
+  const allow = o.allow ?? {};
+  const operations = listOption(allow.operations ?? DEFAULT_OPERATIONS, 'allow.operations');
+  if (allow.modules === undefined) throw new TypeError("createVtigerProxy: allow.modules is required (a list of module names, or '*')");
+  const modules = listOption(allow.modules, 'allow.modules');
+  const timeoutMs = Number(o.timeoutMs ?? 30_000);
+  if (!(timeoutMs > 0)) throw new TypeError('createVtigerProxy: timeoutMs must be a positive number');
+  const maxResponseBytes = o.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+  if (!(Number.isInteger(maxResponseBytes) && maxResponseBytes > 0 && maxResponseBytes <= MAX_RESPONSE_BYTES)) {
+    throw new TypeError(`createVtigerProxy: maxResponseBytes must be an integer from 1 to ${MAX_RESPONSE_BYTES}`);
+  }
+  if (o.fetch !== undefined && typeof o.fetch !== 'function') throw new TypeError('createVtigerProxy: fetch must be a function');
+  const transport = new Transport({ fetch: o.fetch ?? null, timeoutMs, maxResponseBytes, onRequest: null });
+  const coreOptions = JSON.stringify({
+    url: o.target, username, accessKey, operations, modules,
+    filterListtypes: o.filterListtypes !== false,
+    seed: Math.floor(Math.random() * 2 ** 52) + 1,
+  });
+  const buckets = {
+    requests: o.rateLimit && typeof o.rateLimit === 'object'
+      ? tokenBuckets(Math.max(1, Number(o.rateLimit.requests ?? 60)), Math.max(1, Number(o.rateLimit.windowMs ?? 60_000)), Number(o.rateLimit.maxKeys ?? 10_000))
+      : null,
+    authFailures: o.authFailureLimit === false ? null : tokenBuckets(
+      Math.max(1, Number(o.authFailureLimit?.failures ?? 10)),
+      Math.max(1, Number(o.authFailureLimit?.windowMs ?? 60_000)),
+      Number(o.authFailureLimit?.maxKeys ?? 10_000),
+    ),
+  };
+
+  // The core: made now where the wasm loads synchronously (every server runtime), so a bad
+  // configuration throws here; otherwise on the first request.
+  let core = null;
+  let drive = null;
+  const make = (w) => {
+    try {
+      core = new w.ProxyCore(coreOptions);
+    } catch (e) {
+      const err = fromCore(e);
+      throw new TypeError(`createVtigerProxy: ${err?.message ?? err}`);
+    }
+    drive = new Drive(core, transport);
+  };
+  try { make(wasmSync('createVtigerProxy')); } catch (e) { if (e instanceof TypeError) throw e; }
+  let readyP = null;
+  const ready = () => (readyP ??= crmwire.ready().then(() => wasm()).then((w) => { if (!core) make(w); }));
+
+  const scrub = (text) => (core ? core.scrub(text) : text.split(accessKey).join('[redacted]'));
+  const answer = (status, code, message, op = '-', module = '-') => ({
+    status, body: scrub(envelope(code, message)), type: 'application/json', op, module,
+  });
+
+  /** Describes a module the gate needs to know (single-flight per module). */
+  const learning = new Map();
+  const learn = (module) => {
+    let p = learning.get(module);
+    if (!p) {
+      p = drive.respond(core.learn(module, Date.now())).finally(() => learning.delete(module));
+      learning.set(module, p);
+    }
+    return p;
+  };
+
+  return {
+    take: (bucket, key) => buckets[bucket]?.take(key) ?? 0,
+    peek: (bucket, key) => buckets[bucket]?.peek(key) ?? 0,
+    spend: (bucket, key) => { buckets[bucket]?.spend(key); },
+    scrub,
+    get stats() {
+      return { logins: core ? core.logins : 0, knownPrefixes: core ? core.knownPrefixes : 0 };
+    },
+    async exchange({ params, files = [], caller }) {
+      if (!core) await ready();
+      const p = JSON.stringify(params);
+      const f = files.length ? JSON.stringify(files.map(([k]) => k)) : '[]';
+      let meta = null;
+      try {
+        for (let round = 0; round < 3; round++) {
+          const out = core.check(p, f, caller, Date.now());
+          const nl = out.indexOf('\n');
+          meta = JSON.parse(nl < 0 ? out : out.slice(0, nl));
+          if (meta.error) return answer(meta.error.status, meta.error.code, meta.error.message, meta.error.operation ?? '?');
+          if (meta.learn) {
+            await Promise.all(meta.learn.map(learn));
+            continue;
+          }
+          const keep = files.filter(([k]) => meta.files.includes(k));
+          const prepare = keep.length ? (req) => (req.operation === meta.op && req.body !== undefined ? multipart(req, keep) : req) : undefined;
+          const { res, body } = await drive.respond(out.slice(nl + 1), undefined, meta.op, prepare);
+          return body === undefined
+            ? { status: res.status, body: res.body, type: res.headers?.get('content-type') || 'application/json', op: meta.op, module: meta.module }
+            : { status: res.status, body, type: 'application/json', op: meta.op, module: meta.module };
+        }
+      } catch (e) {
+        // The core's answer for an upstream failure: its status (502, 504, 400), code and message.
+        if (isCrmError(e) && e.status) return answer(e.status, e.code, e.message, meta?.op, meta?.module);
+        throw e;
+      }
+      return answer(502, 'UPSTREAM_UNAVAILABLE', 'the CRM did not describe the modules this request needs');
+    },
+  };
+}
+
+// ---- the upstream state in a Durable Object ---------------------------------------------
+//
+//   isolate A ─┐  createVtigerProxy({ store: durableObjectStore(env.VTIGER_PROXY) })
+//   isolate B ─┼─(params, files, caller, address)──▶ one VtigerProxyObject per CRM target
+//   isolate C ─┘                                     (memoryStore: the session, the gate, the counters)
+//
+// The edge stays in each isolate (callers, CORS, body and URL limits, the log); the object owns
+// everything the store holds: one upstream session logged in once for every isolate, and every
+// rate-limit counter. The access key and the session name live only in the object; what crosses
+// back to an isolate is the answer the core already masked.
+
+/** The internal URL an isolate calls its object on (a Durable Object stub needs an absolute URL). */
+const OBJECT_URL = 'https://crmwire-proxy.internal';
+
+/** The 429 answer of a store's rate limit (the edge adds its Retry-After header). */
+function limited(wait, what) {
+  return { status: 429, body: envelope('RATE_LIMITED', `${what}; retry in ${wait} s`), type: 'application/json', op: '-', module: '-', retryAfter: wait };
+}
+
+/**
+ * The Durable Object class that holds a proxy's upstream state. `Base`: the runtime's
+ * `DurableObject` class (`import { DurableObject } from 'cloudflare:workers'`: the isolates call
+ * the object through Workers RPC); `configure(env)` returns the memoryStore options (target,
+ * username, accessKey, allow, rateLimit, authFailureLimit, …) from the Worker's bindings. Export
+ * the class from the Worker under the name the wrangler config gives (`class_name`), and give
+ * createVtigerProxy `store: durableObjectStore(env.<binding>)`.
+ */
+export function vtigerProxyObject(Base, configure) {
+  if (typeof Base !== 'function') throw new TypeError("vtigerProxyObject: Base must be the DurableObject class (import { DurableObject } from 'cloudflare:workers')");
+  if (typeof configure !== 'function') throw new TypeError('vtigerProxyObject: configure(env) must be a function returning the store options');
+  return class VtigerProxyObject extends Base {
+    #env;
+    #store = null;
+    constructor(ctx, env) {
+      super(ctx, env);
+      this.#env = env;
+    }
+
+    #get() {
+      try {
+        return (this.#store ??= memoryStore(configure(this.#env)));
+      } catch (e) {
+        // The options' own message names the option, never a value.
+        console.error(`crmwire-proxy object: ${logField(e?.message ?? e)}`);
+        throw new Reject(500, 'PROXY_ERROR', 'the proxy object is not configured');
+      }
+    }
+
+    /** RPC: a rate-limit counter (`take`, `peek`, or `spend`, which resolves the wait before spending). */
+    async count(what, bucket, key) {
+      const store = this.#get();
+      if (what === 'spend') {
+        const wait = await store.peek(bucket, key);
+        await store.spend(bucket, key);
+        return wait;
+      }
+      return what === 'take' ? store.take(bucket, key) : store.peek(bucket, key);
+    }
+
+    /** RPC: a caller's request (`{ params, caller, address?, limit? }`), answered with the store's stats. */
+    async exchange(m, files = []) {
+      try {
+        const store = this.#get();
+        let a = null;
+        if (m.address != null) {
+          const w = await store.peek('authFailures', String(m.address));
+          if (w) a = limited(w, 'too many failed authentications');
+        }
+        if (!a && m.limit) {
+          const w = await store.take('requests', String(m.caller));
+          if (w) a = limited(w, 'too many requests');
+        }
+        a ??= await store.exchange({ params: m.params, files, caller: String(m.caller) });
+        return { ...a, stats: store.stats };
+      } catch (e) {
+        if (!(e instanceof Reject)) console.error(`crmwire-proxy object: internal error: ${logField(e?.name)}`);
+        return { status: 500, body: envelope('PROXY_ERROR', 'internal proxy error'), type: 'application/json', op: '-', module: '-' };
+      }
+    }
+
+    /** A request with file parts (multipart: `request`, the JSON of exchange's first argument, and `f0`, `f1`, …). */
+    async fetch(request) {
+      let m;
+      const files = [];
+      try {
+        const fd = await request.formData();
+        m = JSON.parse(fd.get('request'));
+        m.files.forEach((name, i) => files.push([name, fd.get(`f${i}`)]));
+      } catch {
+        return new Response(envelope('INVALID_INPUT', 'not a proxy request'), { status: 400 });
+      }
+      const a = await this.exchange(m, files);
+      const headers = { 'content-type': a.type, 'x-crmwire-op': String(a.op ?? '-'), 'x-crmwire-module': String(a.module ?? '-') };
+      if (a.stats) headers['x-crmwire-stats'] = `${a.stats.logins} ${a.stats.knownPrefixes}`;
+      if (a.retryAfter) headers['retry-after'] = String(a.retryAfter);
+      return new Response(NULL_BODY.has(a.status) ? null : a.body, { status: a.status, headers });
+    }
+  };
+}
+
+/**
+ * A {@link ProxyStore} kept in a Durable Object (a {@link vtigerProxyObject} class): every isolate
+ * that makes its store from the same namespace and `name` shares one upstream session and one set
+ * of rate-limit counters. `name` picks the object: one per CRM target (default 'crm').
+ */
+export function durableObjectStore(namespace, { name = 'crm' } = {}) {
+  if (!namespace || typeof namespace.idFromName !== 'function' || typeof namespace.get !== 'function') {
+    throw new TypeError('durableObjectStore: namespace must be a Durable Object namespace binding (env.<binding>)');
+  }
+  const id = namespace.idFromName(String(name));
+  const stats = { logins: 0, knownPrefixes: 0 };
+  // A stub per call: a stub belongs to the request that made it.
+  const call = async (f) => {
+    try {
+      return await f(namespace.get(id));
+    } catch {
+      throw new Reject(503, 'UPSTREAM_UNAVAILABLE', 'the proxy state object did not answer');
+    }
+  };
+  const counter = (what) => async (bucket, key) => Number(await call((o) => o.count(what, bucket, String(key)))) || 0;
+  return {
+    limitsInExchange: true,
+    take: counter('take'),
+    peek: counter('peek'),
+    /** Resolves the seconds the key was already blocked for (0: it was not). */
+    spend: counter('spend'),
+    get stats() {
+      return { ...stats };
+    },
+    async exchange({ params, files = [], caller, address, limit = false }) {
+      const m = { params, caller, address, limit };
+      let a;
+      if (files.length) {
+        // Blobs cross as a multipart request to the object's fetch.
+        const fd = new FormData();
+        fd.append('request', JSON.stringify({ ...m, files: files.map(([k]) => k) }));
+        files.forEach(([, f], i) => fd.append(`f${i}`, f, f.name));
+        const res = await call((o) => o.fetch(OBJECT_URL, { method: 'POST', body: fd }));
+        const st = (res.headers.get('x-crmwire-stats') || '').split(' ');
+        a = {
+          status: res.status,
+          body: NULL_BODY.has(res.status) ? null : new Uint8Array(await res.arrayBuffer()),
+          type: res.headers.get('content-type') || 'application/json',
+          op: res.headers.get('x-crmwire-op') || '-',
+          module: res.headers.get('x-crmwire-module') || '-',
+          retryAfter: Number(res.headers.get('retry-after')) || undefined,
+          stats: st.length === 2 ? { logins: Number(st[0]), knownPrefixes: Number(st[1]) } : undefined,
+        };
+      } else {
+        a = await call((o) => o.exchange(m));
+      }
+      if (a.stats) Object.assign(stats, a.stats);
+      return { status: a.status, body: a.body, type: a.type, op: a.op, module: a.module, retryAfter: a.retryAfter };
+    },
+  };
+}
+
 /**
  * Create the proxy handler: `(Request, info?) => Promise<Response>` (`info`: what Deno.serve,
  * Bun.serve or toNodeListener pass; it names the client address). See proxy.d.ts and README.
  */
 export function createVtigerProxy(options) {
   const o = options ?? {};
-  const endpoint = normaliseTarget(o.target);
-  const username = o.username;
-  const accessKey = o.accessKey;
-  if (typeof username !== 'string' || !username) throw new TypeError('createVtigerProxy: username is required');
-  if (typeof accessKey !== 'string' || !accessKey) throw new TypeError('createVtigerProxy: accessKey is required');
-  const allow = o.allow ?? {};
-  const ops = listOption(allow.operations ?? DEFAULT_OPERATIONS, 'allow.operations');
-  if (allow.modules === undefined) throw new TypeError("createVtigerProxy: allow.modules is required (a list of module names, or '*')");
-  const mods = listOption(allow.modules, 'allow.modules');
+  const store = o.store ?? memoryStore(o);
   const origins = new Set((o.cors?.origins ?? []).map(String));
   const maxBodyBytes = Number(o.maxBodyBytes ?? 1 << 20);
   const maxUrlBytes = Number(o.maxUrlBytes ?? 16_384);
-  const timeoutMs = Number(o.timeoutMs ?? 30_000);
   const bodyTimeoutMs = Number(o.bodyTimeoutMs ?? 20_000);
   const tokens = o.tokens == null ? null : [...o.tokens].map(String);
   if (tokens && tokens.some((t) => t.length < 16)) throw new TypeError('createVtigerProxy: every token must be at least 16 characters');
@@ -225,151 +492,17 @@ export function createVtigerProxy(options) {
   if ((!tokens || tokens.length === 0) && !authorize) {
     throw new TypeError('createVtigerProxy: a caller credential is required: give tokens and/or authorize (an origin list is not access control)');
   }
-  const limiter = o.rateLimit ? makeLimiter(o.rateLimit) : null;
-  const failures = o.authFailureLimit === false ? null : tokenBuckets(
-    Math.max(1, Number(o.authFailureLimit?.failures ?? 10)),
-    Math.max(1, Number(o.authFailureLimit?.windowMs ?? 60_000)),
-    Number(o.authFailureLimit?.maxKeys ?? 10_000),
-  );
+  // A store that counts elsewhere (durableObjectStore) checks the address's failures and takes
+  // the caller's token itself, with the exchange: one round trip per request instead of three.
+  const inExchange = store.limitsInExchange === true;
+  const limiter = typeof o.rateLimit === 'function' ? o.rateLimit : o.rateLimit && !inExchange ? (caller) => store.take('requests', caller) : null;
+  const failuresLimited = o.authFailureLimit !== false;
   const addressOf = typeof o.clientAddress === 'function' ? o.clientAddress : runtimeAddress;
-  const doFetch = o.fetch ?? ((...a) => fetch(...a));
   const log = o.log === false ? null : typeof o.log === 'function' ? o.log : (line) => console.log(line);
-
-  // The core's gate: built now where the wasm loads synchronously (every server runtime), so a
-  // bad allowlist throws here; otherwise on the first request.
-  const gateArgs = [JSON.stringify(ops), JSON.stringify(mods), o.filterListtypes !== false];
-  const newGate = (w) => {
-    try {
-      return new w.ProxyGate(...gateArgs);
-    } catch (e) {
-      throw new TypeError(`createVtigerProxy: ${e?.message ?? e}`);
-    }
-  };
-  let gate = null;
-  try { gate = newGate(wasmSync('createVtigerProxy')); } catch (e) { if (e instanceof TypeError) throw e; }
-  let gateP = gate ? Promise.resolve(gate) : null;
-  const getGate = () => (gateP ??= crmwire.ready().then(() => wasm()).then((w) => (gate = newGate(w))));
-
-  let tokenDigests = null;
-  let sessionP = null; // Promise<string> of the current session name; single-flight
-  let logins = 0;
-  const learning = new Map(); // module -> Promise of its describe (single-flight)
-
-  /** Remove every trace of the secrets from text that leaves the proxy: the access key and every session name held so far. */
-  const sessions = [];
-  const scrub = (s) => {
-    let out = s;
-    for (const secret of [accessKey, ...sessions]) if (out.includes(secret)) out = out.split(secret).join('[redacted]');
-    return out;
-  };
+  const scrub = (s) => (store.scrub ? store.scrub(s) : s);
   const emit = (line) => { if (log) { try { log(scrub(line)); } catch { /* a broken logger must not break the proxy */ } } };
 
-  async function upstream(method, params, { form = null, session = null } = {}) {
-    const ps = new URLSearchParams();
-    for (const [k, v] of params) ps.append(k, v);
-    let url = endpoint;
-    const init = { method, headers: { accept: 'application/json' }, redirect: 'manual', signal: AbortSignal.timeout(timeoutMs) };
-    if (method === 'GET') {
-      if (session) ps.set('sessionName', session);
-      url += '?' + ps.toString();
-    } else if (form) {
-      for (const [k, v] of ps) form.append(k, v);
-      if (session) form.append('sessionName', session);
-      init.body = form;
-    } else {
-      if (session) ps.set('sessionName', session);
-      init.headers['content-type'] = 'application/x-www-form-urlencoded';
-      init.body = ps.toString();
-    }
-    let res;
-    let text;
-    try {
-      res = await doFetch(url, init);
-      text = await res.text();
-    } catch (e) {
-      const timeout = e && (e.name === 'TimeoutError' || e.name === 'AbortError');
-      throw new Reject(timeout ? 504 : 502, timeout ? 'UPSTREAM_TIMEOUT' : 'UPSTREAM_UNAVAILABLE', timeout ? 'the CRM did not answer in time' : 'the CRM could not be reached');
-    }
-    return { status: res.status, contentType: res.headers.get('content-type') || 'application/json', text };
-  }
-
-  /** getchallenge + login; the core reads both answers (tolerant of PHP notices). */
-  async function login() {
-    await crmwire.ready();
-    const w = await wasm();
-    for (let attempt = 0; attempt < 2; attempt++) {
-      const ch = await upstream('GET', [['operation', 'getchallenge'], ['username', username]]);
-      let token;
-      try { token = w.proxyLoginStep('getchallenge', ch.status, ch.text); } catch (e) {
-        throw new Reject(502, 'UPSTREAM_LOGIN_FAILED', `getchallenge failed (${e?.code ?? 'HTTP ' + ch.status})`);
-      }
-      const lr = await upstream('POST', [['operation', 'login'], ['username', username], ['accessKey', crmwire.md5Hex(token + accessKey)]]);
-      try {
-        const sess = w.proxyLoginStep('login', lr.status, lr.text);
-        logins++;
-        sessions.push(sess);
-        if (sessions.length > 16) sessions.shift();
-        return sess;
-      } catch (e) {
-        // Two parallel challenge+login pairs of one user race; the loser gets INVALID_USER_CREDENTIALS. Retry once.
-        if (e?.code === 'INVALID_USER_CREDENTIALS' && attempt === 0) continue;
-        throw new Reject(502, 'UPSTREAM_LOGIN_FAILED', `login failed (${e?.code ?? 'HTTP ' + lr.status})`);
-      }
-    }
-    throw new Reject(502, 'UPSTREAM_LOGIN_FAILED', 'login failed');
-  }
-
-  function session() {
-    if (!sessionP) {
-      const p = login();
-      sessionP = p;
-      p.catch(() => { if (sessionP === p) sessionP = null; });
-    }
-    return sessionP;
-  }
-
-  /**
-   * Send a call the core built (`{op, method, module, params}`) with the shared session; the core
-   * reads the answer: a refused session logs in again and repeats once, a noisy body is cleaned.
-   */
-  async function send(call, formFactory) {
-    for (let attempt = 0; ; attempt++) {
-      const sp = session();
-      const s = await sp;
-      const r = await upstream(call.method, call.params, { form: formFactory ? formFactory() : null, session: s });
-      const a = gate.answer(call.op, call.module, r.status, r.text, Date.now());
-      if (a === 'S') {
-        if (attempt > 0) return r;
-        if (sessionP === sp) sessionP = null; // only the first caller to see the refusal resets it
-        emit('crmwire-proxy session refused; logging in again');
-        continue;
-      }
-      if (a) r.text = a.slice(1);
-      return r;
-    }
-  }
-
-  /** Describe a module the gate needs to know (single-flight per module). */
-  function learn(call) {
-    let p = learning.get(call.module);
-    if (!p) {
-      p = send(call, null).finally(() => learning.delete(call.module));
-      learning.set(call.module, p);
-    }
-    return p;
-  }
-
-  /** The gate's verdict on the caller's parameters, after describing what it needs to know. */
-  async function check(pairs, fileNames) {
-    const p = JSON.stringify(pairs);
-    const f = JSON.stringify(fileNames);
-    for (let round = 0; round < 3; round++) {
-      const v = JSON.parse(gate.check(p, f, Date.now()));
-      if (!v.learn) return v;
-      await Promise.all(v.learn.map(learn));
-    }
-    throw new Reject(502, 'UPSTREAM_UNAVAILABLE', 'the CRM did not describe the modules this request needs');
-  }
+  let tokenDigests = null;
 
   /** Parameters of the caller's request: query string, then the form or multipart body. */
   async function readParams(request, url, body) {
@@ -469,12 +602,14 @@ export function createVtigerProxy(options) {
       if (request.url.length > maxUrlBytes) throw new Reject(414, 'URI_TOO_LONG', `request URL over ${maxUrlBytes} bytes`);
       // Wrong-credential guesses are limited per client address, before the credential is looked at.
       const address = String(addressOf(request, info) ?? 'unknown');
-      const wait = failures ? failures.peek(address) : 0;
+      const wait = failuresLimited && !inExchange ? await store.peek('authFailures', address) : 0;
       if (wait) throw new Reject(429, 'RATE_LIMITED', `too many failed authentications; retry in ${wait} s`, { 'retry-after': String(wait) });
       body = requestBody(request, maxBodyBytes, bodyTimeoutMs);
       const id = await authenticate(request, body);
       if (id === null) {
-        failures?.spend(address);
+        // A store that counts elsewhere says here whether the address was already over its limit.
+        const blocked = failuresLimited ? await store.spend('authFailures', address) : 0;
+        if (blocked > 0) throw new Reject(429, 'RATE_LIMITED', `too many failed authentications; retry in ${blocked} s`, { 'retry-after': String(blocked) });
         throw new Reject(401, 'UNAUTHORIZED', 'a valid caller token is required (Authorization: Bearer <token>)', { 'www-authenticate': 'Bearer' });
       }
       caller = id;
@@ -483,19 +618,12 @@ export function createVtigerProxy(options) {
         if (w) throw new Reject(429, 'RATE_LIMITED', `too many requests; retry in ${w} s`, { 'retry-after': String(w) });
       }
       const { pairs, files } = await readParams(request, new URL(request.url), body);
-      if (!gate) await getGate();
-      const v = await check(pairs, files.map(([k]) => k));
-      if (v.error) {
-        op = v.error.op ?? '?';
-        throw new Reject(v.error.status, v.error.code, v.error.message);
-      }
-      const call = v.forward;
-      op = call.op;
-      mod = call.module;
-      const keep = files.filter(([k]) => call.files.includes(k));
-      const formFactory = keep.length ? () => { const fd = new FormData(); for (const [k, f] of keep) fd.append(k, f, f.name); return fd; } : null;
-      const r = await send(call, formFactory);
-      return reply(r.status, scrub(r.text), {}, r.contentType);
+      const a = await store.exchange(inExchange
+        ? { params: pairs, files, caller, address: failuresLimited ? address : undefined, limit: !limiter }
+        : { params: pairs, files, caller });
+      op = a.op ?? '-';
+      mod = a.module ?? '-';
+      return reply(a.status, a.body, a.retryAfter ? { 'retry-after': String(a.retryAfter) } : {}, a.type);
     } catch (e) {
       if (e instanceof Reject) return reply(e.status, envelope(e.code, scrub(e.message)), e.headers ?? {});
       emit(`crmwire-proxy internal error: ${logField(e && e.name)}`);
@@ -503,7 +631,7 @@ export function createVtigerProxy(options) {
     }
   }
 
-  Object.defineProperty(handle, 'stats', { get: () => ({ logins, knownPrefixes: gate ? gate.knownPrefixes : 0 }) });
+  Object.defineProperty(handle, 'stats', { get: () => store.stats });
   return handle;
 }
 

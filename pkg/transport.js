@@ -79,7 +79,7 @@ export class Transport {
     this.#onRequest = options.onRequest;
   }
 
-  /** Sends one request; resolves to `{ status, body: Uint8Array, location }` or rejects with a CrmError. */
+  /** Sends one request; resolves to `{ status, body: Uint8Array, location, headers }` or rejects with a CrmError. */
   async send(req, signal) {
     const op = req.operation;
     const f = this.#fetch ?? globalThis.fetch;
@@ -133,21 +133,24 @@ export class Transport {
         if (location !== undefined) location = new URL(location, req.url).href;
       } catch {}
     }
-    return { status, body: await this.#read(res, req.operation), location };
+    return { status, body: await this.#read(res, req.operation), location, headers: res.headers };
   }
 
   /** The body as bytes, read as a stream and cut off past `maxResponseBytes`. */
   async #read(res, operation) {
     const max = this.#maxBytes;
     const tooLarge = (n) => new CrmError('RESPONSE_TOO_LARGE', `the answer is larger than maxResponseBytes (${n > max ? `${n} > ` : 'over '}${max} bytes)`, { operation, status: res.status });
-    const declared = Number(res.headers.get('content-length'));
+    const len = res.headers.get('content-length');
+    const declared = len === null ? -1 : Number(len);
     if (declared > max) {
       try {
         await res.body?.cancel();
       } catch {}
       throw tooLarge(declared);
     }
-    if (!res.body || typeof res.body.getReader !== 'function') {
+    // A declared length within the cap (fetch refuses a body longer than it declared), or no
+    // stream: read at once (cheaper than a reader, notably in workerd); otherwise stream and cut.
+    if (declared >= 0 || !res.body || typeof res.body.getReader !== 'function') {
       const b = new Uint8Array(await res.arrayBuffer());
       if (b.length > max) throw tooLarge(b.length);
       return b;
@@ -261,11 +264,26 @@ function sleep(ms, signal, operation) {
   });
 }
 
+/**
+ * The state of one exchange, every field set at once: one object shape for every kind of
+ * exchange keeps the driving loop's property reads monomorphic.
+ */
+function exchangeState(op, file, raw, prepare) {
+  return { id: 0, alive: true, op, clean: undefined, file, body: undefined, raw, res: undefined, prepare };
+}
+
 /** Runs a core's exchanges over a transport. */
 export class Drive {
   #core;
   #t;
   #wake = null;
+  /**
+   * The sends and sleeps in flight. An exchange waiting for another one's login waits on
+   * these too: in workerd a request that awaits only a promise of its own, resolved from
+   * another request, is cancelled as hung; awaiting the other request's I/O is not
+   * (crmwire/proxy serves concurrent requests from one session).
+   */
+  #busy = new Set();
 
   constructor(core, transport) {
     this.#core = core;
@@ -277,11 +295,27 @@ export class Drive {
    * operation, for ABORTED; `file`: the Blob a `U` step's body takes (a file upload).
    */
   async result(s, signal, op, file) {
-    const x = { id: 0, alive: true, op, clean: undefined, file, body: undefined };
+    const x = exchangeState(op, file, false, undefined);
     try {
       const r = await this.#run(s, signal, x);
       if (r.done) return r.value;
       throw new CrmError('INVALID_RESPONSE', 'the exchange yielded a value instead of a result', { operation: x.op });
+    } finally {
+      if (x.alive) await this.#close(x);
+    }
+  }
+
+  /**
+   * Runs an exchange whose result is a response to pass on (crmwire/proxy): resolves `{ res,
+   * body }`, the last response (`{ status, body, headers }`) and the body the core put in its
+   * place (a string), or `undefined` to pass the response's own body. `prepare(req)` may
+   * return another request object to send instead (the proxy attaches multipart file parts).
+   */
+  async respond(s, signal, op, prepare) {
+    const x = exchangeState(op, undefined, true, prepare);
+    try {
+      const r = await this.#run(s, signal, x);
+      return { res: x.res, body: r.value };
     } finally {
       if (x.alive) await this.#close(x);
     }
@@ -293,7 +327,7 @@ export class Drive {
    * values that point into it (filesRetrieve's base64 ranges).
    */
   async *items(s, signal, op, withBody = false) {
-    const x = { id: 0, alive: true, op, clean: undefined, file: undefined, body: undefined };
+    const x = exchangeState(op, undefined, false, undefined);
     try {
       for (;;) {
         const r = await this.#run(s, signal, x);
@@ -330,7 +364,9 @@ export class Drive {
       const p = new Promise((r) => (resolve = r));
       this.#wake = { p, resolve };
     }
-    const p = this.#wake.p;
+    // The login's end, or the end of any send or sleep in flight (then the core is asked
+    // again and says whether to wait on).
+    const p = this.#busy.size ? Promise.race([this.#wake.p, ...[...this.#busy].map((b) => b.catch(() => {}))]) : this.#wake.p;
     if (!signal) return p;
     if (signal.aborted) return Promise.reject(aborted(operation, signal));
     return new Promise((resolve, reject) => {
@@ -358,7 +394,14 @@ export class Drive {
         if (kind === 'U') req.body = withFile(req.body, x.file, x.op);
         let res;
         try {
-          res = await this.#t.send(req, signal);
+          const p = this.#t.send(x.prepare ? x.prepare(req) : req, signal);
+          this.#busy.add(p);
+          try {
+            res = await p;
+          } finally {
+            this.#busy.delete(p);
+          }
+          x.res = res;
         } catch (e) {
           if (e.code === 'ABORTED') {
             e.operation = x.op; // the caller's operation, even during its implicit login
@@ -387,7 +430,15 @@ export class Drive {
       }
       switch (kind) {
         case 'Z':
-          await sleep(+s.slice(nl + 1), signal, x.op);
+          {
+            const p = sleep(+s.slice(nl + 1), signal, x.op);
+            this.#busy.add(p);
+            try {
+              await p;
+            } finally {
+              this.#busy.delete(p);
+            }
+          }
           s = this.#step(x, () => core.resume(x.id));
           continue;
         case 'W':
@@ -400,7 +451,7 @@ export class Drive {
           return { done: false, value: x.clean };
         case 'D':
           x.alive = false;
-          return { done: true, value: parse(s.slice(nl + 1), x.op) };
+          return { done: true, value: x.raw ? s.slice(nl + 1) : parse(s.slice(nl + 1), x.op) };
         case 'd':
           x.alive = false;
           return { done: true, value: x.clean };

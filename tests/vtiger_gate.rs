@@ -7,9 +7,11 @@ mod common;
 
 use crmwire::vtiger::gate::{http_status, Allow, Answer, Gate, Verdict, NEVER_FORWARDED};
 use crmwire::vtiger::WsId;
-use crmwire::{ErrorCode, HttpResponse, Method};
+use crmwire::{ErrorCode, HttpResponse, Method, Secret};
 
 const T0: u64 = 1_000_000;
+/// The caller every check is made for (wsapp keys are sealed to it).
+const CALLER: &str = "token#0";
 
 fn pairs(p: &[(&str, &str)]) -> Vec<(String, String)> {
     p.iter()
@@ -29,7 +31,7 @@ fn contacts_gate() -> Gate {
 fn describe_answer(gate: &mut Gate, fixture: &str, module: &str) {
     let f = common::load("vtiger-8.4.0", fixture);
     assert_eq!(
-        gate.answer("describe", module, &f.response(), T0),
+        gate.answer(CALLER, "describe", module, &f.response(), T0),
         Answer::Keep
     );
 }
@@ -45,7 +47,7 @@ fn learned_gate() -> Gate {
 
 /// Checks and expects a forwarded call.
 fn forward(g: &Gate, p: &[(&str, &str)]) -> (crmwire::vtiger::ops::Call, String) {
-    match g.check(&pairs(p), &[], T0) {
+    match g.check(CALLER, &pairs(p), &[], T0) {
         Ok(Verdict::Forward(f)) => (f.call, f.module),
         other => panic!("{p:?}: expected a forward, got {other:?}"),
     }
@@ -53,7 +55,7 @@ fn forward(g: &Gate, p: &[(&str, &str)]) -> (crmwire::vtiger::ops::Call, String)
 
 /// Checks and expects an error with this code (and its HTTP status).
 fn refused(g: &Gate, p: &[(&str, &str)], code: ErrorCode) -> crmwire::Error {
-    match g.check(&pairs(p), &[], T0) {
+    match g.check(CALLER, &pairs(p), &[], T0) {
         Err(e) => {
             assert_eq!(e.code, code, "{p:?}: {}", e.message);
             assert_eq!(
@@ -246,7 +248,12 @@ fn element_attacks_that_are_refused() {
     ] {
         for op in ["update", "revise"] {
             let e = g
-                .check(&pairs(&[("operation", op), ("element", el)]), &[], T0)
+                .check(
+                    CALLER,
+                    &pairs(&[("operation", op), ("element", el)]),
+                    &[],
+                    T0,
+                )
                 .unwrap_err();
             match field {
                 None => assert_eq!(e.code, ErrorCode::AccessDenied, "{el}"),
@@ -407,8 +414,12 @@ fn raw_vtql_is_re_rendered_with_the_builders_guarantees() {
     }
     // A string value on a field the gate cannot classify by name: describe the module first.
     let q = "SELECT id, email FROM Contacts WHERE email = 'o''brien\\\\x@example.com' OR lastname LIKE '%\\%x' ORDER BY lastname DESC;";
-    let Ok(Verdict::Learn(l)) = g.check(&pairs(&[("operation", "query"), ("query", q)]), &[], T0)
-    else {
+    let Ok(Verdict::Learn(l)) = g.check(
+        CALLER,
+        &pairs(&[("operation", "query"), ("query", q)]),
+        &[],
+        T0,
+    ) else {
         panic!("expected a describe first")
     };
     assert_eq!(l.len(), 1);
@@ -500,6 +511,7 @@ fn ids_are_attributed_by_learned_prefixes() {
     let mut g = contacts_gate();
     // Unknown prefix: describe every allowed module first.
     let Ok(Verdict::Learn(l)) = g.check(
+        CALLER,
         &pairs(&[("operation", "retrieve"), ("id", "19x1")]),
         &[],
         T0,
@@ -512,7 +524,13 @@ fn ids_are_attributed_by_learned_prefixes() {
     describe_answer(&mut g, "111-describe-Contacts", "Contacts");
     // Accounts cannot be described (an error envelope behind a PHP notice).
     let notice = "<br />\n<b>Notice</b>: x\n{\"success\":false,\"error\":{\"code\":\"ACCESS_DENIED\",\"message\":\"no\"}}";
-    let a = g.answer("describe", "Accounts", &HttpResponse::new(200, notice), T0);
+    let a = g.answer(
+        CALLER,
+        "describe",
+        "Accounts",
+        &HttpResponse::new(200, notice),
+        T0,
+    );
     assert!(
         matches!(a, Answer::Replace(ref t) if t == r#"{"success":false,"error":{"code":"ACCESS_DENIED","message":"no"}}"#),
         "{a:?}"
@@ -526,6 +544,7 @@ fn ids_are_attributed_by_learned_prefixes() {
     assert_eq!((call.method, module.as_str()), (Method::Get, "Contacts"));
     // 30 s later the failed module is tried again.
     match g.check(
+        CALLER,
         &pairs(&[("operation", "retrieve"), ("id", "19x1")]),
         &[],
         T0 + 30_001,
@@ -677,14 +696,20 @@ fn operations_table_and_allowlists() {
         &ops,
         &[("operation", "QUERY"), ("query", "SELECT * FROM Users;")],
     );
-    // operations that cannot be attributed to a module
+    // operations that cannot be attributed to a module (wsapp_* without the proxy's seal)
     refused(
         &g,
         &[
             ("operation", "wsapp_register"),
             ("type", "x"),
             ("synctype", "user"),
+            ("elementType", "Contacts"),
         ],
+        ErrorCode::AccessDenied,
+    );
+    refused(
+        &g.clone().seal_with(Secret::new("seal")),
+        &[("operation", "wsapp_put"), ("key", "k"), ("element", "[]")],
         ErrorCode::AccessDenied,
     );
     refused(
@@ -756,7 +781,7 @@ fn operations_table_and_allowlists() {
             "modifiedTime",
         ),
     ] {
-        let e = g.check(&pairs(&p), &[], T0).unwrap_err();
+        let e = g.check(CALLER, &pairs(&p), &[], T0).unwrap_err();
         assert_eq!(e.code, ErrorCode::InvalidInput, "{p:?}");
         assert_eq!(e.field.as_deref(), Some(field), "{p:?}: {}", e.message);
     }
@@ -776,6 +801,7 @@ fn operations_table_and_allowlists() {
     // files: only with POST-type operations
     let with_file = |op: &str| {
         g.check(
+            CALLER,
             &pairs(&[
                 ("operation", op),
                 ("elementType", "Contacts"),
@@ -794,7 +820,12 @@ fn operations_table_and_allowlists() {
         ErrorCode::InvalidInput
     );
     let e = g
-        .check(&pairs(&[("operation", "create")]), &["a b".to_owned()], T0)
+        .check(
+            CALLER,
+            &pairs(&[("operation", "create")]),
+            &["a b".to_owned()],
+            T0,
+        )
         .unwrap_err();
     assert_eq!(e.field.as_deref(), Some("params"));
     // allowlist constructors refuse what they cannot hold
@@ -805,7 +836,7 @@ fn operations_table_and_allowlists() {
 #[test]
 fn forwards_name_what_they_touch() {
     let g = learned_gate();
-    let touches = |p: &[(&str, &str)]| match g.check(&pairs(p), &[], T0) {
+    let touches = |p: &[(&str, &str)]| match g.check(CALLER, &pairs(p), &[], T0) {
         Ok(Verdict::Forward(f)) => f.touches,
         other => panic!("{other:?}"),
     };
@@ -824,13 +855,10 @@ fn forwards_name_what_they_touch() {
     let t = touches(&[("operation", "revise"), ("element", ATTACK)]).unwrap();
     assert_eq!(t.ids, [WsId::new(12, 69).unwrap()]);
     let all = Gate::new(Allow::All, Allow::All, true);
+    // an operation the gate cannot attribute (only with every module allowed)
     match all.check(
-        &pairs(&[
-            ("operation", "wsapp_get"),
-            ("key", "k"),
-            ("module", "Contacts"),
-            ("token", "1"),
-        ]),
+        CALLER,
+        &pairs(&[("operation", "wsapp_put"), ("key", "k"), ("element", "[]")]),
         &[],
         T0,
     ) {
@@ -848,22 +876,41 @@ fn answers_are_read_tolerantly() {
     // a clean success envelope is passed on untouched
     let clean = r#"{"success":true,"result":[{"id":"12x5"}]}"#;
     assert_eq!(
-        g.answer("query", "Contacts", &HttpResponse::new(200, clean), T0),
+        g.answer(
+            CALLER,
+            "query",
+            "Contacts",
+            &HttpResponse::new(200, clean),
+            T0
+        ),
         Answer::Keep
     );
     // a notice before it: the same envelope without the notice
     let noisy = format!("{notice}{clean}");
     assert_eq!(
-        g.answer("query", "Contacts", &HttpResponse::new(200, noisy), T0),
+        g.answer(
+            CALLER,
+            "query",
+            "Contacts",
+            &HttpResponse::new(200, noisy),
+            T0
+        ),
         Answer::Replace(clean.to_owned())
     );
     // raw control characters in a value are escaped for the browser's JSON.parse
     let raw = "{\"success\":true,\"result\":{\"a\":\"x\u{b}y\"}}";
     assert_eq!(
-        g.answer("retrieve", "Contacts", &HttpResponse::new(200, raw), T0),
+        g.answer(
+            CALLER,
+            "retrieve",
+            "Contacts",
+            &HttpResponse::new(200, raw),
+            T0
+        ),
         Answer::Replace("{\"success\":true,\"result\":{\"a\":\"x\\u000by\"}}".to_owned())
     );
-    // a refused session, with or without noise, is told apart from other errors
+    // a refused session only reaches the gate once the driver renewed it and the server
+    // refused again: an error envelope like any other, cleaned of the noise
     for code in [
         "INVALID_SESSIONID",
         "AUTHENTICATION_REQUIRED",
@@ -873,21 +920,35 @@ fn answers_are_read_tolerantly() {
         let body =
             format!(r#"{notice}{{"success":false,"error":{{"code":"{code}","message":"m"}}}}"#);
         assert_eq!(
-            g.answer("query", "Contacts", &HttpResponse::new(200, body), T0),
-            Answer::SessionRefused
+            g.answer(
+                CALLER,
+                "query",
+                "Contacts",
+                &HttpResponse::new(200, body),
+                T0
+            ),
+            Answer::Replace(format!(
+                r#"{{"success":false,"error":{{"code":"{code}","message":"m"}}}}"#
+            ))
         );
     }
     let denied =
         r#"{"success":false,"error":{"message":"Permission denied","code":"ACCESS_DENIED"}}"#;
     assert_eq!(
-        g.answer("retrieve", "-", &HttpResponse::new(200, denied), T0),
+        g.answer(CALLER, "retrieve", "-", &HttpResponse::new(200, denied), T0),
         Answer::Keep
     );
     let dup = format!(
         r#"{notice}{{"success":false,"error":{{"code":0,"message":"Duplicate(s) detected!"}}}}"#
     );
     assert_eq!(
-        g.answer("create", "Contacts", &HttpResponse::new(200, dup), T0),
+        g.answer(
+            CALLER,
+            "create",
+            "Contacts",
+            &HttpResponse::new(200, dup),
+            T0
+        ),
         Answer::Replace(
             r#"{"success":false,"error":{"code":0,"message":"Duplicate(s) detected!"}}"#.to_owned()
         )
@@ -899,11 +960,23 @@ fn answers_are_read_tolerantly() {
         "<b>Fatal error</b>",
     ] {
         assert_eq!(
-            g.answer("query", "Contacts", &HttpResponse::new(200, body), T0),
+            g.answer(
+                CALLER,
+                "query",
+                "Contacts",
+                &HttpResponse::new(200, body),
+                T0
+            ),
             Answer::Keep
         );
         assert_eq!(
-            g.answer("query", "Contacts", &HttpResponse::new(204, body), T0),
+            g.answer(
+                CALLER,
+                "query",
+                "Contacts",
+                &HttpResponse::new(204, body),
+                T0
+            ),
             Answer::Keep
         );
     }
@@ -912,14 +985,21 @@ fn answers_are_read_tolerantly() {
     let mut body = notice.as_bytes().to_vec();
     body.extend_from_slice(&f.body);
     assert!(matches!(
-        g.answer("describe", "Contacts", &HttpResponse::new(200, body), T0),
+        g.answer(
+            CALLER,
+            "describe",
+            "Contacts",
+            &HttpResponse::new(200, body),
+            T0
+        ),
         Answer::Replace(_)
     ));
     assert_eq!(g.known_prefixes(), 1);
     let f = common::load("vtiger-8.4.0", "010-listtypes");
     let mut body = notice.as_bytes().to_vec();
     body.extend_from_slice(&f.body);
-    let Answer::Replace(text) = g.answer("listtypes", "-", &HttpResponse::new(200, body), T0)
+    let Answer::Replace(text) =
+        g.answer(CALLER, "listtypes", "-", &HttpResponse::new(200, body), T0)
     else {
         panic!()
     };
@@ -936,7 +1016,214 @@ fn answers_are_read_tolerantly() {
     // with '*' listtypes passes as sent
     let mut all = Gate::new(Allow::All, Allow::All, true);
     assert_eq!(
-        all.answer("listtypes", "*", &f.response(), T0),
+        all.answer(CALLER, "listtypes", "*", &f.response(), T0),
         Answer::Keep
     );
+}
+
+// ------------------------------------------------------------------ wsapp keys
+
+/// The key in a `wsapp_register` answer the gate passed on.
+fn sealed_key(a: &Answer) -> String {
+    let Answer::Replace(text) = a else {
+        panic!("expected the key sealed, got {a:?}")
+    };
+    let v: serde_json::Value = serde_json::from_str(text).unwrap();
+    assert_eq!(v["success"], true);
+    v["result"]["key"].as_str().unwrap().to_owned()
+}
+
+fn register_answer(key: &str) -> HttpResponse {
+    HttpResponse::new(
+        200,
+        format!(r#"{{"success":true,"result":{{"key":"{key}"}}}}"#),
+    )
+}
+
+#[test]
+fn wsapp_keys_are_sealed_to_their_caller_and_module() {
+    let mut g = learned_gate().seal_with(Secret::new("the proxy's seal"));
+    // register: elementType names the module (required with a module list), and is not sent
+    refused(
+        &g,
+        &[
+            ("operation", "wsapp_register"),
+            ("type", "vtigerCRM"),
+            ("synctype", "user"),
+        ],
+        ErrorCode::AccessDenied,
+    );
+    refused(
+        &g,
+        &[
+            ("operation", "wsapp_register"),
+            ("type", "vtigerCRM"),
+            ("elementType", "Users"),
+        ],
+        ErrorCode::AccessDenied,
+    );
+    refused(
+        &g,
+        &[
+            ("operation", "wsapp_register"),
+            ("type", "vtigerCRM"),
+            ("synctype", "everyone"),
+            ("elementType", "Contacts"),
+        ],
+        ErrorCode::InvalidInput,
+    );
+    let (call, module) = forward(
+        &g,
+        &[
+            ("operation", "wsapp_register"),
+            ("type", "vtigerCRM"),
+            ("synctype", "user"),
+            ("elementType", "Contacts"),
+        ],
+    );
+    assert_eq!((call.method, module.as_str()), (Method::Post, "Contacts"));
+    assert_eq!(
+        call.params,
+        pairs(&[("type", "vtigerCRM"), ("synctype", "user")])
+    );
+    // the answer's key comes back sealed (the raw key stays readable: it is no credential
+    // without a session)
+    let a = g.answer(
+        CALLER,
+        "wsapp_register",
+        "Contacts",
+        &register_answer("5f1a2b3c4d5e6"),
+        T0,
+    );
+    let key = sealed_key(&a);
+    assert!(key.starts_with("5f1a2b3c4d5e6.Contacts."), "{key}");
+    assert_eq!(key.len(), "5f1a2b3c4d5e6.Contacts.".len() + 32);
+    // wsapp_get with it: the raw key goes upstream, attributed to Contacts
+    let Ok(Verdict::Forward(f)) = g.check(CALLER, &get(&key, "Contacts"), &[], T0) else {
+        panic!("the sealed key was refused")
+    };
+    let (call, module) = (f.call, f.module);
+    assert_eq!(module, "Contacts");
+    assert_eq!(
+        call.params,
+        pairs(&[
+            ("key", "5f1a2b3c4d5e6"),
+            ("module", "Contacts"),
+            ("token", "1")
+        ])
+    );
+    // ... not for another allowed module, not for another caller, not forged, not raw
+    let mut forged = key.clone();
+    forged.pop();
+    forged.push(if key.ends_with('0') { '1' } else { '0' });
+    let other_module = key.replace(".Contacts.", ".Accounts.");
+    for (k, m, caller) in [
+        (key.as_str(), "Accounts", CALLER),
+        (key.as_str(), "Contacts", "token#1"),
+        (forged.as_str(), "Contacts", CALLER),
+        (other_module.as_str(), "Accounts", CALLER),
+        ("5f1a2b3c4d5e6", "Contacts", CALLER),
+        ("", "Contacts", CALLER),
+    ] {
+        match g.check(caller, &get(k, m), &[], T0) {
+            Err(e) => assert!(
+                matches!(e.code, ErrorCode::AccessDenied | ErrorCode::InvalidInput),
+                "{k} {m} {caller}: {e:?}"
+            ),
+            Ok(v) => panic!("{k} {m} {caller}: forwarded {v:?}"),
+        }
+    }
+    // a key for a module outside the list is refused even when sealed for it (the list won)
+    let users = g.answer(
+        CALLER,
+        "wsapp_register",
+        "Users",
+        &register_answer("77"),
+        T0,
+    );
+    let users = sealed_key(&users);
+    refused(
+        &g,
+        &[
+            ("operation", "wsapp_get"),
+            ("key", &users),
+            ("module", "Users"),
+            ("token", "5"),
+        ],
+        ErrorCode::AccessDenied,
+    );
+    // deregister: only the caller's own key, attributed to its module
+    let (call, module) = forward(
+        &g,
+        &[
+            ("operation", "wsapp_deregister"),
+            ("type", "vtigerCRM"),
+            ("key", &key),
+        ],
+    );
+    assert_eq!(module, "Contacts");
+    assert_eq!(
+        call.params,
+        pairs(&[("type", "vtigerCRM"), ("key", "5f1a2b3c4d5e6")])
+    );
+    match g.check(
+        "token#1",
+        &pairs(&[
+            ("operation", "wsapp_deregister"),
+            ("type", "vtigerCRM"),
+            ("key", &key),
+        ]),
+        &[],
+        T0,
+    ) {
+        Err(e) => assert_eq!(e.code, ErrorCode::AccessDenied),
+        Ok(v) => panic!("another caller's key forwarded: {v:?}"),
+    }
+    // a gate with another seal (another proxy) does not accept the key
+    let other = learned_gate().seal_with(Secret::new("another proxy"));
+    assert_eq!(
+        other
+            .check(CALLER, &get(&key, "Contacts"), &[], T0)
+            .unwrap_err()
+            .code,
+        ErrorCode::AccessDenied
+    );
+    // a register answer without a key is passed on unchanged
+    assert_eq!(
+        g.answer(
+            CALLER,
+            "wsapp_register",
+            "Contacts",
+            &HttpResponse::new(200, r#"{"success":true,"result":{}}"#),
+            T0
+        ),
+        Answer::Keep
+    );
+    // with every module allowed the registration may name none: the key then serves any module
+    let mut all = Gate::new(Allow::All, Allow::All, true).seal_with(Secret::new("s"));
+    let (_, module) = forward(
+        &all,
+        &[("operation", "wsapp_register"), ("type", "vtigerCRM")],
+    );
+    assert_eq!(module, "*");
+    let any = sealed_key(&all.answer(CALLER, "wsapp_register", "*", &register_answer("99"), T0));
+    assert!(any.starts_with("99.*."), "{any}");
+    for m in ["Leads", "Users"] {
+        assert!(matches!(
+            all.check(CALLER, &get(&any, m), &[], T0),
+            Ok(Verdict::Forward(_))
+        ));
+    }
+    // but still only for the caller it was issued to
+    assert!(all.check("token#1", &get(&any, "Leads"), &[], T0).is_err());
+}
+
+/// A `wsapp_get` request.
+fn get(key: &str, module: &str) -> Vec<(String, String)> {
+    pairs(&[
+        ("operation", "wsapp_get"),
+        ("key", key),
+        ("module", module),
+        ("token", "0"),
+    ])
 }

@@ -45,7 +45,11 @@
 //!   host closes the exchange early ([`Driver::close`]).
 //! * **Proxy mode** ([`Auth::Proxy`]): no login and no `sessionName`; every request carries
 //!   `Authorization: Bearer <token>` when a token is set, and the session codes are
-//!   reported, never acted on (the proxy owns the session).
+//!   reported, never acted on (the proxy owns the session). A sync run's `wsapp_register`
+//!   names the module it syncs (`elementType`) for the proxy's key binding.
+//! * **The proxy's upstream** ([`Driver::start_forward`], driven by [`super::proxy`]): a
+//!   call rebuilt by the proxy's gate runs on the shared session like any other, and its
+//!   answer is passed on as received.
 //!
 //! The host's part for every exchange: send each [`Step::Send`] request (its timeout and the
 //! caller's abort are the host's), [`Driver::handle`] the answer or [`Driver::fail`] the
@@ -266,6 +270,8 @@ impl Part {
 enum Task {
     /// One request; its result is the exchange's result.
     Call(Call),
+    /// One request passed on for a proxy: its answer is the exchange's result as received.
+    Forward(Call),
     /// A query sent as one or more texts (a split query), answers merged by `id`.
     Query {
         texts: Vec<String>,
@@ -424,6 +430,15 @@ impl Driver {
     pub fn has_session(&self) -> bool {
         self.session.is_some()
     }
+    /// The session held now (for a proxy that masks every session name it used in what it
+    /// passes on; a client never needs it).
+    pub fn session(&self) -> Option<&Secret> {
+        self.session.as_ref()
+    }
+    /// Sessions held so far (bumped by every new session: a login, a renewed extendsession).
+    pub fn generation(&self) -> u64 {
+        self.gen
+    }
     /// True while a login runs.
     pub fn logging_in(&self) -> bool {
         self.login.is_some()
@@ -497,6 +512,15 @@ impl Driver {
     /// The result is the envelope's `result` ([`Read::Clean`] for the host).
     pub fn start_call(&mut self, call: Call) -> Result<(ExchangeId, Step)> {
         self.begin(Task::Call(call))
+    }
+
+    /// A call passed on by a proxy ([`super::proxy`]): sent with this driver's session
+    /// (lazy login, single flight, the login race), repeated once after a fresh login when
+    /// the server refused the session. It ends with [`Value::Nothing`] as soon as any other
+    /// answer arrives, success or error envelope or no envelope at all: the host passes the
+    /// last response on as it is. A second refusal of the session ends it the same way.
+    pub fn start_forward(&mut self, call: Call) -> Result<(ExchangeId, Step)> {
+        self.begin(Task::Forward(call))
     }
 
     /// `query()`: one page as the server answers it; a query too long for a GET is split on
@@ -1034,6 +1058,7 @@ impl Driver {
         let plan = match &mut ex.task {
             Task::Write(_) | Task::Describe(_) | Task::Files(_) => self.plan_records(id),
             Task::Call(c) => Plan::Send(c.clone(), Read::Clean),
+            Task::Forward(c) => Plan::Send(c.clone(), Read::Core),
             Task::Query {
                 texts, next, rows, ..
             } => match texts.get(*next) {
@@ -1084,7 +1109,14 @@ impl Driver {
                 }
             }
             Task::Sync { run, op } => match run.next_call() {
-                Some(c) => {
+                Some(mut c) => {
+                    if proxy && c.operation == "wsapp_register" {
+                        // crmwire/proxy binds the key it hands out to this module (a proxy
+                        // with a module allowlist refuses a registration without it); the
+                        // server reads only `type` and `synctype`, and the proxy drops it.
+                        c.params
+                            .push(("elementType".to_owned(), run.module().to_owned()));
+                    }
                     op.clone_from(&c.operation);
                     Plan::Send(c, Read::Core)
                 }
@@ -1166,6 +1198,7 @@ impl Driver {
         let proxy = self.is_proxy();
         let led = self.end_describe_lead(id);
         let ex = ex_task(&mut self.exchanges, id);
+        let repeated = ex.repeated;
         // `Ok(Some(step))`: hand this to the host; `Ok(None)`: go on with the next request.
         let mut sync_note = None;
         let mut new_session = None;
@@ -1182,6 +1215,17 @@ impl Driver {
             }
             Task::Call(_) => envelope::decode_raw_ref(resp, op)
                 .map(|text| Some(Step::Done(Value::Text(text.into_owned())))),
+            // Only a refused session is the driver's business (the first one: re-login and
+            // repeat below); any other answer is the result, as received.
+            // (Every error envelope says `false`: a body without it is decoded by the host's
+            // reader only, not twice.)
+            Task::Forward(_) if repeated || !contains(&resp.body, b"false") => {
+                Ok(Some(Step::Done(Value::Nothing)))
+            }
+            Task::Forward(_) => match envelope::decode_raw_ref(resp, op) {
+                Err(e) if e.code.is_session_expiry() => Err(e),
+                _ => Ok(Some(Step::Done(Value::Nothing))),
+            },
             Task::Query {
                 next, rows, seen, ..
             } => envelope::decode_raw_ref(resp, op).and_then(|text| {
@@ -1394,6 +1438,15 @@ impl Driver {
             }
         })
     }
+}
+
+/// True when `needle` occurs in `hay`.
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    let Some(&first) = needle.first() else {
+        return true;
+    };
+    hay.windows(needle.len())
+        .any(|w| w[0] == first && w == needle)
 }
 
 fn ex_task(slab: &mut Slab<Exchange>, id: ExchangeId) -> &mut Exchange {

@@ -23,6 +23,17 @@
 //! * The operation table (GET or POST), the operations the proxy never forwards, the
 //!   parameters each operation takes (others are dropped: the server reads only its registered
 //!   parameters), `sessionName`/`PHPSESSID`/`format` from the caller dropped.
+//! * **wsapp keys** (`wsapp_register`, `wsapp_get`, `wsapp_deregister`: the sync fallback of
+//!   stock 8.x). A key is a capability of the proxy's CRM user: whoever holds one may read any
+//!   module with `wsapp_get` and release any registration with `wsapp_deregister`. So the key a
+//!   caller gets from `wsapp_register` is sealed: `<key>.<module>.<mac>`, the MAC (HMAC-MD5
+//!   keyed with a secret only the proxy holds) over the caller, the module named at
+//!   registration (`elementType`, required with a module list; `*` otherwise) and the key.
+//!   The gate forwards only keys it sealed for *this* caller, a `wsapp_get` only for the
+//!   sealed module, and attributes both to that module; a key the caller learnt elsewhere
+//!   (another application's registration, another caller's key) is refused. Sealing needs no
+//!   state, so it holds across proxy instances and restarts ([`Gate::seal_with`]).
+//!   `wsapp_put`/`wsapp_map` (writes to any module) stay unattributable.
 //!
 //! Sans-IO: [`Gate::check`] either forwards a rebuilt [`Call`] or asks the host to describe
 //! some modules first ([`Verdict::Learn`]); the host sends each describe call, hands the
@@ -37,6 +48,7 @@
 use crate::error::{CrmCode, Error, ErrorCode, Result};
 use crate::http::{HttpResponse, Method};
 use crate::json::{self, Json};
+use crate::secret::Secret;
 use crate::vtiger::envelope;
 use crate::vtiger::id::{ModulePrefixes, WsId};
 use crate::vtiger::ops::{self, Call, ElementInput, FourBytePolicy};
@@ -68,6 +80,13 @@ const MAX_MEMBERS: usize = 2048;
 enum Kind {
     /// A module name (touched).
     Module,
+    /// The module a wsapp key is registered for (touched, not sent: the server has no such
+    /// parameter).
+    Binds,
+    /// A sealed wsapp key (see the module docs): checked, its module touched, the key sent.
+    WsappKey,
+    /// `wsapp_register`'s `synctype`.
+    WsappSyncType,
     /// A webservice id (touched).
     Id,
     /// Any text, passed on.
@@ -139,6 +158,26 @@ const SPECS: &[(&str, &[Param])] = &[
             ("elementType", Module, false),
             ("syncType", SyncType, false),
         ],
+    ),
+    (
+        "wsapp_register",
+        &[
+            ("type", Text, true),
+            ("synctype", WsappSyncType, false),
+            ("elementType", Binds, false),
+        ],
+    ),
+    (
+        "wsapp_get",
+        &[
+            ("key", WsappKey, true),
+            ("module", Module, true),
+            ("token", Time, true),
+        ],
+    ),
+    (
+        "wsapp_deregister",
+        &[("type", Text, true), ("key", WsappKey, true)],
     ),
 ];
 
@@ -253,11 +292,27 @@ pub enum Answer {
     /// Pass the body on unchanged.
     Keep,
     /// Pass this body on instead: the same envelope without the noise around it (a PHP
-    /// notice), raw control characters escaped, or a filtered `listtypes` result.
+    /// notice), raw control characters escaped, a filtered `listtypes` result, or a
+    /// `wsapp_register` result with the key sealed.
     Replace(String),
-    /// The server refused the session before running the operation: log in again and
-    /// repeat the call once.
-    SessionRefused,
+}
+
+/// HMAC-MD5 (RFC 2104). (One-shot digests: the same code as the login's md5.)
+fn hmac_md5(key: &[u8], msg: &[u8]) -> [u8; 16] {
+    use md5::{Digest, Md5};
+    let mut k = [0u8; 64];
+    if key.len() > 64 {
+        k[..16].copy_from_slice(&Md5::digest(key));
+    } else {
+        k[..key.len()].copy_from_slice(key);
+    }
+    let mut buf: Vec<u8> = k.iter().map(|b| b ^ 0x36).collect();
+    buf.extend_from_slice(msg);
+    let inner = Md5::digest(&buf);
+    buf.clear();
+    buf.extend(k.iter().map(|b| b ^ 0x5c));
+    buf.extend_from_slice(&inner);
+    Md5::digest(&buf).into()
 }
 
 /// The HTTP status the proxy answers a gate error with: 400 for INVALID_INPUT, 403 for
@@ -490,6 +545,8 @@ pub struct Gate {
     operations: Allow,
     modules: Allow,
     filter_listtypes: bool,
+    /// The MAC key of sealed wsapp keys (`None`: wsapp operations are refused).
+    seal: Option<Secret>,
     prefixes: ModulePrefixes,
     /// Described modules, oldest first, with their reference and owner fields.
     known: Vec<(String, Vec<String>)>,
@@ -505,10 +562,19 @@ impl Gate {
             operations,
             modules,
             filter_listtypes,
+            seal: None,
             prefixes: ModulePrefixes::default(),
             known: Vec::new(),
             failed: Vec::new(),
         }
+    }
+
+    /// Sets the secret that seals the wsapp keys handed to callers (the proxy derives it from
+    /// its access key, so every instance of one proxy agrees). Without it `wsapp_register`,
+    /// `wsapp_get` and `wsapp_deregister` are refused.
+    pub fn seal_with(mut self, secret: Secret) -> Gate {
+        self.seal = Some(secret);
+        self
     }
 
     /// Id prefixes learned so far.
@@ -533,11 +599,13 @@ impl Gate {
     }
 
     /// Reads a caller's request: every parameter from the query string and the body, in order
-    /// (`pairs`), and the names of multipart file parts (`files`). Errors: INVALID_INPUT (the
+    /// (`pairs`), and the names of multipart file parts (`files`). `caller` names the caller
+    /// (the proxy's caller id: wsapp keys are sealed to it). Errors: INVALID_INPUT (the
     /// request is malformed; HTTP 400) or ACCESS_DENIED (not allowed; 403), each with the
     /// operation set once it was readable. See [`http_status`].
     pub fn check(
         &self,
+        caller: &str,
         pairs: &[(String, String)],
         files: &[String],
         now_ms: u64,
@@ -550,11 +618,11 @@ impl Gate {
         if !valid_op(&op) {
             return Err(*invalid("operation", "malformed operation"));
         }
-        self.decide(&op, &params, now_ms)
+        self.decide(caller, &op, &params, now_ms)
             .map_err(|e| e.with_operation(op))
     }
 
-    fn decide(&self, op: &str, params: &Params<'_>, now_ms: u64) -> R<Verdict> {
+    fn decide(&self, caller: &str, op: &str, params: &Params<'_>, now_ms: u64) -> R<Verdict> {
         if NEVER_FORWARDED.contains(&op) {
             return Err(denied(&[
                 "operation ",
@@ -565,7 +633,7 @@ impl Gate {
         if !self.operations.allows(op) {
             return Err(denied(&["operation ", op, " is not allowed"]));
         }
-        let mut d = self.draft(op, params)?;
+        let mut d = self.draft(caller, op, params)?;
         let mut learn: Vec<String> = Vec::new();
         let mut module = String::from(if matches!(self.modules, Allow::All) {
             "*"
@@ -676,7 +744,7 @@ impl Gate {
 
     /// Reads the parameters the operation takes (others are dropped) and rebuilds their
     /// values; `touches` is `None` for an operation passed on as sent.
-    fn draft(&self, op: &str, p: &Params<'_>) -> R<Draft> {
+    fn draft(&self, caller: &str, op: &str, p: &Params<'_>) -> R<Draft> {
         let Some((_, spec)) = SPECS.iter().find(|(o, _)| *o == op) else {
             // wsapp_*, mobile.*, custom operations: passed on as sent (only when every
             // module is allowed; `decide` refuses them otherwise).
@@ -696,6 +764,12 @@ impl Gate {
         let mut t = Touches::default();
         let mut params = Vec::with_capacity(spec.len());
         let mut query = None;
+        // The module a sealed key names (wsapp_get, wsapp_deregister), or that
+        // wsapp_register binds (`*`: any, only without a module list).
+        let mut sealed: Option<String> = None;
+        if self.seal.is_none() && spec.iter().any(|(_, k, _)| matches!(k, Binds | WsappKey)) {
+            return Err(denied(&["operation ", op, " needs the proxy's key seal"]));
+        }
         for &(name, kind, required) in spec.iter() {
             let Some(v) = p.get(name) else {
                 if required {
@@ -715,6 +789,26 @@ impl Gate {
                     v.to_owned()
                 }
                 Text => v.to_owned(),
+                Binds => {
+                    ops::validate_module(v, name)?;
+                    t.modules.push(v.to_owned());
+                    sealed = Some(v.to_owned());
+                    continue;
+                }
+                WsappKey => {
+                    let (key, module) = self.unseal(caller, v)?;
+                    if module != "*" {
+                        t.modules.push(module.to_owned());
+                    }
+                    sealed = Some(module.to_owned());
+                    key.to_owned()
+                }
+                WsappSyncType => {
+                    if !matches!(v, "user" | "userandgroup" | "app") {
+                        return Err(invalid(name, "synctype must be user, userandgroup or app"));
+                    }
+                    v.to_owned()
+                }
                 Element => {
                     let el = element(v)?;
                     match op {
@@ -788,6 +882,20 @@ impl Gate {
                 "sync without elementType reads every module; name one",
             ]));
         }
+        if op == "wsapp_register" && sealed.is_none() && !matches!(self.modules, Allow::All) {
+            return Err(denied(&[
+                "wsapp_register needs elementType: the module the key will sync",
+            ]));
+        }
+        if op == "wsapp_get" {
+            let module = p.get("module").unwrap_or("");
+            if sealed.as_deref().is_some_and(|m| m != "*" && m != module) {
+                return Err(denied(&[
+                    "the wsapp key was registered for another module than ",
+                    module,
+                ]));
+            }
+        }
         Ok(Draft {
             op: op.to_owned(),
             params,
@@ -796,9 +904,18 @@ impl Gate {
         })
     }
 
-    /// Reads an upstream response to a forwarded call (`op` as forwarded, `module` as in
-    /// [`Forward::module`] or [`Learn::module`]) with the tolerant envelope decoder.
-    pub fn answer(&mut self, op: &str, module: &str, resp: &HttpResponse, now_ms: u64) -> Answer {
+    /// Reads an upstream response to a call forwarded for `caller` (`op` as forwarded,
+    /// `module` as in [`Forward::module`] or [`Learn::module`]) with the tolerant envelope
+    /// decoder. (A refused session is the session driver's business: it never gets here
+    /// before the driver logged in again and repeated the call.)
+    pub fn answer(
+        &mut self,
+        caller: &str,
+        op: &str,
+        module: &str,
+        resp: &HttpResponse,
+        now_ms: u64,
+    ) -> Answer {
         match envelope::decode_raw_ref(resp, op) {
             Ok(raw) => {
                 if op == "describe" {
@@ -806,6 +923,11 @@ impl Gate {
                 }
                 if op == "listtypes" && self.filter_listtypes {
                     if let Some(text) = self.filter_types(&raw) {
+                        return Answer::Replace(text);
+                    }
+                }
+                if op == "wsapp_register" {
+                    if let Some(text) = self.seal_register(caller, module, &raw) {
                         return Answer::Replace(text);
                     }
                 }
@@ -825,9 +947,6 @@ impl Gate {
                 Answer::Replace(out)
             }
             Err(e) => {
-                if e.crm_code.is_some() && e.code.is_session_expiry() {
-                    return Answer::SessionRefused;
-                }
                 if op == "describe" {
                     self.failed(module, now_ms);
                 }
@@ -848,6 +967,73 @@ impl Gate {
                 Answer::Replace(out)
             }
         }
+    }
+
+    /// The `wsapp_register` envelope with its key sealed for `caller` and `module` (`*` when
+    /// the registration named none); `None` when the result holds no key (passed on as is).
+    fn seal_register(&self, caller: &str, module: &str, result: &str) -> Option<String> {
+        let r = json::parse(result).ok()?;
+        let key = r.get("key")?.as_str()?;
+        let module = if ops::validate_module(module, "module").is_ok() {
+            module
+        } else {
+            "*"
+        };
+        let mut out = String::from(r#"{"success":true,"result":{"key":"#);
+        json::quote(&self.seal_key(caller, module, key)?, &mut out);
+        out.push_str("}}");
+        Some(out)
+    }
+
+    /// `<key>.<module>.<mac>`.
+    fn seal_key(&self, caller: &str, module: &str, key: &str) -> Option<String> {
+        let mac = self.mac(caller, module, key)?;
+        Some([key, ".", module, ".", &mac].concat())
+    }
+
+    /// HMAC-MD5 (RFC 2104) of the caller, the module and the key, each length-prefixed, under
+    /// the seal secret; lower-case hex. (HMAC's strength does not rest on MD5's collision
+    /// resistance; MD5 is the one digest the core already carries for the login.)
+    fn mac(&self, caller: &str, module: &str, key: &str) -> Option<String> {
+        let secret = self.seal.as_ref()?;
+        let mut msg = String::from("crmwire-proxy wsapp key\n");
+        for part in [caller, module, key] {
+            msg.push_str(&part.len().to_string());
+            msg.push(':');
+            msg.push_str(part);
+            msg.push('\n');
+        }
+        let mac = hmac_md5(secret.expose().as_bytes(), msg.as_bytes());
+        let mut out = String::with_capacity(32);
+        for b in mac {
+            for n in [b >> 4, b & 15] {
+                out.push(char::from(if n < 10 { b'0' + n } else { b'a' + n - 10 }));
+            }
+        }
+        Some(out)
+    }
+
+    /// A sealed key's raw key and module, when it was sealed for this caller.
+    fn unseal<'k>(&self, caller: &str, sealed: &'k str) -> R<(&'k str, &'k str)> {
+        let refused = || denied(&["this wsapp key was not issued to this caller by the proxy"]);
+        // `<key>.<module>.<mac>`: the key may hold dots, the module and the MAC do not.
+        let last_dot = |t: &'k str| {
+            t.bytes()
+                .rposition(|b| b == b'.')
+                .map(|i| (&t[..i], &t[i + 1..]))
+        };
+        let (rest, mac) = last_dot(sealed).ok_or_else(refused)?;
+        let (key, module) = last_dot(rest).ok_or_else(refused)?;
+        let want = self.mac(caller, module, key).ok_or_else(refused)?;
+        // Equal length (hex of 16 bytes); no early exit on the first differing byte.
+        let diff = want
+            .bytes()
+            .zip(mac.bytes())
+            .fold(want.len() ^ mac.len(), |d, (a, b)| d | usize::from(a ^ b));
+        if diff != 0 || key.is_empty() {
+            return Err(refused());
+        }
+        Ok((key, module))
     }
 
     fn failed(&mut self, module: &str, now_ms: u64) {
@@ -946,5 +1132,34 @@ impl Gate {
         }
         out.push_str("}}");
         Some(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::hmac_md5;
+
+    fn hex(b: [u8; 16]) -> String {
+        b.iter().map(|x| format!("{x:02x}")).collect()
+    }
+
+    #[test]
+    fn hmac_md5_matches_rfc_2104_and_2202() {
+        // RFC 2104 §3 / RFC 2202 test cases 1, 2 and 6 (a key longer than the block).
+        assert_eq!(
+            hex(hmac_md5(&[0x0b; 16], b"Hi There")),
+            "9294727a3638bb1c13f48ef8158bfc9d"
+        );
+        assert_eq!(
+            hex(hmac_md5(b"Jefe", b"what do ya want for nothing?")),
+            "750c783e6ab0b503eaa86e310a5db738"
+        );
+        assert_eq!(
+            hex(hmac_md5(
+                &[0xaa; 80],
+                b"Test Using Larger Than Block-Size Key - Hash Key First"
+            )),
+            "6b1ab7fe4bd7bf8f0b62e6ce61b9d0cd"
+        );
     }
 }

@@ -7,6 +7,7 @@ pub mod gate;
 pub mod id;
 pub mod ops;
 pub mod paging;
+pub mod proxy;
 pub mod results;
 pub mod split;
 pub mod sync;

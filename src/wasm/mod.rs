@@ -1,4 +1,5 @@
-//! wasm-bindgen bindings: the only place that imports `wasm_bindgen`, `js_sys` and `web_sys`.
+//! wasm-bindgen bindings: the only place that imports `wasm_bindgen` (and would import `js_sys` or
+//! `web_sys`; none is needed: values cross as strings and bytes).
 //!
 //! The JS face of the package is a thin hand-written layer in `pkg/` (lazy init, async
 //! iterators, the query builder's object form, the driving loop in `pkg/transport.js`) over the
@@ -8,7 +9,6 @@
 
 // One module per protocol, each behind its cargo feature (Cargo.toml): a build exports only
 // the protocols of its entry point, and LTO drops the rest of the core.
-pub mod errors;
 #[cfg(feature = "perfex")]
 pub mod perfex;
 #[cfg(feature = "proxy")]
@@ -19,13 +19,7 @@ pub mod vtiger;
 use crate::error::{Error, ErrorCode, Result};
 use crate::http::HttpRequest;
 use crate::step::{Read, Step, Value};
-use js_sys::Reflect;
 use wasm_bindgen::prelude::*;
-
-/// Sets `o[k] = v`. Reflect.set only fails on frozen or proxy targets; ours are fresh objects.
-pub(crate) fn set(o: &JsValue, k: &str, v: &JsValue) {
-    let _ = Reflect::set(o, &JsValue::from_str(k), v);
-}
 
 /// A driver's step for the JS loop (pkg/drive.js), as one string: one boundary crossing per
 /// step. `<kind><wake><id>\n<payload>`: `kind` is one letter, `wake` `1` when exchanges

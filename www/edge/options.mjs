@@ -34,3 +34,19 @@ export function optionsFromEnv(env) {
     log: get('PROXY_LOG') === '0' ? false : undefined,
   };
 }
+
+/**
+ * The edge's part of optionsFromEnv (callers, CORS, body limit, log) for a Worker whose upstream
+ * state is a Durable Object (durable.mjs): it needs no CRM credential.
+ */
+export function edgeOptionsFromEnv(env) {
+  const get = (k) => (typeof env?.[k] === 'string' ? env[k] : undefined);
+  const tokens = list(get('PROXY_TOKENS'));
+  if (!tokens) throw new Error('PROXY_TOKENS is not set');
+  return {
+    tokens,
+    cors: { origins: list(get('ALLOWED_ORIGINS')) ?? [] },
+    maxBodyBytes: get('MAX_BODY_BYTES') ? Number(get('MAX_BODY_BYTES')) : undefined,
+    log: get('PROXY_LOG') === '0' ? false : undefined,
+  };
+}

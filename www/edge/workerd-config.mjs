@@ -1,6 +1,6 @@
-// (Re)writes config.capnp: the worker plus crmwire/proxy's workerd bundle (pkg/gen/proxy-workerd.js,
-// built by `make pkg`) and every package module it imports (its wasm), found by following the static
-// imports. Run after the package changes:
+// (Re)writes config.capnp and durable.capnp: the worker plus crmwire/proxy's workerd bundle
+// (pkg/gen/proxy-workerd.js, built by `make pkg`) and every package module it imports (its wasm), found by
+// following the static imports. Run after the package changes:
 //   node www/edge/workerd-config.mjs
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -25,9 +25,14 @@ const mods = [
   '    (name = "crmwire/proxy", esModule = embed "../../pkg/gen/proxy-workerd.js"),',
   ...[...files].sort().map((f) => `    (name = "crmwire/${f}", ${f.endsWith('.wasm') ? 'wasm' : 'esModule'} = embed "../../pkg/gen/${f}"),`),
 ];
-const cfg = path.join(here, 'config.capnp');
-const text = readFileSync(cfg, 'utf8');
-const start = text.indexOf('    (name = "crmwire/proxy"');
-const end = text.indexOf('  ],\n  bindings');
-writeFileSync(cfg, text.slice(0, start) + mods.join('\n') + '\n' + text.slice(end));
-console.log(`config.capnp: ${mods.length} package modules`);
+// config.capnp (one worker) and durable.capnp (two edges and a Durable Object) embed the same list.
+for (const name of ['config.capnp', 'durable.capnp']) {
+  const cfg = path.join(here, name);
+  const text = readFileSync(cfg, 'utf8');
+  const start = text.indexOf('    (name = "crmwire/proxy"');
+  // the list runs on while its lines embed package files
+  let end = start;
+  while (text.startsWith('    (name = "crmwire/', end)) end = text.indexOf('\n', end) + 1;
+  writeFileSync(cfg, text.slice(0, start) + mods.join('\n') + '\n' + text.slice(end));
+}
+console.log(`config.capnp, durable.capnp: ${mods.length} package modules`);

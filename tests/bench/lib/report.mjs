@@ -42,6 +42,11 @@ export function evaluateGoals(r) {
     const rawM = e?.raw?.liveGrowthMiB?.median;
     add(`P4 ${kind} memory bounded`, `live heap growth (after GC, start → end of the run) ≤ raw loop's + ${GOALS.bulkLiveSlackMiB} MiB`, m, m != null && `${fmtNum(m, 2)} MiB (raw loop ${fmtNum(rawM, 2)} MiB); peak RSS ${fmtNum(e.crmwire.rssPeakMiB.median, 0)} MiB vs raw ${fmtNum(e.raw?.rssPeakMiB?.median, 0)} MiB`, m <= (rawM ?? 0) + GOALS.bulkLiveSlackMiB, e ? na(e.crmwire) : na(r.p4));
   }
+  const pl = r.proxyLoad;
+  if (pl && pl.durable) {
+    const v = pl.durable_throughput_cost_pct;
+    add('P6 Durable Object store costs ≤ 15 % of throughput', '≤ 15 % fewer requests/s than the in-memory store', v, `${v} % (${fmtNum(pl.durable.requests_per_second)} vs ${fmtNum(pl.memory.requests_per_second)} requests/s; workerd CPU per request +${pl.durable_cpu_cost_pct} %)`, v <= 15, 'proxy-load.json has no P6 figure');
+  }
   return g;
 }
 
@@ -160,7 +165,16 @@ export function renderMarkdown(r) {
 
   L.push('', '### Proxy load (workerd proxy, 2,000 requests at concurrency 20)', '');
   const pl = r.proxyLoad;
-  if (pl && pl.available !== false) {
+  if (pl && pl.available !== false && pl.memory && pl.durable) {
+    // P6: the upstream state in memory (one worker) and in a Durable Object (two edge services)
+    L.push(`P6, from \`tests/bench/results/proxy-load.json\` (\`node tests/js/proxy/load.mjs\`, run by make bench; ${pl.what}):`, '',
+      '| store | requests/s | p50 ms | p99 ms | workerd CPU µs/request | upstream logins per run | errors |', '|---|---|---|---|---|---|---|');
+    for (const k of ['memory', 'durable']) {
+      const f = pl[k];
+      L.push(`| ${f.setup} | ${fmtNum(f.requests_per_second)} | ${f.p50_ms} | ${f.p99_ms} | ${f.workerd_cpu_us_per_request ?? 'n/a'} | ${f.upstream_logins.join(', ')} | ${f.errors} |`);
+    }
+    L.push('', `Durable Object vs memory: throughput −${pl.durable_throughput_cost_pct} % (goal ≤ 15 %), workerd CPU per request +${pl.durable_cpu_cost_pct} %. Rounds (requests/s): memory ${pl.memory.rounds.map((x) => x.rps).join(', ')}; durable ${pl.durable.rounds.map((x) => x.rps).join(', ')}.`);
+  } else if (pl && pl.available !== false) {
     const rps = pl.requestsPerSec ?? pl.requests_per_second ?? pl.rps ?? pl.reqPerSec;
     L.push(`${rps != null ? `**${typeof rps === 'object' ? s3(rps, 0) : fmtNum(rps)} requests/s**. ` : ''}From \`tests/bench/results/proxy-load.json\` (written by the proxy benchmark, not by run.mjs): \`${JSON.stringify(pl).slice(0, 400)}\``);
   } else L.push(na(pl));

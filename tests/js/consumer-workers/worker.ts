@@ -1,6 +1,6 @@
 // A Cloudflare Workers project's view of the package: lib "webworker", no @types/node, strict.
 // tsc must accept it (tools/typecheck.mjs); proxy.d.ts used to need node:http's types.
-import { createVtigerProxy, toNodeListener, type ProxyHandler, type VtigerEdgeProxyOptions } from 'crmwire/proxy';
+import { createVtigerProxy, durableObjectStore, toNodeListener, vtigerProxyObject, type DurableObjectNamespaceLike, type ProxyHandler, type VtigerEdgeProxyOptions } from 'crmwire/proxy';
 import { VtigerClient, select, isCrmError, ready, type VtigerProxyOptions, type CrmErrorCode } from 'crmwire';
 import wasmUrl from 'crmwire/crmwire_bg.wasm';
 
@@ -9,7 +9,16 @@ interface Env {
   CRM_USERNAME: string;
   CRM_ACCESS_KEY: string;
   PROXY_TOKEN: string;
+  VTIGER_PROXY: DurableObjectNamespaceLike;
 }
+
+// The upstream state in a Durable Object (cloudflare:workers' class, declared here: no workers types).
+declare class DurableObject { constructor(ctx: unknown, env: unknown); }
+export const VtigerProxyObject = vtigerProxyObject(DurableObject, (env: Env) => ({
+  target: env.CRM_URL, username: env.CRM_USERNAME, accessKey: env.CRM_ACCESS_KEY,
+  allow: { modules: ['Contacts'] }, rateLimit: { requests: 120, windowMs: 60_000 },
+}));
+export const objectHandler = (env: Env): ProxyHandler => createVtigerProxy({ tokens: [env.PROXY_TOKEN], store: durableObjectStore(env.VTIGER_PROXY, { name: env.CRM_URL }) });
 
 let handler: ProxyHandler | undefined;
 const options = (env: Env): VtigerEdgeProxyOptions => ({

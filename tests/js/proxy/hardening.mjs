@@ -44,6 +44,7 @@ export async function runHardening(c, sim) {
 
   // ---- criticals through query_related and fields only describe names as references
   const wide = createVtigerProxy({ ...base, allow: { modules: ['Contacts', 'Accounts', 'Potentials'], operations: '*' } });
+  let x;
   let r = await json(await req(wide, { operation: 'query_related', query: "SELECT id FROM Contacts WHERE id = '12x0) OR 1=1 OR (1'", id: '11x9', relatedLabel: 'Contacts' }));
   c.ok('query_related: SQL through an id value -> 400', r.status === 400 && r.json?.error?.code === 'INVALID_INPUT', `${r.status} ${r.text.slice(0, 200)}`);
   r = await json(await req(wide, { operation: 'query_related', query: "SELECT id FROM Users WHERE user_name = 'admin'", id: '11x9', relatedLabel: 'Contacts' }));
@@ -100,6 +101,57 @@ export async function runHardening(c, sim) {
   r = await json(await req(learner, { operation: 'retrieve', id: '11x9' }));
   c.ok('... and an Accounts id is refused', r.status === 403, `${r.status} ${r.text.slice(0, 200)}`);
 
+  c.ok('... stats count the upstream logins', always.stats.logins === 2 && learner.stats.logins === 1, `${JSON.stringify(always.stats)} ${JSON.stringify(learner.stats)}`);
+
+  // ---- issue 16: the upstream goes through the client's transport and session driver
+  const op = (url, init) => new URL(url).searchParams.get('operation') ?? new URLSearchParams(typeof init?.body === 'string' ? init.body : '').get('operation');
+  const hang = (which) => (url, init) => (op(url, init) === which ? new Promise(() => {}) : fetch(url, init)); // ignores its signal
+  for (const which of ['getchallenge', 'login', 'query']) {
+    const h = createVtigerProxy({ ...base, timeoutMs: 300, fetch: hang(which), allow: { modules: ['Contacts'] } });
+    const t = Date.now();
+    // Bounded here: before the fix the proxy never answered.
+    const late = new Promise((res) => setTimeout(() => res(new Response('{}', { status: 599 })), 5000));
+    r = await json(await Promise.race([req(h, { operation: 'query', query: 'SELECT id FROM Contacts LIMIT 1;' }), late]));
+    const ms = Date.now() - t;
+    c.ok(`a fetch that ignores its signal and never answers ${which}: 504 UPSTREAM_TIMEOUT after timeoutMs`, r.status === 504 && r.json?.error?.code === 'UPSTREAM_TIMEOUT' && ms >= 290 && ms < 1500, `${r.status} after ${ms} ms ${r.text.slice(0, 200)}`);
+  }
+  const elsewhere = [];
+  const redirecting = (status, target) => async (url, init) => {
+    if (!url.startsWith(sim.url)) { elsewhere.push(url); return new Response('{"success":true,"result":[]}'); }
+    const o = op(url, init);
+    if (o === 'query' || o === 'revise') return new Response('', { status, headers: { location: target(url) } });
+    return fetch(url, init);
+  };
+  for (const [name, status, target, params, method] of [
+    ['a GET to another origin', 302, (u) => 'https://evil.example/webservice.php' + new URL(u).search, { operation: 'query', query: 'SELECT id FROM Contacts LIMIT 1;' }, 'GET'],
+    ['a write (307) even to the same origin', 307, () => `${sim.url}/elsewhere.php`, { operation: 'revise', element: JSON.stringify({ id: '12x70', title: 'x' }) }, 'POST'],
+  ]) {
+    const h = createVtigerProxy({ ...base, fetch: redirecting(status, target), allow: { modules: ['Contacts'] } });
+    elsewhere.length = 0;
+    r = await json(await req(h, params, { method }));
+    c.ok(`an upstream redirect (${name}) is not followed: 502 REDIRECT naming nothing`, r.status === 502 && r.json?.error?.code === 'REDIRECT' && elsewhere.length === 0 && !/evil|elsewhere|sessionName|127\.0\.0\.1/.test(r.text), `${r.status} ${r.text.slice(0, 200)} ${elsewhere}`);
+  }
+  const big = createVtigerProxy({ ...base, maxResponseBytes: 2000, allow: { modules: ['Contacts'] } });
+  r = await json(await req(big, { operation: 'query', query: 'SELECT * FROM Contacts LIMIT 20;' }));
+  c.ok('an upstream answer over maxResponseBytes: 502 RESPONSE_TOO_LARGE', r.status === 502 && r.json?.error?.code === 'RESPONSE_TOO_LARGE', `${r.status} ${r.text.slice(0, 200)}`);
+
+  // Multipart (Documents): the file parts go upstream with the create, rebuilt around the
+  // checked fields; the login stays a form; a file part named like a session is dropped.
+  const sentUp = [];
+  const mp = createVtigerProxy({ ...base, allow: { modules: ['Documents'], operations: ['create'] },
+    fetch: async (u, init) => { sentUp.push(init.body instanceof FormData ? [...init.body.keys()].join(',') : typeof init.body); return fetch(u, init); } });
+  const fd = new FormData();
+  fd.append('operation', 'create');
+  fd.append('elementType', 'Documents');
+  fd.append('element', JSON.stringify({ notes_title: 'Doc', assigned_user_id: '19x1', filelocationtype: 'I', filestatus: '1' }));
+  fd.append('filename', new Blob(['hello'], { type: 'text/plain' }), 'hello.txt');
+  fd.append('sessionName', new Blob(['x']), 'x.txt');
+  x = await mp(new Request('http://proxy.test/webservice.php', { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` }, body: fd }));
+  r = await json(x);
+  c.ok('a multipart create: the file reaches the CRM with the rebuilt fields, the login stays a form',
+    r.status === 200 && r.json?.result?.filename === 'hello.txt' && r.json.result.filesize === '5' && sentUp.at(-1) === 'operation,sessionName,elementType,element,filename' && sentUp.filter((b) => b === 'string').length === 1,
+    `${r.status} ${r.text.slice(0, 200)} ${JSON.stringify(sentUp)}`);
+
   // ---- item 10: wrong-token guesses are limited per client address
   const guarded = createVtigerProxy({ ...base, allow: { modules: ['Contacts'] }, authFailureLimit: { failures: 5, windowMs: 60_000 } });
   const statuses = [];
@@ -110,7 +162,7 @@ export async function runHardening(c, sim) {
   const n401 = statuses.filter((s) => s === 401).length;
   const n429 = statuses.filter((s) => s === 429).length;
   c.ok('300 wrong-token guesses from one address: 5 are checked, the rest get 429', n401 === 5 && n429 === 295, `401: ${n401}, 429: ${n429}`);
-  let x = await req(guarded, { operation: 'describe', elementType: 'Contacts' }, { info: { remoteAddress: '10.0.0.1' } });
+  x = await req(guarded, { operation: 'describe', elementType: 'Contacts' }, { info: { remoteAddress: '10.0.0.1' } });
   c.ok('... that address gets 429 with Retry-After even with the right token (nothing is evaluated)', x.status === 429 && Number(x.headers.get('retry-after')) >= 1, String(x.status));
   x = await req(guarded, { operation: 'describe', elementType: 'Contacts' }, { info: { remoteAddress: '10.0.0.2' } });
   c.ok('... another address passes', x.status === 200, String(x.status));

@@ -1,11 +1,13 @@
-// Shared test harness: simulator start/stop, process spawning with captured output, checks.
-// Every server binds 127.0.0.1; every process started here is stopped by its PID.
+// Shared test harness: process spawning with captured output, checks, the simulator (started
+// through tests/js/test/sim.mjs). Every server binds 127.0.0.1; every process started here is
+// stopped by its PID.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import http from 'node:http';
 import { createHash } from 'node:crypto';
+import { startSim as launchSim } from '../test/sim.mjs';
 
 export const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../..');
 export const BIN = path.join(ROOT, 'tests/js/node_modules/.bin');
@@ -58,57 +60,32 @@ export async function stop(proc) {
 export async function stopAll() { for (const c of [...started]) await stop({ child: c }); }
 for (const s of ['SIGINT', 'SIGTERM']) process.on(s, async () => { await stopAll(); process.exit(130); });
 
-/** The simulator binary (SIM_BIN overrides; SIM_CMD="node /path/fake.mjs" for development only). */
-export function simCommand() {
-  if (process.env.SIM_CMD) { const [c, ...a] = process.env.SIM_CMD.split(' '); return [c, a]; }
-  const candidates = [
-    process.env.SIM_BIN,
-    path.join(process.env.CARGO_TARGET_DIR || path.join(process.env.HOME, '.cache/crmwire-target'), 'release/crmwire-sim'),
-    '/work/tgt-sim/release/crmwire-sim',
-    path.join(ROOT, 'target/release/crmwire-sim'),
-  ].filter(Boolean);
-  const bin = candidates.find((p) => existsSync(p));
-  if (!bin) throw new Error(`crmwire-sim binary not found (tried ${candidates.join(', ')}); build it: cargo build --release -p crmwire-sim, or set SIM_BIN`);
-  return [bin, []];
-}
-
-/** Start the simulator on a free port; resolves { url, username, accessKey, proc }. */
-export async function startSim(extra = []) {
-  const [cmd, pre] = simCommand();
-  const proc = await start(cmd, [...pre, '--port', '0', ...extra], { name: 'crmwire-sim' });
-  // credential lines follow the listening line
-  const deadline = Date.now() + 5000;
-  let username, accessKey;
-  while (Date.now() < deadline) {
-    username = /^\s*user(?:name)?(?:\s*[:=]\s*|\s+)(\S+)/im.exec(proc.out)?.[1];
-    accessKey = /^\s*access[ _-]?key(?:\s*[:=]\s*|\s+)(\S+)/im.exec(proc.out)?.[1];
-    if (username && accessKey) break;
-    await new Promise((r) => setTimeout(r, 20));
+/**
+ * Starts the simulator the one way JS tests do (tests/js/test/sim.mjs): `options` are sim.mjs's
+ * (profile, seedRecords, cors, args…), or an array of extra command-line arguments. Resolves
+ * sim.mjs's handle (url, username, accessKey, stats(), fault(), close()…) plus `proc` for stop().
+ */
+export async function startSim(options = {}) {
+  const sim = await launchSim(Array.isArray(options) ? { args: options } : options);
+  const proc = { child: sim.child, name: 'crmwire-sim', pid: sim.child.pid };
+  if (sim.child.exitCode === null) {
+    started.add(sim.child);
+    sim.child.once('exit', (code) => { started.delete(sim.child); proc.exited = code; });
   }
-  if (!username || !accessKey) throw new Error('simulator printed no credentials:\n' + proc.out);
-  return { url: proc.match[1], username, accessKey, proc };
+  return { ...sim, proc };
 }
 
-export async function simStats(sim) {
-  const r = await fetch(sim.url + '/__sim/stats');
-  return r.json();
+/** The simulator's counters (`GET /__sim/stats`). */
+export function simStats(sim) {
+  return sim.stats();
 }
-/** Login count from /__sim/stats, whatever the exact field name is. */
+/** Login count from /__sim/stats. */
 export function loginCount(stats) {
-  const find = (o) => {
-    if (!o || typeof o !== 'object') return undefined;
-    for (const [k, v] of Object.entries(o)) {
-      if (/^logins?$|^login_count$|^loginCount$/i.test(k) && typeof v === 'number') return v;
-    }
-    for (const v of Object.values(o)) { const x = find(v); if (x !== undefined) return x; }
-    return undefined;
-  };
-  return find(stats);
+  return stats.logins;
 }
 /** Queue a simulator fault for the next `count` webservice requests (default 1), of one operation if given. */
-export async function simFault(sim, fault, count = 1, operation = undefined) {
-  const r = await fetch(sim.url + '/__sim/faults', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ fault, count, operation }) });
-  if (!r.ok) throw new Error(`fault ${fault}: HTTP ${r.status} ${await r.text()}`);
+export function simFault(sim, fault, count = 1, operation = undefined) {
+  return sim.fault({ fault, count, operation });
 }
 
 /** One webservice call straight to the simulator (own login, md5 from node:crypto); resolves the JSON envelope. */

@@ -2,10 +2,11 @@
 // rate limit (429 + Retry-After), the authorize hook, constructor validation, the VTQL module scan,
 // upstream failure mapping. Against the simulator. node tests/js/proxy/inprocess.mjs
 import http from 'node:http';
-import { createVtigerProxy, toNodeListener } from 'crmwire/proxy';
-import { Checks, startSim, simStats, loginCount, stop } from './harness.mjs';
+import { createVtigerProxy, memoryStore, toNodeListener } from 'crmwire/proxy';
+import { Checks, startSim, simStats, loginCount } from './harness.mjs';
 import { runHardening } from './hardening.mjs';
 import { runMemory } from './memory.mjs';
+import { runSync } from './sync.mjs';
 
 const c = new Checks('[in-process] ');
 const TOKEN = 'inprocess-token-0123456789';
@@ -32,6 +33,25 @@ try {
   c.ok('429 body is an error envelope (RATE_LIMITED)', body429.success === false && body429.error.code === 'RATE_LIMITED', JSON.stringify(body429));
   const other = await req(limited, { operation: 'describe', elementType: 'Contacts' }, { authorization: 'Bearer other-token-0123456789' });
   c.ok('the limit is per caller: another token still passes', other.status === 200, String(other.status));
+
+  // The upstream state behind the store interface: two handlers (two isolates of one Worker,
+  // say) sharing one store share the session (one login) and the per-caller limit.
+  const shared = memoryStore({ ...base, rateLimit: { requests: 4, windowMs: 60_000 } });
+  const exchanged = [];
+  const store = {
+    take: (b, k) => shared.take(b, k),
+    peek: (b, k) => shared.peek(b, k),
+    spend: (b, k) => shared.spend(b, k),
+    scrub: (t) => shared.scrub(t),
+    exchange: (r) => { exchanged.push(r.caller); return shared.exchange(r); },
+    get stats() { return shared.stats; },
+  };
+  const isolates = [1, 2].map(() => createVtigerProxy({ tokens: [TOKEN], store, rateLimit: { requests: 4, windowMs: 60_000 }, log: false }));
+  const l0 = loginCount(await simStats(sim));
+  const shares = await Promise.all([0, 1, 2, 3, 4, 5].map((i) => req(isolates[i % 2], { operation: 'describe', elementType: 'Contacts' })));
+  c.ok('two handlers on one store: one upstream login between them', loginCount(await simStats(sim)) - l0 === 1 && isolates[0].stats.logins === 1, `${loginCount(await simStats(sim)) - l0} ${JSON.stringify(isolates[0].stats)}`);
+  c.ok('... and one rate limit: 4 of 6 requests pass, over both handlers', shares.filter((r) => r.status === 200).length === 4 && shares.filter((r) => r.status === 429).length === 2 && exchanged.length === 4 && exchanged.every((x) => x === 'token#0'), shares.map((r) => r.status).join(','));
+  c.ok('... a handler with a store needs no CRM options of its own', (() => { try { createVtigerProxy({ tokens: [TOKEN], store }); return true; } catch { return false; } })());
 
   // authorize hook (alone, and together with tokens)
   const seen = [];
@@ -91,9 +111,10 @@ try {
 
   await runHardening(c, sim);
   await runMemory(c, sim);
+  await runSync(c);
 } catch (e) {
   c.ok('in-process run completed', false, e.stack || String(e));
 } finally {
-  await stop(sim?.proc);
+  await sim?.close();
 }
 await c.finish();

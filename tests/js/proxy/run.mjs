@@ -22,7 +22,7 @@ for (const rt of wanted) {
   } finally {
     await stop(px?.proc);
     await tap?.close();
-    await stop(sim?.proc);
+    await sim?.close();
   }
 }
 await total.finish();

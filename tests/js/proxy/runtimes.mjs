@@ -43,6 +43,21 @@ async function pollUp(url, proc, ms = 20_000) {
   throw new Error(`${proc.name} did not come up:\n${proc.out}`);
 }
 
+/**
+ * Resolves { urls: [a, b], proc }: www/edge/durable.capnp in workerd, two edge services bound to one
+ * Durable Object namespace (the upstream state), each on its own port.
+ */
+export async function startDurable(env) {
+  const edge = path.join(ROOT, 'www/edge');
+  execFileSync(process.execPath, [path.join(edge, 'workerd-config.mjs')], { stdio: 'ignore' });
+  const [pa, pb] = [await freePort(), await freePort()];
+  const proc = await start(path.join(BIN, 'workerd'), ['serve', path.join(edge, 'durable.capnp'),
+    '--socket-addr', `a=127.0.0.1:${pa}`, '--socket-addr', `b=127.0.0.1:${pb}`], { env, ready: null, name: 'workerd' });
+  const urls = [pa, pb].map((p) => `http://127.0.0.1:${p}/webservice.php`);
+  for (const u of urls) await pollUp(u, proc);
+  return { urls, proc };
+}
+
 export const RUNTIMES = ['workerd', 'deno', 'bun', 'node'];
 
 /** Resolves { url, proc } for a proxy running in `rt`. */
