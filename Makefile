@@ -230,7 +230,7 @@ test-bench-quick: pkg link-pkg
 # surface. `make fuzz` runs each target FUZZ_SECONDS on its corpus (seeded from the recorded
 # fixtures by tests/fuzz/seed.mjs); `make fuzz FUZZ_TARGETS=json` picks targets. `make test-fuzz`,
 # a phase of `make test`, builds them all and runs each for FUZZ_SMOKE_SECONDS.
-FUZZ_TARGETS ?= json envelope vtql_literal vtql_builder vtql_parse encode perfex sync request sim_query
+FUZZ_TARGETS ?= json envelope vtql_literal vtql_builder vtql_parse encode perfex sync request sim_query proxy_gate
 FUZZ_SECONDS ?= 60
 FUZZ_SMOKE_SECONDS ?= 3
 FUZZ_MAX_LEN ?= 4096

@@ -43,6 +43,10 @@ export type CrmErrorCode =
   | 'REDIRECT'
   /** The answer is larger than `maxResponseBytes`. */
   | 'RESPONSE_TOO_LARGE'
+  /** A bulk write's request broke off (network error, timeout, an answer that is not an envelope): the server may have run it; after a create, the record may exist. `cause` is the failure. */
+  | 'OUTCOME_UNKNOWN'
+  /** An upsert's match fields found several records: nothing was written (the message names two of them). */
+  | 'MULTIPLE_MATCHES'
   /** A synchronous helper was called before the wasm module finished loading: `await ready()`. */
   | 'NOT_READY'
   /** The wasm module could not be loaded; the message names the URL or path tried and what to do. */
@@ -113,7 +117,12 @@ export declare function md5Hex(s: string): string;
 /** A string as a VTQL literal (quoted, `'` and `\` doubled); INVALID_INPUT for '' and NUL. */
 export declare function vtqlLiteral(s: string): string;
 
-export type VtqlOp = '=' | '!=' | '<' | '>' | '<=' | '>=' | 'in' | 'like' | 'IN' | 'LIKE';
+/**
+ * `like` takes a pattern: `%` any run, `_` any one character; `\%`, `\_`, `\\` a literal `%`,
+ * `_`, `\` (in JS source `'100\\%%'`); any other backslash is literal. `contains`, `startsWith`,
+ * `endsWith` take plain text, matched literally (`%`, `_`, `\` escaped for you); case-insensitive names.
+ */
+export type VtqlOp = '=' | '!=' | '<' | '>' | '<=' | '>=' | 'in' | 'like' | 'IN' | 'LIKE' | 'contains' | 'startsWith' | 'endsWith';
 export type VtqlValue = string | number | boolean;
 export interface VtqlTerm { field: string; op?: VtqlOp; value: VtqlValue | VtqlValue[] }
 export type VtqlWhere = VtqlTerm[][] | VtqlTerm | { and: VtqlWhere[] } | { or: VtqlWhere[] };
@@ -171,7 +180,7 @@ interface VtigerClientCommonOptions {
   retry?: number | { retries?: number; baseMs?: number };
   /** Called before each HTTP request; the URL has secrets redacted. */
   onRequest?: (info: { operation: string; method: string; url: string }) => void;
-  /** Characters outside the BMP (emoji) in records: stock Vtiger stores them as '????'. Default 'reject'. */
+  /** Characters outside the BMP (emoji) in records and query literals: stock Vtiger stores them as '????' and never matches them in a query. 'reject' (default): INVALID_INPUT before sending; 'replace': U+FFFD (a query finds what a create wrote); 'send': as is. */
   fourByteChars?: 'reject' | 'replace' | 'send';
   /**
    * Check records against the module's describe (fetched once per client) before create, update
@@ -182,6 +191,14 @@ interface VtigerClientCommonOptions {
 }
 /** Direct mode: the client logs in with the user's access key. */
 export interface VtigerDirectOptions extends VtigerClientCommonOptions {
+  /**
+   * Sessions the client may open (1 to 64; default 1). More than one pays off when calls run in
+   * parallel: Vtiger serves one request per session at a time (PHP's session lock), so N
+   * sessions serve up to N calls at once, as far as the server's PHP workers and CPU cores go.
+   * Sessions are opened lazily (when every open one is busy), logged in one at a time; each call
+   * goes to the least busy session; `sync` and `login()` use the first one. See the README.
+   */
+  sessions?: number;
   /** CRM base URL or the full `webservice.php` URL (http/https, no embedded credentials). */
   url: string;
   username: string;
@@ -251,6 +268,26 @@ export interface SyncOptions<R = VtigerRecord> {
   /** Ownership scope for sync/wsapp: 'user' (default), 'userandgroup', 'application'. */
   scope?: 'user' | 'userandgroup' | 'application';
 }
+/** Options of the bulk writes. */
+export interface BulkOptions {
+  /** Records in progress at once (1 to 256; default: the `sessions` option). */
+  concurrency?: number;
+  /** Stops starting records (they get ABORTED, "not sent"); records already started finish and report their outcome. */
+  signal?: AbortSignal;
+  /** Called after each record settled (a throwing callback is ignored). */
+  onProgress?: (p: BulkProgress) => void;
+}
+export interface BulkProgress { done: number; total: number; succeeded: number; failed: number }
+/**
+ * One record's outcome, at its input index. `error.code` OUTCOME_UNKNOWN: the write's request
+ * broke off and the server may have run it (never retried by the client); ABORTED: not sent.
+ */
+export type BulkResult<R> = { ok: true; record: R } | { ok: false; error: CrmError };
+export type UpsertResult<R> = { ok: true; record: R; action: 'created' | 'revised' } | { ok: false; error: CrmError };
+export interface UpsertOptions extends BulkOptions {
+  /** The fields that identify a record (e.g. `['email']`): every record needs a non-empty value for each. */
+  match: string[];
+}
 export interface ServerInfo { vtigerVersion?: string; apiVersion?: string; userId?: string; endpoint?: string; operations: Record<string, boolean> }
 
 export declare class VtigerClient {
@@ -274,8 +311,18 @@ export declare class VtigerClient {
   /** Changes since `since` as batches; leaving the loop early releases a wsapp registration. */
   sync<R = VtigerRecord>(module: string, opts?: SyncOptions<R>): AsyncGenerator<SyncBatch<R>, void, undefined>;
   relatedTypes(module: string, opts?: CallOptions): Promise<TypeList>;
+  /** Every related record of `relatedType` (query_related paged by keyset; retrieve_related stops at 100). */
   retrieveRelated<R = VtigerRecord>(id: string, relatedLabel: string, relatedType: string, opts?: CallOptions): Promise<R[]>;
+  /** retrieveRelated as an async iterator (memory bounded by one page). */
+  retrieveRelatedAll<R = VtigerRecord>(id: string, relatedLabel: string, relatedType: string, opts?: CallOptions): AsyncGenerator<R, void, undefined>;
+  /**
+   * Every related record matching `q`: one query_related per OR group, each paged by keyset,
+   * merged by id (never an unrelated record). Id order unless ORDER BY; LIMIT a total cap. An
+   * ORDER BY on another column over more than 100 matches (several OR groups, or no LIMIT) is INVALID_INPUT.
+   */
   queryRelated<R = VtigerRecord>(q: QueryInput, id: string, relatedLabel: string, opts?: CallOptions): Promise<R[]>;
+  /** queryRelated as an async iterator (memory bounded by one page per OR group). */
+  queryRelatedAll<R = VtigerRecord>(q: QueryInput, id: string, relatedLabel: string, opts?: CallOptions): AsyncGenerator<R, void, undefined>;
   addRelated(sourceId: string, relatedId: string, relationLabel?: string, opts?: CallOptions): Promise<unknown>;
   convertLead(element: RecordFields & { leadId: string }, opts?: CallOptions): Promise<Record<string, string>>;
   /**
@@ -287,5 +334,18 @@ export declare class VtigerClient {
   retrieveInventory(id: string, opts?: CallOptions): Promise<unknown>;
   call<T = unknown>(operation: string, params?: Record<string, string | number | boolean>, opts?: CallOptions & { method?: 'GET' | 'POST' }): Promise<T>;
   serverInfo(): ServerInfo;
+  /** Creates every record, `concurrency` at a time; one result per record, in input order. A write is never sent twice. */
+  createMany<R extends VtigerRecord = VtigerRecord>(module: string, records: RecordFields[], opts?: BulkOptions): Promise<BulkResult<R>[]>;
+  /** Full updates; records with the same id run in input order. */
+  updateMany<R extends VtigerRecord = VtigerRecord>(records: Array<RecordFields & { id: string }>, opts?: BulkOptions): Promise<BulkResult<R>[]>;
+  /** Partial updates; records with the same id run in input order. */
+  reviseMany<R extends VtigerRecord = VtigerRecord>(partials: Array<RecordFields & { id: string }>, opts?: BulkOptions): Promise<BulkResult<R>[]>;
+  /** Deletes; a result's `record` is `{ id }`. */
+  deleteMany(ids: string[], opts?: BulkOptions): Promise<BulkResult<{ id: string }>[]>;
+  /**
+   * Looks each record up by `opts.match`: none → create, one → revise it, several →
+   * MULTIPLE_MATCHES. Records of the batch with the same match values run one after the other.
+   */
+  upsert<R extends VtigerRecord = VtigerRecord>(module: string, records: RecordFields[], opts: UpsertOptions): Promise<UpsertResult<R>[]>;
 }
 export * from './perfex.js';

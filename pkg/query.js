@@ -28,7 +28,11 @@ export class Query {
     this.spec.count = true;
     return this;
   }
-  /** AND a condition: `where(field, value)` means `=`; ops: = != < > <= >= in like. */
+  /**
+   * AND a condition: `where(field, value)` means `=`; ops: = != < > <= >= in like, and
+   * contains / startsWith / endsWith (plain text, matched literally). A `like` value is a
+   * pattern: `%` and `_` are wildcards, `\%` `\_` `\\` a literal `%` `_` `\`.
+   */
   where(field, op, value) {
     const term = termOf(field, op, value, arguments.length);
     const w = (this.spec.where ??= [[]]);

@@ -9,12 +9,16 @@ import { CrmError, errorFromJson, fromCore, isCrmError } from './errors.js';
 import { Drive, Transport, jsonText, stringParams, transportOptions } from './transport.js';
 import { Query } from './query.js';
 
+/** Largest `sessions` (src/vtiger/pool.rs MAX_SESSIONS). */
+const MAX_SESSIONS = 64;
+
 export class VtigerClient {
   #opts;
   #core = null;
   #drive = null;
   #transport;
   #describe = new Map();
+  #sessions;
 
   constructor(options) {
     if (!options || typeof options !== 'object') throw new CrmError('INVALID_INPUT', 'VtigerClient needs an options object', { field: 'options' });
@@ -26,12 +30,17 @@ export class VtigerClient {
     }
     if (proxy && token !== undefined && (typeof token !== 'string' || /\s/.test(token))) throw new CrmError('INVALID_INPUT', "option 'token' must be a string without spaces", { field: 'token' });
     if (options.checkFields !== undefined && typeof options.checkFields !== 'boolean') throw new CrmError('INVALID_INPUT', "option 'checkFields' must be a boolean", { field: 'checkFields' });
+    const sessions = options.sessions ?? 1;
+    if (!(Number.isInteger(sessions) && sessions >= 1 && sessions <= MAX_SESSIONS)) throw new CrmError('INVALID_INPUT', `option 'sessions' must be an integer from 1 to ${MAX_SESSIONS}`, { field: 'sessions' });
+    if (proxy && sessions > 1) throw new CrmError('INVALID_INPUT', "option 'sessions' must be 1 in proxy mode: the proxy owns the session", { field: 'sessions' });
+    this.#sessions = sessions;
     const t = transportOptions(options);
     this.#transport = new Transport(t);
     this.#opts = JSON.stringify({
       url, auth: proxy ? 'proxy' : 'login', username, accessKey, token: token || undefined,
       fourByteChars: options.fourByteChars == null ? undefined : String(options.fourByteChars),
       retries: t.retries, retryBaseMs: t.retryBaseMs, checkFields: options.checkFields,
+      sessions: sessions === 1 ? undefined : sessions,
       seed: Math.floor(Math.random() * 2 ** 52) + 1,
     });
     // Validate the URL and options now when the module is already instantiated (Node, Bun,
@@ -80,8 +89,15 @@ export class VtigerClient {
    * reached, so that `finally { await crm.logout() }` never throws.
    */
   async logout(opts = {}) {
-    const r = await this.#do('logout', (c) => c.logout(), opts?.signal);
-    if (r && r.error) r.error = errorFromJson(r.error);
+    const d = this.#drive ?? (await this.#ready());
+    const n = this.#core.openSessions();
+    // Every session of the pool (one by default), at once; the first session's answer, with
+    // the first failure as `error`.
+    const all = await Promise.all(Array.from({ length: n }, (_, slot) => d.result(this.#core.logout(slot), opts?.signal, 'logout')));
+    for (const r of all) if (r && r.error) r.error = errorFromJson(r.error);
+    const r = all[0];
+    const failed = all.find((x) => x && x.error);
+    if (r && failed && !r.error) r.error = failed.error;
     return r;
   }
 
@@ -188,14 +204,41 @@ export class VtigerClient {
     const m = arg(module, 'elementType', 'relatedtypes');
     return this.#do('relatedtypes', (c) => c.relatedTypes(m), opts.signal);
   }
+  /**
+   * Every record related to `id` by `relatedLabel`, of module `relatedType`. Sent as
+   * `SELECT * FROM <relatedType>` through query_related, paged by keyset on id (the server's
+   * retrieve_related stops at 100 rows without a word).
+   */
   async retrieveRelated(id, relatedLabel, relatedType, opts = {}) {
     const a = [arg(id, 'id', 'retrieve_related'), arg(relatedLabel, 'relatedLabel', 'retrieve_related'), arg(relatedType, 'relatedType', 'retrieve_related')];
-    return this.#do('retrieve_related', (c) => c.retrieveRelated(...a), opts.signal);
+    return this.#do('query_related', (c) => c.retrieveRelated(...a, false), opts.signal);
   }
+  /** retrieveRelated as an async iterator: memory bounded by one page (100 rows). */
+  async *retrieveRelatedAll(id, relatedLabel, relatedType, opts = {}) {
+    const a = [arg(id, 'id', 'retrieve_related'), arg(relatedLabel, 'relatedLabel', 'retrieve_related'), arg(relatedType, 'relatedType', 'retrieve_related')];
+    yield* this.#relatedRows((c) => c.retrieveRelated(...a, true), opts?.signal);
+  }
+  /**
+   * The related records matching `q` (every one: no 100-row cap). The core sends one
+   * query_related per AND group of the condition (the server scopes only the first OR group),
+   * pages each by keyset on id and merges them by id; see the README for ORDER BY and LIMIT.
+   */
   async queryRelated(q, id, relatedLabel, opts = {}) {
     const [text, raw] = queryText(q, 'query_related');
     const a = [arg(id, 'id', 'query_related'), arg(relatedLabel, 'relatedLabel', 'query_related')];
-    return this.#do('query_related', (c) => c.queryRelated(text, raw, ...a), opts.signal);
+    return this.#do('query_related', (c) => c.queryRelated(text, raw, ...a, false), opts.signal);
+  }
+  /** queryRelated as an async iterator (LIMIT a total cap, as in queryAll); memory bounded by one page per OR group. */
+  async *queryRelatedAll(q, id, relatedLabel, opts = {}) {
+    const [text, raw] = queryText(q, 'query_related');
+    const a = [arg(id, 'id', 'query_related'), arg(relatedLabel, 'relatedLabel', 'query_related')];
+    yield* this.#relatedRows((c) => c.queryRelated(text, raw, ...a, true), opts?.signal);
+  }
+  async *#relatedRows(start, signal) {
+    const d = this.#drive ?? (await this.#ready());
+    for await (const rows of d.items(start(this.#core), signal, 'query_related')) {
+      for (const row of rows) yield row;
+    }
   }
   async addRelated(sourceId, relatedId, relationLabel, opts = {}) {
     const a = [arg(sourceId, 'sourceRecordId', 'add_related'), arg(relatedId, 'relatedRecordId', 'add_related'), relationLabel == null ? undefined : String(relationLabel)];
@@ -232,12 +275,107 @@ export class VtigerClient {
     return this.#do(op, (c) => c.callOperation(op, p, opts.method), opts.signal);
   }
 
+  // ---- bulk writes (the scheduler at the end of this file, src/vtiger/bulk.rs) --------------------------------
+
+  /**
+   * Creates every record of `records` (one `create` each, `concurrency` at a time over the
+   * session pool; default: the `sessions` option). Resolves to one result per record, in input
+   * order: `{ ok: true, record }` or `{ ok: false, error }`. A write is never sent twice; a
+   * create whose request broke off is OUTCOME_UNKNOWN (the record may exist). `signal` stops
+   * starting records (those get ABORTED); started ones finish and report their outcome.
+   */
+  async createMany(module, records, opts = {}) {
+    const m = arg(module, 'elementType', 'create');
+    return this.#bulk('create', records, opts, () => undefined, (r) => this.create(m, r).then((record) => ({ record })));
+  }
+  /** Full updates (`update`), as createMany; records with the same `id` run in input order. */
+  async updateMany(records, opts = {}) {
+    return this.#bulk('update', records, opts, idKey, (r) => this.update(r).then((record) => ({ record })));
+  }
+  /** Partial updates (`revise`), as createMany; records with the same `id` run in input order. */
+  async reviseMany(partials, opts = {}) {
+    return this.#bulk('revise', partials, opts, idKey, (r) => this.revise(r).then((record) => ({ record })));
+  }
+  /** Deletes every id, as createMany; a result's `record` is `{ id }`. */
+  async deleteMany(ids, opts = {}) {
+    return this.#bulk('delete', ids, opts, (id) => (typeof id === 'string' || typeof id === 'number' ? String(id) : undefined), (id) => this.delete(id).then(() => ({ record: { id: String(id) } })));
+  }
+
+  /**
+   * Creates or revises each record, looked up by `opts.match` (field names): no match →
+   * `create`, one → `revise` of it, several → MULTIPLE_MATCHES (nothing written). Results as
+   * createMany, with `action: 'created' | 'revised'`. Records of the batch with the same match
+   * values run one after the other; see the README for the race between separate batches.
+   */
+  async upsert(module, records, opts = {}) {
+    const m = arg(module, 'elementType', 'upsert');
+    const match = opts?.match;
+    if (!Array.isArray(match) || match.length === 0 || !match.every((f) => typeof f === 'string' && f !== '')) throw new CrmError('INVALID_INPUT', "option 'match' must be a non-empty array of field names", { field: 'match', operation: 'upsert' });
+    await this.#ready();
+    const core = this.#core;
+    const matchJson = JSON.stringify(match);
+    const plans = [];
+    const plan = (r, i) => {
+      try {
+        if (r === null || typeof r !== 'object' || Array.isArray(r)) throw new CrmError('INVALID_INPUT', 'the record must be a plain object', { field: 'element', operation: 'upsert' });
+        plans[i] = JSON.parse(core.upsertPlan(m, jsonText(r, 'element', 'upsert'), matchJson));
+      } catch (e) {
+        plans[i] = { error: fromCore(e) };
+      }
+      return plans[i].key;
+    };
+    return this.#bulk('upsert', records, opts, plan, async (r, i, at) => {
+      const p = plans[i];
+      if (p.error) throw p.error;
+      const rows = await this.query(p.query);
+      let id;
+      try {
+        id = core.upsertDecide(JSON.stringify(rows), m);
+      } catch (e) {
+        throw fromCore(e);
+      }
+      at.op = id ? 'revise' : 'create';
+      const record = id ? await this.revise({ ...r, id }) : await this.create(m, r);
+      return { record, action: id ? 'revised' : 'created' };
+    });
+  }
+
+  /**
+   * Runs a bulk write: `keyOf(item, i)` chains items with the same key; `job(item, i, at)` does
+   * one (setting `at.op` to the write it sends when that is not `op`).
+   */
+  async #bulk(op, items, opts, keyOf, job) {
+    const operation = op === 'upsert' ? 'upsert' : op;
+    if (!Array.isArray(items)) throw new CrmError('INVALID_INPUT', 'records must be an array', { field: 'records', operation });
+    const o = bulkOptions(opts, this.#sessions, operation);
+    await this.#ready();
+    const keys = items.map((it, i) => keyOf(it, i));
+    const ops = new Array(items.length).fill(op);
+    return runBulk(items.length, keys, o, (i) => {
+      const at = { op };
+      ops[i] = at;
+      return job(items[i], i, at);
+    }, (i, e) => this.#settle(typeof ops[i] === 'object' ? ops[i].op : op, e), operation);
+  }
+
+  /** A record's error: OUTCOME_UNKNOWN (its cause the failure) when the core says the write may have run. */
+  #settle(op, e) {
+    if (!isCrmError(e)) return e;
+    const j = this.#core.writeOutcome(op, e.code, e.message, e.status, e.operation, e.crmCode !== undefined);
+    if (j === undefined) return e;
+    const o = JSON.parse(j);
+    return new CrmError(o.code, o.message, { operation: o.operation, status: o.status, cause: e });
+  }
+
   /** What this client learned about the server: version from login, which optional ops answered. */
   serverInfo() {
     const info = this.#core ? JSON.parse(this.#core.serverInfo()) : { operations: {} };
     return { vtigerVersion: info.vtigerVersion, apiVersion: info.apiVersion, userId: info.userId, endpoint: info.endpoint, operations: info.operations };
   }
 }
+
+/** The chain key of an update/revise: its id. */
+const idKey = (r) => (r && typeof r === 'object' && (typeof r.id === 'string' || typeof r.id === 'number') ? String(r.id) : undefined);
 
 /** A required string argument (numbers are accepted and converted). */
 function arg(v, field, operation) {
@@ -320,4 +458,77 @@ function base64Bytes(data, body) {
   const out = new Uint8Array(bin.length);
   for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
   return out;
+}
+
+// ---- the scheduler of the bulk writes ----------------------------------------------------
+// Runs one async job per record with a concurrency bound, stops starting jobs on abort, keeps
+// records with the same key one after the other, reports progress, and collects per-record
+// results in input order. Which failures leave a write's outcome open, how an upsert looks a
+// record up and what its answer decides are the core's (src/vtiger/bulk.rs).
+
+/** Largest `concurrency`. */
+const MAX_CONCURRENCY = 256;
+
+/** Reads `{ concurrency, signal, onProgress }`; INVALID_INPUT naming the option. */
+function bulkOptions(opts, defaultConcurrency, operation) {
+  const o = opts ?? {};
+  if (typeof o !== 'object') throw new CrmError('INVALID_INPUT', 'options must be an object', { field: 'options', operation });
+  const concurrency = o.concurrency ?? defaultConcurrency;
+  if (!(Number.isInteger(concurrency) && concurrency >= 1 && concurrency <= MAX_CONCURRENCY)) throw new CrmError('INVALID_INPUT', `option 'concurrency' must be an integer from 1 to ${MAX_CONCURRENCY}`, { field: 'concurrency', operation });
+  if (o.onProgress !== undefined && typeof o.onProgress !== 'function') throw new CrmError('INVALID_INPUT', "option 'onProgress' must be a function", { field: 'onProgress', operation });
+  return { concurrency, signal: o.signal ?? undefined, onProgress: o.onProgress };
+}
+
+/**
+ * Runs `job(index)` for each of `n` records; `keys[i]` (a string, or undefined for none) puts
+ * records with equal keys in one chain, run in input order. `settle(index, error)` turns a
+ * job's failure into the record's error. Resolves to the results in input order.
+ */
+async function runBulk(n, keys, { concurrency, signal, onProgress }, job, settle, operation) {
+  const results = new Array(n);
+  const chains = [];
+  const byKey = new Map();
+  for (let i = 0; i < n; i++) {
+    const k = keys[i];
+    if (k === undefined) {
+      chains.push([i]);
+      continue;
+    }
+    const c = byKey.get(k);
+    if (c) c.push(i);
+    else {
+      const chain = [i];
+      byKey.set(k, chain);
+      chains.push(chain);
+    }
+  }
+  let next = 0;
+  let done = 0;
+  let failed = 0;
+  const progress = () => {
+    if (!onProgress) return;
+    try {
+      onProgress({ done, total: n, succeeded: done - failed, failed });
+    } catch {} // a throwing callback must not stop the writes
+  };
+  const worker = async () => {
+    while (next < chains.length && !signal?.aborted) {
+      for (const i of chains[next++]) {
+        if (signal?.aborted) break;
+        try {
+          results[i] = { ok: true, ...(await job(i)) };
+        } catch (e) {
+          results[i] = { ok: false, error: settle(i, e) };
+          failed++;
+        }
+        done++;
+        progress();
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, chains.length) }, worker));
+  for (let i = 0; i < n; i++) {
+    if (results[i] === undefined) results[i] = { ok: false, error: new CrmError('ABORTED', 'not sent: the batch was aborted before this record started', { operation, cause: signal?.reason }) };
+  }
+  return results;
 }

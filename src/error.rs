@@ -80,6 +80,11 @@ pub enum ErrorCode {
     Redirect,
     /// The answer is larger than the client's `maxResponseBytes`.
     ResponseTooLarge,
+    /// A bulk write's request broke off (transport, timeout, an answer that is not an
+    /// envelope): the server may have executed it (after a create, the record may exist).
+    OutcomeUnknown,
+    /// An upsert's match fields found several records: nothing was written.
+    MultipleMatches,
     /// A server code this client does not know, passed through unchanged.
     Other(String),
 }
@@ -123,6 +128,8 @@ const SERVER_CODES: &[(&str, ErrorCode)] = &[
     ("INVALID_INPUT", ErrorCode::InvalidInput),
     ("REDIRECT", ErrorCode::Redirect),
     ("RESPONSE_TOO_LARGE", ErrorCode::ResponseTooLarge),
+    ("OUTCOME_UNKNOWN", ErrorCode::OutcomeUnknown),
+    ("MULTIPLE_MATCHES", ErrorCode::MultipleMatches),
 ];
 
 impl ErrorCode {

@@ -269,11 +269,96 @@ fn a_lost_login_race_is_retried_after_a_jittered_back_off() {
     }
 }
 
+/// A uniqid() token: the server's clock at `ms` milliseconds after 0x69320000 s.
+fn uniqid(ms: u64) -> String {
+    let us = 0x6932_0000u64 * 1_000_000 + ms * 1000;
+    format!("{:08x}{:05x}", us / 1_000_000, us % 1_000_000)
+}
+
+#[test]
+fn a_congested_server_stretches_the_back_off_by_its_pace() {
+    // Tokens are PHP's uniqid(): the server's clock. Each challenge comes 600 ms (server
+    // time) after the previous one while the client slept at most 68 ms: two pairs in a row
+    // took over 500 ms (a queue of contenders), so the third back-off is stretched ×8 (at
+    // most); the second, after one slow pair only, is not.
+    assert_eq!(uniqid(0), "6932000000000");
+    assert_eq!(uniqid(600), "69320000927c0");
+    let ts: Vec<String> = [0, 600, 1200, 1800].into_iter().map(uniqid).collect();
+    let mut d = driver();
+    let mut fake = Fake::new();
+    for t in &ts[..3] {
+        fake = fake
+            .expect(get_challenge(), challenge(t))
+            .expect(post_login(t), fail("INVALID_USER_CREDENTIALS"));
+    }
+    let mut fake = fake
+        .login(&ts[3], "S1")
+        .expect(get("listtypes", "S1", ""), ok(r#"{"types":[]}"#));
+    let r = fake
+        .run(&mut d, |d| d.start_call(ops::listtypes(None)))
+        .unwrap();
+    fake.finished();
+    assert_eq!(r.sleeps.len(), 3);
+    // The first back-off knows no pace yet: 15 × 0.5–1.5; the second one slow pair: 30 ×
+    // 0.5–1.5.
+    assert!((7..=22).contains(&r.sleeps[0]), "{:?}", r.sleeps);
+    assert!((15..=45).contains(&r.sleeps[1]), "{:?}", r.sleeps);
+    // The third: 60 × 8 × 0.5–1.5 (unstretched it would be 30..=90).
+    assert!((240..=720).contains(&r.sleeps[2]), "{:?}", r.sleeps);
+
+    // One slow pair (600 ms) and then a quick one (the next token 60 ms later, of which at
+    // most 45 slept: 15–60 ms): the third back-off is stretched at most 60/30 = ×2.
+    let ts: Vec<String> = [0, 600, 660, 700].into_iter().map(uniqid).collect();
+    let mut d = driver();
+    let mut fake = Fake::new();
+    for t in &ts[..3] {
+        fake = fake
+            .expect(get_challenge(), challenge(t))
+            .expect(post_login(t), fail("INVALID_USER_CREDENTIALS"));
+    }
+    let mut fake = fake
+        .login(&ts[3], "S1")
+        .expect(get("listtypes", "S1", ""), ok(r#"{"types":[]}"#));
+    let r = fake
+        .run(&mut d, |d| d.start_call(ops::listtypes(None)))
+        .unwrap();
+    fake.finished();
+    assert!((30..=180).contains(&r.sleeps[2]), "{:?}", r.sleeps);
+}
+
+#[test]
+fn the_stretch_is_bounded_and_a_token_clock_is_read_only_from_uniqid_tokens() {
+    use crmwire::vtiger::driver::{uniqid_micros, LoginPolicy};
+    let p = LoginPolicy::default();
+    // Unknown or quick pace: the plain schedule; 512/1024 is the jitter's middle (×1).
+    assert_eq!(p.delay(1, 512, 0), 15);
+    assert_eq!(p.delay(6, 512, 29), 320);
+    assert_eq!(p.delay(7, 512, 30), 320);
+    // Slow pace: stretched by pace / 30, at most ×8.
+    assert_eq!(p.delay(2, 512, 90), 90);
+    assert_eq!(p.delay(7, 512, 150), 1600);
+    assert_eq!(p.delay(7, 512, 60_000), 2560);
+    assert_eq!(p.delay(7, 1023, u32::MAX), 3837);
+    assert_eq!(
+        uniqid_micros("69320000927c0"),
+        Some(0x6932_0000 * 1_000_000 + 600_000)
+    );
+    for t in [
+        "t1",
+        "6932000092",
+        "693200009z7c0",
+        "69320000f4240",
+        "6932000092c7c0",
+    ] {
+        assert_eq!(uniqid_micros(t), None, "{t}");
+    }
+}
+
 #[test]
 fn a_wrong_key_is_reported_after_a_bounded_number_of_pairs_and_waiters_share_it() {
     let mut d = driver();
     let mut fake = Fake::new();
-    for i in 0..8 {
+    for i in 0..9 {
         let t = format!("t{i}");
         fake = fake
             .expect(get_challenge(), challenge(&t))
@@ -302,12 +387,13 @@ fn a_wrong_key_is_reported_after_a_bounded_number_of_pairs_and_waiters_share_it(
     fake.finished();
     assert_eq!(err.code, ErrorCode::InvalidUserCredentials);
     assert_eq!(err.operation.as_deref(), Some("login"));
-    assert!(err.message.contains("refused 8 times"), "{}", err.message);
-    assert_eq!(slept.len(), 7);
+    assert!(err.message.contains("refused 9 times"), "{}", err.message);
+    assert_eq!(slept.len(), 8);
     let total: u32 = slept.iter().sum();
-    // 15+30+60+120+240+480+480 = 1425 ms, × 0.5–1.5.
+    // 15+30+60+120+240+320+320+320 = 1425 ms, × 0.5–1.5 (tokens that are no uniqid(): no
+    // server pace, no stretch).
     assert!((712..=2138).contains(&total), "{slept:?}");
-    assert!(slept.iter().all(|&ms| ms <= 720), "{slept:?}");
+    assert!(slept.iter().all(|&ms| ms <= 480), "{slept:?}");
     // The waiter gets the same answer, without a login of its own.
     assert!(d.take_wake());
     let e = d.resume(b).unwrap_err();

@@ -471,15 +471,33 @@ fn query_related_is_re_rendered_without_the_semicolon() {
         Some("SELECT * FROM Contacts WHERE lastname = 'a' LIMIT 5")
     );
     assert_eq!(call.param("id"), Some("11x3"));
+    // The server splits the text on WHERE: one inside a value is written WH\ERE, which MySQL
+    // reads as WHERE (live findings C, recording 915), and the text holds one WHERE.
+    let (call, _) = forward(
+        &g,
+        &[
+            ("operation", "query_related"),
+            (
+                "query",
+                "SELECT * FROM Contacts WHERE lastname = 'aWHEREb' OR lastname LIKE 'WH\\ERE%'",
+            ),
+            ("id", "11x3"),
+            ("relatedLabel", "Contacts"),
+        ],
+    );
+    assert_eq!(
+        call.param("query"),
+        Some("SELECT * FROM Contacts WHERE lastname = 'aWH\\EREb' OR lastname LIKE 'WH\\ERE%'")
+    );
     for (q, id, code) in [
         (
             "SELECT * FROM Contacts WHERE id = '12x0) OR 1=1 OR (1'",
             "11x3",
             ErrorCode::InvalidInput,
         ),
-        // the server splits the text on WHERE: a second one would cut it
+        // ... and one inside a name cannot be escaped: it would cut the text
         (
-            "SELECT * FROM Contacts WHERE lastname = 'aWHEREb'",
+            "SELECT cf_WHERE FROM Contacts WHERE lastname = 'a'",
             "11x3",
             ErrorCode::InvalidInput,
         ),

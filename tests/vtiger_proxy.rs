@@ -394,10 +394,10 @@ fn upstream_failures_are_the_proxys_answers_and_name_nothing_of_the_crm() {
     let e = failure_of(id, r);
     check(&e, 502, "UPSTREAM_UNAVAILABLE");
     assert!(!e.message.contains("10.0.0.7"));
-    // A wrong access key: the login race policy runs out, then 502 UPSTREAM_LOGIN_FAILED;
+    // A wrong access key: the login race policy runs out (9 attempts, as tests/vtiger_driver.rs), then 502 UPSTREAM_LOGIN_FAILED;
     // a caller waiting for that login gets the same answer.
     let mut crm = Script::default();
-    for i in 0..8 {
+    for i in 0..9 {
         crm = crm
             .expect(get_challenge(), challenge(&format!("t{i}")))
             .expect(

@@ -17,20 +17,31 @@
 //!   when it lands between the server's DELETE and INSERT of the token). After a fresh
 //!   challenge both codes are treated as a lost race: the whole pair is retried, up to
 //!   [`LoginPolicy::attempts`] times, after a jittered exponential back-off
-//!   ([`LoginPolicy::delay`]; randomness comes from the host's seed).
+//!   ([`LoginPolicy::delay`]; randomness comes from the host's seed), stretched by the
+//!   server's pace: Vtiger's challenge token is PHP's `uniqid()`, the server's clock in
+//!   microseconds ([`uniqid_micros`]), so two tokens of one login tell how long the pair
+//!   and the back-off between them took on the server. Two pairs in a row slower than
+//!   [`LoginPolicy::pace_ref_ms`] (a congested server: the contenders' requests queue, and
+//!   the window in which another getchallenge spoils a login grows with the queue) stretch
+//!   the next back-off by the same factor (the smaller of the two), at most
+//!   [`LoginPolicy::max_scale`] times; one slow pair alone (a pause, the first burst) does
+//!   not. On the
+//!   lab's 2-core servers (`make test-real-lab`), 32 cold clients of one user started
+//!   together: 2–12 failed with the fixed schedule (pairs of 100–400 ms in the burst), none
+//!   with the stretched one; the simulator with 2 CPUs of 6 ms a request (`--cpus`) shows
+//!   the same. The time is the server's, sent in its answers: the core reads
+//!   no clock.
 //!
 //!   *A wrong access key gets the same answer as a lost race* (`INVALID_USER_CREDENTIALS`,
 //!   same message): no reply tells them apart, and a lost race leaves no trace that another
 //!   `getchallenge` could reveal (it would replace the token again). They are told apart by
 //!   repetition only: a race ends once the contenders have spread out, a wrong key fails
-//!   every attempt. With the defaults (8 attempts, back-offs of 15, 30, 60, 120, 240, 480,
-//!   480 ms, each ×0.5–1.5), a wrong key is reported as `INVALID_USER_CREDENTIALS` after
-//!   about 1.4 s (at most about 2.1 s), and clients logging in at once get in: in a
-//!   Monte-Carlo model of this schedule (2,000 bursts each), no client failed with 8 or 32
-//!   clients and a 2 ms login window (the simulator's) or with 8 clients and the 10 ms window
-//!   measured on a real 8.4 server; with 32 clients and 10 ms, about one client in eight
-//!   bursts ran out of attempts. The final error says that the key was refused on every
-//!   attempt.
+//!   every attempt. With the defaults (9 attempts, back-offs of 15, 30, 60, 120, 240, 320,
+//!   320, 320 ms, each ×0.5–1.5, unstretched while pairs take under 30 ms), a wrong key is
+//!   reported as `INVALID_USER_CREDENTIALS` after about 1.4 s of back-off (at most about
+//!   2.1 s, as with the fixed schedule of 8 attempts capped at 480 ms it replaces) plus its 9
+//!   pairs; on a congested server the back-offs stretch (at most ×8). The final error says
+//!   that the key was refused on every attempt.
 //! * **Session expiry**: an answer whose code is [`ErrorCode::is_session_expiry`] (the only
 //!   place that set lives) makes the exchange log in again (leading or waiting) and repeat
 //!   its request once; a second expiry of the same request is reported. An exchange whose
@@ -60,15 +71,18 @@
 #![allow(clippy::result_large_err)]
 
 mod records;
+mod shared;
 pub use records::WriteRun;
 
 use super::envelope;
+use super::id::WsId;
 use super::ops::{self, Call, Endpoint, FourBytePolicy};
 use super::paging::{scan_records, string_member, Count, QueryAll};
+use super::related::RelatedPlan;
 use super::results::{self, LoginInfo};
 use super::split::split_select;
 use super::sync::{Strategy, SyncRun};
-use super::vtql::Select;
+use super::vtql::{four_byte_text, Select};
 use crate::error::{Error, ErrorCode, Result};
 use crate::http::HttpResponse;
 use crate::json;
@@ -101,32 +115,56 @@ pub enum Auth {
 /// The login-race policy (see the module docs).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct LoginPolicy {
-    /// getchallenge + login pairs tried before a refusal is reported (default 8).
+    /// getchallenge + login pairs tried before a refusal is reported (default 9).
     pub attempts: u32,
     /// First back-off in milliseconds (default 15); doubled per attempt up to `cap_ms`.
     pub base_ms: u32,
-    /// Longest back-off before jitter (default 480).
+    /// Longest back-off before jitter and stretch (default 320).
     pub cap_ms: u32,
+    /// The server's time for a getchallenge + login pair under which back-offs are not
+    /// stretched (default 30; a pair takes about 13 ms on an idle server).
+    pub pace_ref_ms: u32,
+    /// The largest stretch of a back-off by a slow server pace (default 8).
+    pub max_scale: u32,
 }
 
 impl Default for LoginPolicy {
     fn default() -> Self {
         LoginPolicy {
-            attempts: 8,
+            attempts: 9,
             base_ms: 15,
-            cap_ms: 480,
+            cap_ms: 320,
+            pace_ref_ms: 30,
+            max_scale: 8,
         }
     }
 }
 
 impl LoginPolicy {
     /// The back-off before pair number `attempt + 1` (`attempt` ≥ 1):
-    /// `min(base · 2^(attempt-1), cap) × (0.5 + unit/1024)`, `unit` uniform in `0..1024`.
-    pub fn delay(&self, attempt: u32, unit: u32) -> u32 {
+    /// `min(base · 2^(attempt-1), cap) × stretch × (0.5 + unit/1024)`, `unit` uniform in
+    /// `0..1024`, `stretch` = `pace_ms / pace_ref_ms` within `1..=max_scale` (`pace_ms`: the
+    /// server's time for the last pair, 0 when unknown).
+    pub fn delay(&self, attempt: u32, unit: u32, pace_ms: u32) -> u32 {
         let exp = u64::from(self.base_ms) << attempt.saturating_sub(1).min(31);
-        let ms = exp.min(u64::from(self.cap_ms)) * u64::from(512 + unit.min(1024)) / 1024;
+        let r = u64::from(self.pace_ref_ms.max(1));
+        let pace = u64::from(pace_ms).clamp(r, r * u64::from(self.max_scale.max(1)));
+        let ms =
+            exp.min(u64::from(self.cap_ms)) * pace / r * u64::from(512 + unit.min(1024)) / 1024;
         ms.min(u64::from(crate::step::MAX_SLEEP_MS)) as u32
     }
+}
+
+/// The server's clock in microseconds inside a challenge token made by PHP's `uniqid()`
+/// (13 hex digits: 8 of seconds, 5 of microseconds), as Vtiger's `getchallenge` makes them;
+/// `None` for any other token.
+pub fn uniqid_micros(token: &str) -> Option<u64> {
+    if token.len() != 13 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    let secs = u64::from_str_radix(&token[..8], 16).ok()?;
+    let micros = u64::from_str_radix(&token[8..], 16).ok()?;
+    (micros < 1_000_000).then_some(secs * 1_000_000 + micros)
 }
 
 /// Everything a driver needs, given once.
@@ -287,6 +325,12 @@ enum Task {
         seen: HashSet<String>,
         done_rows: u64,
     },
+    /// Related records (`query_related` pages planned by [`RelatedPlan`]); `rows` collects
+    /// them for one result (`queryRelated`), `None` yields each batch (`queryRelatedAll`).
+    Related {
+        plan: Box<RelatedPlan>,
+        rows: Option<String>,
+    },
     /// A sync run; yields its batches.
     Sync { run: SyncRun, op: String },
     /// The release of an abandoned sync run's wsapp registration (best effort).
@@ -324,6 +368,47 @@ struct LoginRun {
     /// Pairs sent so far (1-based).
     attempt: u32,
     stage: Stage,
+    /// The server time of the last challenge token, when it is a `uniqid()`.
+    token_us: Option<u64>,
+    /// Milliseconds slept since that challenge (back-off and retries).
+    slept_ms: u32,
+    /// The server's time for the last pair, in ms.
+    last_pair_ms: Option<u32>,
+    /// The smaller of the server's times for the last two pairs, in ms (0 while unknown).
+    pace_ms: u32,
+}
+
+impl LoginRun {
+    fn new(t: Transfer) -> LoginRun {
+        LoginRun {
+            attempt: 1,
+            stage: Stage::Challenge(t),
+            token_us: None,
+            slept_ms: 0,
+            last_pair_ms: None,
+            pace_ms: 0,
+        }
+    }
+
+    /// Learns the server's pace from a new challenge token: the time since the previous
+    /// token, less what this run slept in between, is the last pair's; the pace is the
+    /// smaller of the last two pairs' times (congestion that lasts).
+    fn clock(&mut self, token: &str) {
+        let Some(now) = uniqid_micros(token) else {
+            self.token_us = None;
+            return;
+        };
+        if let Some(prev) = self.token_us {
+            let ms = now.saturating_sub(prev) / 1000;
+            let pair = ms
+                .saturating_sub(u64::from(self.slept_ms))
+                .min(u64::from(u32::MAX)) as u32;
+            self.pace_ms = self.last_pair_ms.map_or(0, |p| p.min(pair));
+            self.last_pair_ms = Some(pair);
+        }
+        self.token_us = Some(now);
+        self.slept_ms = 0;
+    }
 }
 
 #[derive(Debug)]
@@ -552,6 +637,40 @@ impl Driver {
         })
     }
 
+    /// `queryRelated()` (`collect`: the rows as one JSON array when done) or
+    /// `queryRelatedAll()` (yields batches of rows): the records related to `source` by
+    /// `label` that match the query, planned by [`RelatedPlan`] (one `query_related` per AND
+    /// group, each paged by keyset to its end, merged by id; see [`super::related`]).
+    pub fn start_related(
+        &mut self,
+        q: QueryText<'_>,
+        source: WsId,
+        label: &str,
+        collect: bool,
+    ) -> Result<(ExchangeId, Step)> {
+        let sel = q.select().map_err(|e| e.with_operation("query_related"))?;
+        self.start_related_select(sel, source, label, collect)
+    }
+
+    /// [`Driver::start_related`] for a parsed select (`retrieveRelated` is
+    /// `SELECT * FROM <relatedType>`).
+    pub fn start_related_select(
+        &mut self,
+        mut sel: Select,
+        source: WsId,
+        label: &str,
+        collect: bool,
+    ) -> Result<(ExchangeId, Step)> {
+        let plan = sel
+            .apply_four_byte(self.cfg.four_byte)
+            .and_then(|()| RelatedPlan::new(sel, source, label))
+            .map_err(|e| e.with_operation("query_related"))?;
+        self.begin(Task::Related {
+            plan: Box::new(plan),
+            rows: collect.then(String::new),
+        })
+    }
+
     /// `sync()` of `module` from `since` (Unix seconds as decimal text, or a checkpoint);
     /// `scope`: `user` (default), `userandgroup` or `application`. A run from a time skips
     /// the strategies this driver already saw failing on this server.
@@ -726,7 +845,10 @@ impl Driver {
                     }
                     Ok(Checked::Again(step)) => {
                         run.stage = match step {
-                            Step::Sleep(_) => Stage::Paused { t, challenge },
+                            Step::Sleep(ms) => {
+                                run.slept_ms = run.slept_ms.saturating_add(ms);
+                                Stage::Paused { t, challenge }
+                            }
                             _ if challenge => Stage::Challenge(t),
                             _ => Stage::Login(t),
                         };
@@ -820,6 +942,7 @@ impl Driver {
             State::Login(mut run) => {
                 if let Stage::Challenge(mut t) = std::mem::replace(&mut run.stage, Stage::Backoff) {
                     if let Some(ms) = t.failed(&error, &retry) {
+                        run.slept_ms = run.slept_ms.saturating_add(ms);
                         run.stage = Stage::Paused { t, challenge: true };
                         ex.state = State::Login(run);
                         return Ok(Step::Sleep(ms));
@@ -955,13 +1078,7 @@ impl Driver {
         match self.challenge_transfer() {
             Ok(t) => {
                 let step = t.send();
-                self.set_state(
-                    id,
-                    State::Login(LoginRun {
-                        attempt: 1,
-                        stage: Stage::Challenge(t),
-                    }),
-                );
+                self.set_state(id, State::Login(LoginRun::new(t)));
                 Ok(step)
             }
             Err(e) => {
@@ -989,7 +1106,10 @@ impl Driver {
                 username,
                 access_key,
             } => results::parse_challenge(resp)
-                .and_then(|ch| ops::login(username, &ch.token, access_key))
+                .and_then(|ch| {
+                    run.clock(ch.token.expose());
+                    ops::login(username, &ch.token, access_key)
+                })
                 .and_then(|c| c.to_request(&self.cfg.endpoint, None)),
             Auth::Proxy { .. } => Err(unknown_exchange()),
         };
@@ -1029,7 +1149,11 @@ impl Driver {
                 self.advance(id)
             }
             Err(e) if lost_race(&e) && run.attempt < self.cfg.login.attempts => {
-                let ms = self.cfg.login.delay(run.attempt, self.rng.unit());
+                let ms = self
+                    .cfg
+                    .login
+                    .delay(run.attempt, self.rng.unit(), run.pace_ms);
+                run.slept_ms = run.slept_ms.saturating_add(ms);
                 run.attempt += 1;
                 run.stage = Stage::Backoff;
                 self.set_state(id, State::Login(run));
@@ -1108,6 +1232,16 @@ impl Driver {
                     None => Plan::Done(Value::Nothing),
                 }
             }
+            Task::Related { plan, rows } => match plan.next_query() {
+                Some(text) => match ops::query_related(&text, plan.source(), plan.label()) {
+                    Ok(c) => Plan::Send(c, Read::Core),
+                    Err(e) => Plan::Fail(e),
+                },
+                None => Plan::Done(
+                    rows.as_deref()
+                        .map_or(Value::Nothing, |r| Value::Text(bracket(r))),
+                ),
+            },
             Task::Sync { run, op } => match run.next_call() {
                 Some(mut c) => {
                     if proxy && c.operation == "wsapp_register" {
@@ -1260,6 +1394,22 @@ impl Driver {
                     Some(Step::Yield(Value::Text(bracket(&fresh))))
                 })
             }),
+            Task::Related { plan, rows } => envelope::decode_raw_ref(resp, op).and_then(|text| {
+                let fresh = plan.advance_page(&text)?;
+                Ok(match rows {
+                    Some(all) => {
+                        if !fresh.is_empty() {
+                            if !all.is_empty() {
+                                all.push(',');
+                            }
+                            all.push_str(&fresh);
+                        }
+                        None
+                    }
+                    None if fresh.is_empty() => None,
+                    None => Some(Step::Yield(Value::Text(bracket(&fresh)))),
+                })
+            }),
             Task::Sync { run, op: sop } => {
                 let before = run.strategy();
                 run.handle(resp).map(|batch| {
@@ -1370,8 +1520,10 @@ impl Driver {
 
     fn plan_query(&self, q: QueryText<'_>) -> Result<Vec<String>> {
         if let QueryText::Raw(text) = q {
-            if self.get_url_len(text) <= ops::MAX_GET_URL_BYTES {
-                return Ok(vec![text.to_owned()]);
+            // Raw text that fits is sent as written (4-byte policy applied).
+            let text = four_byte_text(text, self.cfg.four_byte)?;
+            if self.get_url_len(&text) <= ops::MAX_GET_URL_BYTES {
+                return Ok(vec![text.into_owned()]);
             }
         }
         let sel = match q {
@@ -1387,6 +1539,8 @@ impl Driver {
             })?,
             QueryText::Spec(_) => q.select()?,
         };
+        let mut sel = sel;
+        sel.apply_four_byte(self.cfg.four_byte)?;
         let fits = |s: &Select| -> Result<bool> {
             Ok(self.get_url_len(&s.render()?) <= ops::MAX_GET_URL_BYTES)
         };
@@ -1403,7 +1557,8 @@ impl Driver {
     }
 
     fn plan_pages(&self, q: QueryText<'_>, count: bool) -> Result<(Vec<Part>, bool)> {
-        let sel = q.select()?;
+        let mut sel = q.select()?;
+        sel.apply_four_byte(self.cfg.four_byte)?;
         let fits = |s: &Select| -> Result<bool> {
             let first = if count {
                 Count::new(s.clone())?.next_query()

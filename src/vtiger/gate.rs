@@ -715,20 +715,14 @@ impl Gate {
                 // What the server does with a larger count.
                 l.count = l.count.min(MAX_ROWS);
             }
-            let mut text = sel.render()?;
-            if op == "query_related" {
-                // Sent without `;`; the server splits the text on the first `WHERE`
-                // (case-sensitive) to insert its relation condition: a second one inside a
-                // value or a name would cut the query.
-                text.pop();
-                if text.as_bytes().windows(5).filter(|w| w == b"WHERE").count() > 1 {
-                    return Err(invalid(
-                        "query",
-                        "query_related cannot send WHERE inside a value or name",
-                    ));
-                }
-            }
-            d.params[i].1 = text;
+            // query_related: sent without `;`; the server splits the text on the first
+            // `WHERE` (case-sensitive) to insert its relation condition, so one inside a value
+            // is written `WH\ERE` and one inside a name is refused.
+            d.params[i].1 = if op == "query_related" {
+                sel.render_related()?
+            } else {
+                sel.render()?
+            };
         }
         let call = ops::call(&d.op, d.params, None)?;
         if !params.files.is_empty() && call.method == Method::Get {

@@ -1,5 +1,6 @@
 //! Vtiger CRM classic webservice protocol (`webservice.php`), sans-IO.
 
+pub mod bulk;
 pub mod driver;
 pub mod envelope;
 pub mod fields;
@@ -7,7 +8,9 @@ pub mod gate;
 pub mod id;
 pub mod ops;
 pub mod paging;
+pub mod pool;
 pub mod proxy;
+pub mod related;
 pub mod results;
 pub mod split;
 pub mod sync;

@@ -12,9 +12,11 @@ use crate::error::{Error, Result};
 use crate::http::{HttpResponse, Method};
 use crate::json::{self, Json};
 use crate::step::{RetryPolicy, Step};
-use crate::vtiger::driver::{Config, Driver, ExchangeId, QueryText, WriteRun};
+use crate::vtiger::bulk::{self, UpsertPlan};
+use crate::vtiger::driver::{Config, ExchangeId, QueryText, WriteRun};
 use crate::vtiger::fields::{DateValue, Upload, WriteKind};
 use crate::vtiger::ops::{self, Call, ElementInput, Endpoint, FourBytePolicy};
+use crate::vtiger::pool::Pool;
 use crate::vtiger::vtql::Select;
 use crate::vtiger::WsId;
 use wasm_bindgen::prelude::*;
@@ -22,7 +24,8 @@ use wasm_bindgen::prelude::*;
 /// One Vtiger client's driver (endpoint, credentials or proxy token, session).
 #[wasm_bindgen]
 pub struct VtigerCore {
-    d: Driver,
+    /// The sessions (one driver each; one unless `sessions` says more).
+    d: Pool,
 }
 
 fn id(s: &str, field: &str) -> Result<WsId> {
@@ -43,7 +46,11 @@ impl VtigerCore {
 
     fn call(&mut self, op: &str, c: Result<Call>) -> String {
         let c = c.map_err(|e| e.with_operation(op.to_owned()));
-        let r = c.and_then(|c| self.d.start_call(c));
+        let r = c.and_then(|c| {
+            let s = self.d.pick();
+            let r = self.d.driver_mut(s).start_call(c);
+            self.d.started(s, r)
+        });
         self.out(r)
     }
 
@@ -95,9 +102,11 @@ impl VtigerCore {
             WriteKind::Update => "update",
             WriteKind::Revise => "revise",
         };
-        let r = run()
-            .map_err(|e| e.with_operation(op))
-            .and_then(|w| self.d.start_write(w));
+        let r = run().map_err(|e| e.with_operation(op)).and_then(|w| {
+            let s = self.d.pick();
+            let r = self.d.driver_mut(s).start_write(w);
+            self.d.started(s, r)
+        });
         self.out(r)
     }
 }
@@ -123,7 +132,7 @@ fn query_text(text: &str, raw: bool) -> QueryText<'_> {
 #[wasm_bindgen]
 impl VtigerCore {
     /// `options_json`: `{"url", "auth": "login"|"proxy", "username", "accessKey", "token",
-    /// "fourByteChars", "retries", "retryBaseMs", "seed"}`. Errors: INVALID_INPUT naming the
+    /// "fourByteChars", "retries", "retryBaseMs", "seed", "sessions"}`. Errors: INVALID_INPUT naming the
     /// option (the URL is never echoed). One JSON text: smaller glue than one argument each.
     #[wasm_bindgen(constructor)]
     pub fn new(options_json: &str) -> std::result::Result<VtigerCore, String> {
@@ -162,8 +171,15 @@ impl VtigerCore {
             };
             cfg.seed = o.get("seed").and_then(Json::as_i64).map_or(1, |n| n as u64);
             cfg.check_fields = o.get("checkFields").and_then(Json::as_bool) != Some(false);
+            let sessions = match o.get("sessions") {
+                None | Some(Json::Null) => 1,
+                Some(v) => v
+                    .as_i64()
+                    .and_then(|n| usize::try_from(n).ok())
+                    .unwrap_or(0),
+            };
             Ok(VtigerCore {
-                d: Driver::new(cfg),
+                d: Pool::new(cfg, sessions)?,
             })
         };
         run().map_err(|e| js_err(&e))
@@ -227,20 +243,42 @@ impl VtigerCore {
 
     /// `login`: the login information (JSON text, no session name).
     pub fn login(&mut self) -> String {
-        let r = self.d.start_login();
+        let r = {
+            let r = self.d.driver_mut(0).start_login();
+            self.d.started(0, r)
+        };
         self.out(r)
     }
 
-    /// `logout`.
-    pub fn logout(&mut self) -> String {
-        let r = self.d.start_logout();
+    /// `logout` of the session of one slot (`slot`: 0 to `openSessions() - 1`; default 0).
+    pub fn logout(&mut self, slot: Option<u32>) -> String {
+        let slot = slot.unwrap_or(0) as usize;
+        let r = {
+            let r = self.d.driver_mut(slot).start_logout();
+            self.d.started(slot, r)
+        };
         self.out(r)
+    }
+
+    /// Slots (sessions) opened so far: `logout` ends each.
+    #[wasm_bindgen(js_name = openSessions)]
+    pub fn open_sessions(&self) -> u32 {
+        self.d.open_slots() as u32
+    }
+
+    /// The most sessions this client opens (the `sessions` option).
+    #[wasm_bindgen(js_name = maxSessions)]
+    pub fn max_sessions(&self) -> u32 {
+        self.d.max_sessions() as u32
     }
 
     /// `extendsession`.
     #[wasm_bindgen(js_name = extendSession)]
     pub fn extend_session(&mut self) -> String {
-        let r = self.d.start_extend_session();
+        let r = {
+            let r = self.d.driver_mut(0).start_extend_session();
+            self.d.started(0, r)
+        };
         self.out(r)
     }
 
@@ -252,7 +290,11 @@ impl VtigerCore {
 
     /// `describe` (cached per client, shared with the field check).
     pub fn describe(&mut self, module: &str) -> String {
-        let r = self.d.start_describe(module);
+        let r = {
+            let s = self.d.pick();
+            let r = self.d.driver_mut(s).start_describe(module);
+            self.d.started(s, r)
+        };
         self.out(r)
     }
 
@@ -300,7 +342,11 @@ impl VtigerCore {
     /// `filesRetrieve`: yields each `files_retrieve` answer's files (ranges into its body).
     #[wasm_bindgen(js_name = filesRetrieve)]
     pub fn files_retrieve(&mut self, record: &str) -> String {
-        let r = self.d.start_files(record);
+        let r = {
+            let s = self.d.pick();
+            let r = self.d.driver_mut(s).start_files(record);
+            self.d.started(s, r)
+        };
         self.out(r)
     }
 
@@ -313,23 +359,56 @@ impl VtigerCore {
         )
     }
 
-    /// `retrieve_related`.
+    /// `retrieveRelated` (`all`: `retrieveRelatedAll`, yields batches): every related record,
+    /// as `SELECT * FROM <relatedType>` through `query_related` paged by keyset (the server's
+    /// `retrieve_related` stops at 100 rows and cannot page).
     #[wasm_bindgen(js_name = retrieveRelated)]
-    pub fn retrieve_related(&mut self, record: &str, label: &str, related_type: &str) -> String {
-        let c = id(record, "id").and_then(|i| ops::retrieve_related(i, label, related_type));
-        self.call("retrieve_related", c)
+    pub fn retrieve_related(
+        &mut self,
+        record: &str,
+        label: &str,
+        related_type: &str,
+        all: bool,
+    ) -> String {
+        let r = id(record, "id")
+            .and_then(|i| {
+                let sel = Select::from(related_type).map_err(|e| {
+                    Error::invalid_input("relatedType", e.message).with_operation("query_related")
+                })?;
+                let s = self.d.pick();
+                let r = self
+                    .d
+                    .driver_mut(s)
+                    .start_related_select(sel, i, label, !all);
+                self.d.started(s, r)
+            })
+            .map_err(|e| e.with_operation("query_related"));
+        self.out(r)
     }
 
-    /// `query_related` (`query`: raw VTQL, or the builder's object form when `raw` is false).
+    /// `queryRelated` (`all`: `queryRelatedAll`, yields batches): the related records matching
+    /// `query` (raw VTQL, or the builder's object form when `raw` is false), planned by the
+    /// driver (one `query_related` per AND group, paged, merged by id).
     #[wasm_bindgen(js_name = queryRelated)]
-    pub fn query_related(&mut self, query: &str, raw: bool, record: &str, label: &str) -> String {
-        let text = if raw {
-            Ok(query.to_owned())
-        } else {
-            Select::from_spec_text(query).and_then(|s| s.render())
-        };
-        let c = text.and_then(|t| ops::query_related(&t, id(record, "id")?, label));
-        self.call("query_related", c)
+    pub fn query_related(
+        &mut self,
+        query: &str,
+        raw: bool,
+        record: &str,
+        label: &str,
+        all: bool,
+    ) -> String {
+        let r = id(record, "id")
+            .and_then(|i| {
+                let s = self.d.pick();
+                let r = self
+                    .d
+                    .driver_mut(s)
+                    .start_related(query_text(query, raw), i, label, !all);
+                self.d.started(s, r)
+            })
+            .map_err(|e| e.with_operation("query_related"));
+        self.out(r)
     }
 
     /// `add_related`.
@@ -370,26 +449,122 @@ impl VtigerCore {
 
     /// `query` (one page; split and merged by id when too long for a GET).
     pub fn query(&mut self, query: &str, raw: bool) -> String {
-        let r = self.d.start_query(query_text(query, raw));
+        let r = {
+            let s = self.d.pick();
+            let r = self.d.driver_mut(s).start_query(query_text(query, raw));
+            self.d.started(s, r)
+        };
         self.out(r)
     }
 
     /// `queryAll`: yields each page's rows.
     #[wasm_bindgen(js_name = queryAll)]
     pub fn query_all(&mut self, query: &str, raw: bool) -> String {
-        let r = self.d.start_pages(query_text(query, raw), false);
+        let s = self.d.pick();
+        let r = self
+            .d
+            .driver_mut(s)
+            .start_pages(query_text(query, raw), false);
+        let r = self.d.started(s, r);
         self.out(r)
     }
 
     /// `count`: the number of rows (done value).
     pub fn count(&mut self, query: &str, raw: bool) -> String {
-        let r = self.d.start_pages(query_text(query, raw), true);
+        let s = self.d.pick();
+        let r = self
+            .d
+            .driver_mut(s)
+            .start_pages(query_text(query, raw), true);
+        let r = self.d.started(s, r);
         self.out(r)
     }
 
     /// `sync`: yields `{updated, deleted, checkpoint, strategy}` batches (JSON text).
     pub fn sync(&mut self, module: &str, since: &str, scope: Option<String>) -> String {
-        let r = self.d.start_sync(module, since, scope.as_deref());
+        let r = self
+            .d
+            .driver_mut(0)
+            .start_sync(module, since, scope.as_deref());
+        let r = self.d.started(0, r);
         self.out(r)
+    }
+
+    // ---- bulk writes (crate::vtiger::bulk) ------------------------------------------------
+
+    /// The error a bulk result reports for a write `op` that failed with the error `code`
+    /// (`message`, `status`, the failed request's `operation`, whether the server sent its own
+    /// code): OUTCOME_UNKNOWN as JSON text when the server may have executed the write, else
+    /// undefined (report the error as it is).
+    #[wasm_bindgen(js_name = writeOutcome)]
+    pub fn write_outcome(
+        &self,
+        op: &str,
+        code: &str,
+        message: &str,
+        status: Option<u16>,
+        operation: Option<String>,
+        server_code: bool,
+    ) -> Option<String> {
+        let mut e = host_error(code, message);
+        e.status = status;
+        e.operation = operation;
+        if server_code {
+            e.crm_code = Some(crate::error::CrmCode::Str(code.to_owned()));
+        }
+        bulk::unconfirmed(op, &e).map(|e| js_err(&e))
+    }
+
+    /// An upsert's lookup: `{"query","key"}` (JSON text) for `element_json` matched on
+    /// `match_json` (an array of field names); throws INVALID_INPUT naming the match field.
+    #[wasm_bindgen(js_name = upsertPlan)]
+    pub fn upsert_plan(
+        &self,
+        module: &str,
+        element_json: &str,
+        match_json: &str,
+    ) -> std::result::Result<String, String> {
+        let run = || -> Result<String> {
+            let el = json::parse(element_json).map_err(|_| {
+                Error::invalid_input("element", "the record must be a plain object")
+            })?;
+            let fields = string_list(match_json)?;
+            let p = UpsertPlan::new(module, &el, &fields)?;
+            let mut out = String::from("{\"query\":");
+            json::quote(&p.query, &mut out);
+            out.push_str(",\"key\":");
+            json::quote(&p.key, &mut out);
+            out.push('}');
+            Ok(out)
+        };
+        run().map_err(|e| js_err(&e.with_operation("upsert")))
+    }
+
+    /// What an upsert's lookup rows decide: `""` create, else the id to revise; throws
+    /// MULTIPLE_MATCHES when several records match.
+    #[wasm_bindgen(js_name = upsertDecide)]
+    pub fn upsert_decide(
+        &self,
+        rows_json: &str,
+        module: &str,
+    ) -> std::result::Result<String, String> {
+        UpsertPlan::decide(rows_json, module)
+            .map(Option::unwrap_or_default)
+            .map_err(|e| js_err(&e))
+    }
+}
+
+/// A JSON array of strings (the match fields); INVALID_INPUT naming `match` otherwise.
+fn string_list(text: &str) -> Result<Vec<String>> {
+    let bad = || Error::invalid_input("match", "match must be an array of field names");
+    match json::parse(text).map_err(|_| bad())? {
+        Json::Arr(a) => a
+            .into_iter()
+            .map(|v| match v {
+                Json::Str(s) => Ok(s),
+                _ => Err(bad()),
+            })
+            .collect(),
+        _ => Err(bad()),
     }
 }

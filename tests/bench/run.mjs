@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 // crmwire benchmark suite (issue 6). Usage:
-//   node tests/bench/run.mjs              full run: P1 size, twiggy, P2 cold start, P3 per-call CPU, P4 bulk;
+//   node tests/bench/run.mjs              full run: P1 size, twiggy, P2 cold start, P3 per-call CPU, P4 bulk, P5 pool;
 //                                         writes tests/bench/results/latest.json and the table in BENCHMARKS.md
 //   node tests/bench/run.mjs --quick      CI: P1 + a short P3 sanity run; exit 1 if a size exceeds budget.json
 //                                         or a P3 sanity check fails. Writes nothing.
-// Options: --only P1,P2,P3,P4,twiggy   --runs N (P2 processes; P3 rounds; P4 runs)   --p4-runs N   --update-budget
+// Options: --only P1,P2,P3,P4,P5,twiggy   --runs N (P2 processes; P3 rounds; P4 runs)   --p4-runs N   --update-budget
 //          --no-build-sim (use an existing crmwire-sim binary)   --no-profile (skip node --cpu-prof on missed goals)
 // Every figure that cannot be measured yet is reported as "not available: <why>"; the run itself does not crash.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -94,6 +94,10 @@ if (want('P4')) {
   const { measureP4 } = await import('./lib/p4-bulk.mjs');
   results.p4 = await safe('P4 bulk paging', () => measureP4({ runs: val('--p4-runs') ? +val('--p4-runs') : RUNS || 3, build: !has('--no-build-sim'), profile: !has('--no-profile') }));
 }
+if (want('P5')) {
+  const { measureP5 } = await import('./lib/p5-pool.mjs');
+  results.p5 = await safe('P5 session pool and bulk writes', () => measureP5({ build: !has('--no-build-sim') }));
+}
 const proxyFile = join(RESULTS_DIR, 'proxy-load.json');
 const viteFile = join(RESULTS_DIR, 'vite-vtiger.json');
 if (!QUICK) {
@@ -131,11 +135,11 @@ if (QUICK) {
 
 // A partial run (--only) replaces only the sections it measured in latest.json; the rest keep their earlier values.
 const latestFile = join(RESULTS_DIR, 'latest.json');
-results.measuredAt = Object.fromEntries(['p1', 'twiggy', 'p2', 'p3', 'p3Profiles', 'p4', 'proxyLoad'].filter((k) => results[k]).map((k) => [k, results.machine.date]));
+results.measuredAt = Object.fromEntries(['p1', 'twiggy', 'p2', 'p3', 'p3Profiles', 'p4', 'p5', 'proxyLoad'].filter((k) => results[k]).map((k) => [k, results.machine.date]));
 if (ONLY && existsSync(latestFile)) {
   try {
     const prev = JSON.parse(readFileSync(latestFile, 'utf8'));
-    for (const k of ['p1', 'twiggy', 'p2', 'p3', 'p3Profiles', 'p4', 'proxyLoad']) {
+    for (const k of ['p1', 'twiggy', 'p2', 'p3', 'p3Profiles', 'p4', 'p5', 'proxyLoad']) {
       if (results[k] === undefined && prev[k] !== undefined) { results[k] = prev[k]; results.measuredAt[k] = prev.measuredAt?.[k] ?? prev.machine?.date; }
     }
     results.goals = evaluateGoals(results);

@@ -76,6 +76,27 @@ impl Meta {
     fn known(&self, module: &str) -> bool {
         self.get(module).is_some() || self.failed.iter().any(|f| f == module)
     }
+    /// Describes learned so far (a session pool shares new ones: driver/shared.rs).
+    pub(super) fn described_count(&self) -> usize {
+        self.described.len()
+    }
+    /// Takes what `from` learned and this lacks: describes, the entity-module list, prefixes
+    /// no module has (the sessions of a pool are one user on one server).
+    pub(super) fn adopt(&mut self, from: &Meta) {
+        for m in &from.described {
+            if self.get(&m.name).is_none() {
+                self.described.push(m.clone());
+            }
+        }
+        if self.types.is_none() {
+            self.types.clone_from(&from.types);
+        }
+        for p in &from.unknown_prefixes {
+            if !self.unknown_prefixes.contains(p) {
+                self.unknown_prefixes.push(*p);
+            }
+        }
+    }
 }
 
 /// The stock module of a webservice id prefix (the same on every stock 8.x install: the

@@ -164,14 +164,13 @@ fn clean_string(s: &mut String, path: &str, policy: FourBytePolicy) -> Result<()
             format!("field '{path}' contains a backslash followed by 'u' and 4 hex digits, which Vtiger's JSON decoder turns into another character"),
         ));
     }
-    // Every 4-byte UTF-8 sequence starts with a byte >= 0xF0.
-    if !s.bytes().any(|b| b >= 0xF0) {
+    if !has_four_byte(s) {
         return Ok(());
     }
     match policy {
         FourBytePolicy::Send => Ok(()),
         FourBytePolicy::Replace => {
-            *s = s.chars().map(|c| if u32::from(c) > 0xFFFF { '\u{FFFD}' } else { c }).collect();
+            *s = replace_four_byte(s);
             Ok(())
         }
         FourBytePolicy::Reject => Err(Error::invalid_input(
@@ -181,6 +180,21 @@ fn clean_string(s: &mut String, path: &str, policy: FourBytePolicy) -> Result<()
             ),
         )),
     }
+}
+
+/// True when `s` holds a character outside the Basic Multilingual Plane.
+pub(crate) fn has_four_byte(s: &str) -> bool {
+    // Every 4-byte UTF-8 sequence starts with a byte >= 0xF0.
+    s.bytes().any(|b| b >= 0xF0)
+}
+
+/// [`FourBytePolicy::Replace`]: every character outside the BMP becomes U+FFFD. Query literals
+/// use the same replacement (`crate::vtiger::vtql`), so that a value written under the policy
+/// is found under it.
+pub(crate) fn replace_four_byte(s: &str) -> String {
+    s.chars()
+        .map(|c| if u32::from(c) > 0xFFFF { '\u{FFFD}' } else { c })
+        .collect()
 }
 
 fn has_backslash_u_hex(s: &str) -> bool {

@@ -32,6 +32,7 @@ mod multipart;
 
 pub use call::{call, is_get_operation, is_known_operation, Call, MAX_GET_URL_BYTES};
 pub use element::{encode_element, ElementInput, FourBytePolicy};
+pub(crate) use element::{has_four_byte, replace_four_byte};
 pub use endpoint::Endpoint;
 pub use multipart::multipart_request;
 

@@ -1,6 +1,7 @@
 //! The VTQL syntax tree ([`Select`], [`Cond`], [`Term`], [`Value`]), its builders and
 //! validation, and the disjunctive normal form VTQL's parenthesis-free conditions need.
 
+use super::like::like_escape;
 use super::literal::{
     check_ident, is_id_valued, is_strict_int, is_strict_number, literal, shorten,
 };
@@ -103,7 +104,11 @@ pub enum Op {
     Ge,
     /// `IN` (list or single value)
     In,
-    /// `LIKE` (MySQL patterns: `%`, `_`; `\%` for a literal percent)
+    /// `LIKE`: the value is a pattern (`%` any run, `_` any one character; `\%`, `\_`, `\\`
+    /// a literal `%`, `_`, `\`; any other `\` a literal backslash). See [`like_escape`] and
+    /// [`Cond::contains`] for plain text.
+    ///
+    /// [`like_escape`]: super::like_escape
     Like,
 }
 
@@ -140,7 +145,7 @@ impl Op {
                 return Err(Error::invalid_input(
                     "op",
                     format!(
-                        "'{}' is not a VTQL operator (supported: = != < > <= >= IN LIKE; there is no NOT, NOT LIKE, NOT IN, IS NULL or BETWEEN)",
+                        "'{}' is not a VTQL operator (supported: = != < > <= >= IN LIKE, and contains, startsWith, endsWith in the object form; there is no NOT, NOT LIKE, NOT IN, IS NULL or BETWEEN)",
                         shorten(t)
                     ),
                 ))
@@ -272,6 +277,18 @@ impl Cond {
     /// `field = value`.
     pub fn eq(field: impl Into<String>, value: impl Into<Value>) -> Cond {
         Cond::term(field, Op::Eq, value)
+    }
+    /// `field LIKE '%text%'` with `text` taken literally (`%`, `_` and `\` escaped).
+    pub fn contains(field: impl Into<String>, text: &str) -> Cond {
+        Cond::term(field, Op::Like, format!("%{}%", like_escape(text)))
+    }
+    /// `field LIKE 'text%'` with `text` taken literally.
+    pub fn starts_with(field: impl Into<String>, text: &str) -> Cond {
+        Cond::term(field, Op::Like, format!("{}%", like_escape(text)))
+    }
+    /// `field LIKE '%text'` with `text` taken literally.
+    pub fn ends_with(field: impl Into<String>, text: &str) -> Cond {
+        Cond::term(field, Op::Like, format!("%{}", like_escape(text)))
     }
     /// `self AND other`.
     pub fn and(self, other: Cond) -> Cond {

@@ -33,6 +33,21 @@
 //! * a NUL character: MySQL client paths may cut the statement at NUL, leaving a broken or
 //!   truncated condition.
 //!
+//! **LIKE** values are patterns and MySQL reads them twice (string literal, then pattern with
+//! `\` as its escape; live findings D): a literal `\` is written `\\\\` in VTQL, a literal `%`
+//! or `_` `\\%` / `\\_`. The pattern syntax of a `like` value (`%`, `_`; `\%`, `\_`, `\\`
+//! for the literal characters; any other `\` literal), [`like_escape`] and the
+//! `contains` / `startsWith` / `endsWith` helpers ([`Cond::contains`]) are in `like`. The raw
+//! parser reads a LIKE literal as MySQL does, so re-rendered raw text keeps its meaning.
+//!
+//! **4-byte characters** (emoji) in literals never match on a utf8mb3 database (live findings
+//! E): [`Select::apply_four_byte`] and [`four_byte_text`] apply the client's `fourByteChars`
+//! policy to queries (reject, replace as records are, or send).
+//!
+//! **`query_related`** splits its text on the exact string `WHERE` (live findings C): text for
+//! it is rendered with an upper-case `WHERE` inside a literal written `WH\ERE`, which MySQL
+//! reads as `WHERE` (see `render`, and [`crate::vtiger::related`] for the rest of its rules).
+//!
 //! Values are always quoted, numbers included (`'1.5'`; an unquoted decimal is a lexer
 //! error and a bare word is read by MySQL as a column name), except an integer that raw
 //! VTQL wrote unquoted ([`Value::Int`], kept unquoted so that a re-rendered query compares
@@ -56,6 +71,8 @@
 //! # Layout
 //!
 //! * `literal`: literals (escaping) and identifier checks;
+//! * `like`: LIKE patterns (their syntax, MySQL's reading, plain text escaped);
+//! * `four_byte`: the `fourByteChars` policy on literals;
 //! * `ast`: the syntax tree ([`Select`], [`Cond`], [`Term`], [`Value`]), its validation and
 //!   its disjunctive normal form;
 //! * `render`: the tree as VTQL text;
@@ -66,11 +83,15 @@
 #![allow(clippy::result_large_err)]
 
 mod ast;
+mod four_byte;
+mod like;
 mod literal;
 mod parse;
 mod render;
 mod spec;
 
 pub use ast::{Cond, Dir, Dnf, Limit, Op, Select, Term, Value, MAX_DNF_TERMS, MAX_ROWS};
+pub use four_byte::four_byte_text;
+pub use like::like_escape;
 pub use literal::{check_ident, literal};
-pub(crate) use render::render_dnf;
+pub(crate) use render::{count_where, render_dnf, render_terms, Style};

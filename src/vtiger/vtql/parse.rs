@@ -1,6 +1,7 @@
 //! Raw VTQL text read back into a [`Select`] with the server's own token rules.
 
 use super::ast::{Cond, Dir, Limit, Op, Select, Term, Value};
+use super::like;
 use super::literal::{check_ident, shorten};
 use crate::error::{Error, ErrorCode, Result};
 
@@ -8,6 +9,10 @@ impl Select {
     /// Parses raw VTQL text of the shape
     /// `SELECT <fields|*|count(*)> FROM <Module> [WHERE …] [ORDER BY …] [LIMIT …];`
     /// with the server's own token rules, so that raw queries can be paged by keyset too.
+    ///
+    /// Literals are read as MySQL reads them (its string escapes); a LIKE literal is then read
+    /// as MySQL's LIKE reads a pattern and kept in the pattern syntax of [`Op::Like`], so that
+    /// re-rendered text means what the caller's text meant.
     ///
     /// Anything this client would not itself render is an error (`INVALID_INPUT`, field
     /// `query`): bare-word values, literals whose backslashes would make MySQL and the VTQL
@@ -372,6 +377,8 @@ fn parse_term(p: &mut P) -> Result<Term> {
     }
     loop {
         values.push(match p.next() {
+            // A LIKE literal is a pattern for MySQL's LIKE: read as it reads it.
+            Some(Tok::Lit(s)) if op == Op::Like => Value::Str(like::from_mysql(&s)),
             Some(Tok::Lit(s)) => Value::Str(s),
             Some(Tok::Int(n)) => Value::Int(n),
             Some(Tok::Word(w)) => {

@@ -1,13 +1,31 @@
-//! The syntax tree as VTQL text: values quoted with [`literal`], conditions written in
-//! disjunctive normal form, the select list, ORDER BY and LIMIT.
+//! The syntax tree as VTQL text: values quoted with [`literal`] (LIKE patterns through
+//! [`like::to_mysql`](super::like) first), conditions written in disjunctive normal form, the
+//! select list, ORDER BY and LIMIT.
+//!
+//! Text for `query_related` ([`Style::Related`]) differs in one way: the server splits it on
+//! the exact string `WHERE` (live findings C), so an upper-case `WHERE` inside a literal is
+//! written `WH\ERE`, which MySQL reads as `WHERE` (`\E` is an unknown escape: `E`; recording
+//! 915). The inserted backslash follows an `H`, never another backslash, so it pairs with the
+//! `E` and nothing else; in a LIKE literal the string reader consumes it before the pattern
+//! reader runs.
 
-use super::ast::{Dir, Dnf, Select, Term, Value, MAX_ROWS};
+use super::ast::{Dir, Dnf, Op, Select, Term, Value, MAX_ROWS};
+use super::like;
 use super::literal::{ends_with_from, is_strict_int, is_strict_number, literal, shorten};
 use crate::error::{Error, Result};
 use std::fmt::Write as _;
 
+/// Where rendered text goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Style {
+    /// `query`: literals as [`literal`] writes them.
+    Query,
+    /// `query_related`: an upper-case `WHERE` inside a literal is written `WH\ERE`.
+    Related,
+}
+
 impl Term {
-    fn render_into(&self, out: &mut String) -> Result<()> {
+    fn render_into(&self, out: &mut String, style: Style) -> Result<()> {
         out.push_str(&self.field);
         out.push(' ');
         out.push_str(self.op.as_str());
@@ -19,19 +37,49 @@ impl Term {
                     if i > 0 {
                         out.push_str(", ");
                     }
-                    render_scalar(v, out)?;
+                    render_scalar(v, out, style)?;
                 }
                 out.push(')');
             }
-            v => render_scalar(v, out)?,
+            // A LIKE pattern: escaped for MySQL's pattern reader, then quoted.
+            Value::Str(p) if self.op == Op::Like => quote(&like::to_mysql(p), out, style)?,
+            v => render_scalar(v, out, style)?,
         }
         Ok(())
     }
 }
 
-fn render_scalar(v: &Value, out: &mut String) -> Result<()> {
+/// `s` as a literal; in [`Style::Related`] with every `WHERE` written `WH\ERE`.
+fn quote(s: &str, out: &mut String, style: Style) -> Result<()> {
+    let lit = literal(s)?;
+    if style == Style::Query {
+        out.push_str(&lit);
+        return Ok(());
+    }
+    let mut rest = lit.as_str();
+    while let Some(i) = find_where(rest) {
+        out.push_str(&rest[..i + 2]);
+        out.push('\\');
+        rest = &rest[i + 2..];
+    }
+    out.push_str(rest);
+    Ok(())
+}
+
+/// Byte offset of the first `WHERE` (exact case, as the server's split) in `s`.
+fn find_where(s: &str) -> Option<usize> {
+    s.as_bytes().windows(5).position(|w| w == b"WHERE")
+}
+
+/// How many times `WHERE` (exact case) occurs in `s`: the server cuts `query_related` text at
+/// each.
+pub(crate) fn count_where(s: &str) -> usize {
+    s.as_bytes().windows(5).filter(|w| w == b"WHERE").count()
+}
+
+fn render_scalar(v: &Value, out: &mut String, style: Style) -> Result<()> {
     match v {
-        Value::Str(s) => out.push_str(&literal(s)?),
+        Value::Str(s) => quote(s, out, style)?,
         Value::Id(id) => {
             let _ = write!(out, "'{id}'");
         }
@@ -59,9 +107,25 @@ fn render_scalar(v: &Value, out: &mut String) -> Result<()> {
     }
     Ok(())
 }
+/// An AND group as text (`""` for the empty, true group).
+pub(crate) fn render_terms(terms: &[Term], style: Style) -> Result<String> {
+    let mut out = String::new();
+    for (i, t) in terms.iter().enumerate() {
+        if i > 0 {
+            out.push_str(" AND ");
+        }
+        t.render_into(&mut out, style)?;
+    }
+    Ok(out)
+}
+
 /// Renders a normal form; `extra` is appended to every AND group. Returns `None` for "true"
 /// (no WHERE needed). Errors when the form is "false".
 pub(crate) fn render_dnf(dnf: &Dnf, extra: Option<&Term>) -> Result<Option<String>> {
+    render_dnf_styled(dnf, extra, Style::Query)
+}
+
+fn render_dnf_styled(dnf: &Dnf, extra: Option<&Term>, style: Style) -> Result<Option<String>> {
     if dnf.is_empty() {
         return Err(Error::invalid_input(
             "where",
@@ -86,7 +150,7 @@ pub(crate) fn render_dnf(dnf: &Dnf, extra: Option<&Term>) -> Result<Option<Strin
                 out.push_str(" AND ");
             }
             first = false;
-            t.render_into(&mut out)?;
+            t.render_into(&mut out, style)?;
         }
     }
     Ok(if out.is_empty() { None } else { Some(out) })
@@ -124,6 +188,30 @@ impl Select {
     /// non-last ORDER BY column; a LIMIT count above 100 (the server returns at most 100
     /// rows per call).
     pub fn render(&self) -> Result<String> {
+        let mut out = self.render_styled(Style::Query)?;
+        out.push(';');
+        Ok(out)
+    }
+
+    /// The statement as `query_related` text: no `;` (the server adds it) and an upper-case
+    /// `WHERE` inside a literal written `WH\ERE` (the server splits the text on `WHERE`; MySQL
+    /// reads `WH\ERE` as `WHERE`). Errors as [`Select::render`], and `INVALID_INPUT` (field
+    /// `query`) when a name holds `WHERE` (it would cut the text, and cannot be escaped).
+    ///
+    /// This renders the caller's statement as it stands (the proxy forwards it); the client
+    /// itself plans related queries with [`crate::vtiger::related::RelatedPlan`].
+    pub fn render_related(&self) -> Result<String> {
+        let out = self.render_styled(Style::Related)?;
+        if count_where(&out) > 1 {
+            return Err(Error::invalid_input(
+                "query",
+                "query_related splits the query text on the word WHERE (upper case), and a module or field name holding it would cut the query",
+            ));
+        }
+        Ok(out)
+    }
+
+    fn render_styled(&self, style: Style) -> Result<String> {
         let dnf = self.validate()?;
         if let Some(l) = self.limit {
             if l.count > MAX_ROWS {
@@ -137,7 +225,7 @@ impl Select {
             }
         }
         let where_ = match &dnf {
-            Some(d) => render_dnf(d, None)?,
+            Some(d) => render_dnf_styled(d, None, style)?,
             None => None,
         };
         let mut out = String::with_capacity(64);
@@ -162,7 +250,6 @@ impl Select {
                 }
             }
         }
-        out.push(';');
         Ok(out)
     }
 

@@ -26,8 +26,11 @@ impl Select {
     /// * a single condition `{"field": "lastname", "op": "=", "value": "Smith"}`.
     ///
     /// A condition's `op` defaults to `=` and is one of `= != < > <= >= in like`
-    /// (case-insensitive). `value` is a string, a number (sent quoted), a boolean (`'1'`/
-    /// `'0'`, Vtiger's checkbox values) or, for `in`, a non-empty array of those. `null` is
+    /// (case-insensitive), or `contains`, `startsWith`, `endsWith`, which take plain text and
+    /// match it literally (`LIKE '%text%'`, `'text%'`, `'%text'` with `%`, `_` and `\`
+    /// escaped). A `like` value is a pattern in the syntax of [`Op::Like`]. `value` is a
+    /// string, a number (sent quoted), a boolean (`'1'`/`'0'`, Vtiger's checkbox values) or,
+    /// for `in`, a non-empty array of those. `null` is
     /// rejected (VTQL has no `IS NULL`). Strings on `id` and reference/owner fields must be
     /// webservice ids.
     pub fn from_spec(spec: &Json) -> Result<Select> {
@@ -213,7 +216,10 @@ fn where_item(w: &Json) -> Result<Cond> {
     };
     let op = match get(o, "op") {
         None | Some(Json::Null) => Op::Eq,
-        Some(Json::Str(s)) => Op::parse(s)?,
+        Some(Json::Str(s)) => match text_op(s) {
+            Some(make) => return text_term(&field, get(o, "value"), make),
+            None => Op::parse(s)?,
+        },
         Some(_) => return Err(bad("op", "op must be a string")),
     };
     let value = match get(o, "value") {
@@ -234,6 +240,42 @@ fn where_item(w: &Json) -> Result<Cond> {
     let t = Term { field, op, value };
     t.check()?;
     Ok(Cond::Term(t))
+}
+
+type TextOp = fn(String, &str) -> Cond;
+
+/// `contains`, `startsWith`, `endsWith` (case-insensitive): LIKE over plain text.
+fn text_op(op: &str) -> Option<TextOp> {
+    let op = op.trim();
+    if op.eq_ignore_ascii_case("contains") {
+        Some(Cond::contains)
+    } else if op.eq_ignore_ascii_case("startswith") {
+        Some(Cond::starts_with)
+    } else if op.eq_ignore_ascii_case("endswith") {
+        Some(Cond::ends_with)
+    } else {
+        None
+    }
+}
+
+/// A `contains`/`startsWith`/`endsWith` condition: the value is text (a number is taken as
+/// its digits), escaped so that `%`, `_` and `\` match themselves.
+fn text_term(field: &str, value: Option<&Json>, make: TextOp) -> Result<Cond> {
+    let text = match value {
+        Some(Json::Str(s)) => s.as_str(),
+        Some(Json::Num(n)) => n.as_str(),
+        _ => {
+            return Err(bad(
+                field,
+                "contains, startsWith and endsWith take a text value (a string or a number)",
+            ))
+        }
+    };
+    let c = make(field.to_owned(), text);
+    if let Cond::Term(t) = &c {
+        t.check()?;
+    }
+    Ok(c)
 }
 
 fn scalar(field: &str, v: &Json) -> Result<Value> {

@@ -9,7 +9,9 @@ export const GOALS = {
   firstCallMs: 10, // Node: import 'crmwire/vtiger' + new VtigerClient + first login, fresh process
   cpuRatio: { login: 1.5, retrieve: 1.5, create: 1.5, query100: 1.0, syncPage100: 1.3 }, // crmwire CPU per call / reference client's
   bulkRatio: 0.9, // raw loop's wall time / crmwire's for the same requests (= throughput ratio)
-  bulkLiveSlackMiB: 2, // live heap growth after a full GC (lowest of the last 3 of 10 checkpoints − lowest of the first 3) may exceed the raw loop's by this
+  bulkLiveSlackMiB: 2,
+  pool2: 1.9, // throughput with 2 sessions ÷ with 1 (crmwire-sim, 20 ms service time)
+  pool4: 3.6, // live heap growth after a full GC (lowest of the last 3 of 10 checkpoints − lowest of the first 3) may exceed the raw loop's by this
 };
 
 const na = (x) => (x && x.available === false ? `not available: ${x.why}` : 'not available: not run');
@@ -46,6 +48,13 @@ export function evaluateGoals(r) {
   if (pl && pl.durable) {
     const v = pl.durable_throughput_cost_pct;
     add('P6 Durable Object store costs ≤ 15 % of throughput', '≤ 15 % fewer requests/s than the in-memory store', v, `${v} % (${fmtNum(pl.durable.requests_per_second)} vs ${fmtNum(pl.memory.requests_per_second)} requests/s; workerd CPU per request +${pl.durable_cpu_cost_pct} %)`, v <= 15, 'proxy-load.json has no P6 figure');
+  }
+  const p5 = r.p5?.sim?.sessions ? r.p5.sim.sessions : null;
+  for (const [n, goal] of [[2, GOALS.pool2], [4, GOALS.pool4]]) {
+    for (const op of ['retrieve', 'create']) {
+      const v = p5?.[n]?.[`${op}Ratio`];
+      add(`P5 ${op}s, ${n} sessions ≥ ${goal}× one`, `≥ ${goal.toFixed(2)}×`, v, v != null && `${fmtNum(v, 2)}×`, v >= goal, na(r.p5?.sim ?? r.p5));
+    }
   }
   return g;
 }
@@ -162,6 +171,26 @@ export function renderMarkdown(r) {
       for (const [k, e] of profs) L.push(e.profile.available === false ? `- ${k}: ${na(e.profile)}` : `- ${k} (\`${e.profile.file}\`): ${e.profile.layers.filter((l) => l.pct >= 1).map((l) => `${l.layer} ${l.pct} %`).join('; ')}`);
     }
   } else L.push(na(r.p4));
+
+  L.push('', '### P5 session pool and bulk writes (crmwire-sim, 20 ms service time per request inside its per-session lock)', '');
+  const p5 = r.p5;
+  if (p5?.available) {
+    const table = (x, label) => {
+      if (!x || x.available === false) { L.push(`${label}: ${na(x)}`); return; }
+      L.push(`${label}: ${p5.ops} retrieves and ${p5.ops} creates, ${p5.callers} callers at once; sessions opened before the clock starts; ${x.rounds ?? 1} round(s), interleaved, ratios paired per round.`, '', '| sessions | retrieves/s | ratio | creates/s | ratio |', '|---|---|---|---|---|');
+      const ratio = (st, v) => (st && st.n > 1 ? s3(st, 2, '×') : `${fmtNum(v, 2)}×`);
+      for (const [n, v] of Object.entries(x.sessions)) L.push(`| ${n} | ${fmtNum(v.retrievesPerSec, 1)} | ${ratio(v.retrieveRatios, v.retrieveRatio)} | ${fmtNum(v.createsPerSec, 1)} | ${ratio(v.createRatios, v.createRatio)} |`);
+      if (x.createMany && Object.keys(x.createMany).length) {
+        L.push('', `\`createMany\` of ${p5.ops} records, sessions 4:`, '', '| concurrency | records/s | ratio | failed |', '|---|---|---|---|');
+        for (const [n, v] of Object.entries(x.createMany)) L.push(`| ${n} | ${fmtNum(v.recordsPerSec, 1)} | ${fmtNum(v.ratio, 2)}× | ${v.failed} |`);
+      }
+      L.push('');
+    };
+    table(p5.sim, '**crmwire-sim**');
+    const live = p5.live;
+    if (live?.available === false) L.push(`**Live**: ${na(live)}`);
+    else if (live) table(live, `**Live** (${live.url}, this machine: ${live.cores} cores, 1-min load average ${live.load1m != null ? fmtNum(live.load1m, 1) : '?'} when it started; the created records were deleted afterwards: ${live.cleanup?.deleted ?? '?'} deleted, ${live.cleanup?.failed ?? '?'} failed)`);
+  } else L.push(na(p5));
 
   L.push('', '### Proxy load (workerd proxy, 2,000 requests at concurrency 20)', '');
   const pl = r.proxyLoad;

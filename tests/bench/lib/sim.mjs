@@ -34,9 +34,9 @@ export function findSim({ build = false } = {}) {
 }
 
 /** Spawns the simulator and resolves with { url, pid, stop() } once it prints its address. */
-export function startSim({ profile = 'patched', seed = 100000, bin, timeoutMs = 300_000 } = {}) {
+export function startSim({ profile = 'patched', seed = 100000, bin, timeoutMs = 300_000, args: extra = [] } = {}) {
   return new Promise((resolveP) => {
-    const args = ['--port', '0', '--profile', profile, '--seed-records', String(seed), '--access-key', SIM_KEY, '--username', SIM_USER];
+    const args = ['--port', '0', '--profile', profile, '--seed-records', String(seed), '--access-key', SIM_KEY, '--username', SIM_USER, ...extra];
     const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let done = false;

@@ -76,3 +76,32 @@ export async function documentsFieldsLogout(): Promise<number> {
   void c.create('Documents', {}, { file: { data: new Uint8Array(1) } });
   return bytes.length + files[0].size + (code ? 1 : 0);
 }
+
+import type { BulkResult, UpsertResult, VtigerRecord } from 'crmwire';
+export async function poolAndBulk(): Promise<number> {
+  const c = new VtigerClient({ url: 'http://127.0.0.1:1/', username: 'admin', accessKey: 'k', sessions: 4 });
+  const made: BulkResult<VtigerRecord>[] = await c.createMany('Contacts', [{ lastname: 'a' }], {
+    concurrency: 4,
+    signal: AbortSignal.timeout(1000),
+    onProgress: (p) => void (p.done + p.total + p.succeeded + p.failed),
+  });
+  let n = 0;
+  for (const r of made) {
+    if (r.ok) n += r.record.id.length;
+    else if (r.error.code === 'OUTCOME_UNKNOWN' || r.error.code === 'ABORTED') n++;
+  }
+  const up: UpsertResult<VtigerRecord>[] = await c.upsert('Contacts', [{ lastname: 'a', email: 'a@x' }], { match: ['email'] });
+  for (const r of up) if (r.ok && r.action === 'revised') n++;
+  else if (!r.ok && r.error.code === 'MULTIPLE_MATCHES') n++;
+  await c.reviseMany([{ id: '12x1', title: 't' }]);
+  await c.updateMany([{ id: '12x1', lastname: 'b' }]);
+  const del = await c.deleteMany(['12x1']);
+  if (del[0].ok) n += del[0].record.id.length;
+  // @ts-expect-error upsert needs match
+  void c.upsert('Contacts', [], {});
+  // @ts-expect-error proxy mode has no sessions option
+  new VtigerClient({ url: 'http://x/', auth: 'proxy', sessions: 2 });
+  // @ts-expect-error a result's action exists only on upsert results
+  if (made[0].ok) void made[0].action;
+  return n;
+}

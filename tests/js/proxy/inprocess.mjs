@@ -2,7 +2,7 @@
 // rate limit (429 + Retry-After), the authorize hook, constructor validation, the VTQL module scan,
 // upstream failure mapping. Against the simulator. node tests/js/proxy/inprocess.mjs
 import http from 'node:http';
-import { createVtigerProxy, memoryStore, toNodeListener } from 'crmwire/proxy';
+import { createVtigerProxy, durableObjectStore, memoryStore, toNodeListener, vtigerProxyObject } from 'crmwire/proxy';
 import { Checks, startSim, simStats, loginCount } from './harness.mjs';
 import { runHardening } from './hardening.mjs';
 import { runMemory } from './memory.mjs';
@@ -52,6 +52,36 @@ try {
   c.ok('two handlers on one store: one upstream login between them', loginCount(await simStats(sim)) - l0 === 1 && isolates[0].stats.logins === 1, `${loginCount(await simStats(sim)) - l0} ${JSON.stringify(isolates[0].stats)}`);
   c.ok('... and one rate limit: 4 of 6 requests pass, over both handlers', shares.filter((r) => r.status === 200).length === 4 && shares.filter((r) => r.status === 429).length === 2 && exchanged.length === 4 && exchanged.every((x) => x === 'token#0'), shares.map((r) => r.status).join(','));
   c.ok('... a handler with a store needs no CRM options of its own', (() => { try { createVtigerProxy({ tokens: [TOKEN], store }); return true; } catch { return false; } })());
+
+  // durableObjectStore over a stand-in namespace whose object is a vtigerProxyObject instance (the
+  // RPC calls become method calls): the paths workerd's test (durable.mjs) does not reach.
+  const logged = [];
+  const consoleError = console.error;
+  console.error = (line) => logged.push(String(line));
+  try {
+    const ProxyObject = vtigerProxyObject(class {}, (env) => ({ ...base, ...env }));
+    const namespace = (env) => { const o = new ProxyObject({}, env); return { idFromName: (n) => n, get: () => o }; };
+    const viaObject = createVtigerProxy({ tokens: [TOKEN], log: false, store: durableObjectStore(namespace({})) });
+    const l1 = loginCount(await simStats(sim));
+    const two = await Promise.all([1, 2].map(() => req(viaObject, { operation: 'describe', elementType: 'Contacts' })));
+    c.ok('durableObjectStore: answers through the object, one login, its stats in the handler',
+      two.every((x) => x.status === 200) && loginCount(await simStats(sim)) - l1 === 1 && viaObject.stats.logins === 1, `${two.map((x) => x.status)} ${JSON.stringify(viaObject.stats)}`);
+    const misconfigured = createVtigerProxy({ tokens: [TOKEN], log: false, store: durableObjectStore(namespace({ allow: {} })) });
+    const m = await req(misconfigured, { operation: 'describe', elementType: 'Contacts' });
+    const mText = await m.text();
+    c.ok('... an object without a usable configuration: 500 PROXY_ERROR, the option named in its log only',
+      m.status === 500 && JSON.parse(mText).error.code === 'PROXY_ERROR' && logged.some((l) => l.includes('allow.modules')), `${m.status} ${mText} ${logged}`);
+    c.ok('... the access key in no answer and no log line', !mText.includes(sim.accessKey) && logged.every((l) => !l.includes(sim.accessKey)));
+    const gone = { idFromName: (n) => n, get: () => ({ exchange: () => Promise.reject(new Error('reset')), count: () => Promise.reject(new Error('reset')) }) };
+    const down = createVtigerProxy({ tokens: [TOKEN], log: false, store: durableObjectStore(gone) });
+    const d = [await req(down, { operation: 'describe', elementType: 'Contacts' }), await req(down, { operation: 'describe', elementType: 'Contacts' }, { authorization: 'Bearer wrong-token-0123456789' })];
+    const dj = await Promise.all(d.map((x) => x.json()));
+    c.ok('... an object that does not answer: 503 UPSTREAM_UNAVAILABLE (a call and a failed authentication alike)',
+      d.every((x) => x.status === 503) && dj.every((j) => j.error.code === 'UPSTREAM_UNAVAILABLE'), `${d.map((x) => x.status)} ${JSON.stringify(dj)}`);
+    c.ok('... a value that is not a namespace binding -> TypeError', throws(() => durableObjectStore({})) && throws(() => vtigerProxyObject(null, () => ({}))));
+  } finally {
+    console.error = consoleError;
+  }
 
   // authorize hook (alone, and together with tokens)
   const seen = [];

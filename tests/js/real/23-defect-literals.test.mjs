@@ -9,7 +9,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { select } from 'crmwire';
-import { mk, tracker, P, sortIds, rejectsWith } from './support.mjs';
+import { mk, tracker, P, sortIds, rejectsWith, all } from './support.mjs';
 
 const tr = tracker();
 test.after(() => tr.cleanup());
@@ -35,6 +35,16 @@ test('defect 5: LIKE with a backslash matches the record with the backslash only
   assert.deepEqual(await run(select('Contacts').fields('id').where('lastname', 'like', `${P} Backslash%`)), [R.noback.id]);
   // `=` with the same value was always right (doubled backslash).
   assert.deepEqual(await run(select('Contacts').fields('id').where('lastname', `${P} Back\\slash L`)), [R.back.id]);
+  // \\ in a pattern is one literal backslash too, \% a literal percent.
+  assert.deepEqual(await run(select('Contacts').fields('id').where('lastname', 'like', `${P} Back\\\\slash%`)), [R.back.id]);
+  assert.deepEqual(await run(select('Contacts').fields('id').where('lastname', 'like', `${P} 100\\%%`)), [R.pct.id]);
+  // Raw VTQL means what MySQL reads: four backslashes in the text for one literal backslash,
+  // also when the core parses and re-renders it (queryAll pages raw text).
+  const raw = `SELECT id FROM Contacts WHERE lastname LIKE '${P} Back\\\\\\\\slash%';`;
+  assert.deepEqual(await run(raw), [R.back.id], 'raw, sent as written');
+  assert.deepEqual(sortIds(await all(c.queryAll(raw))), [R.back.id], 'raw, re-rendered');
+  const two = `SELECT id FROM Contacts WHERE lastname LIKE '${P} Back\\\\slash%';`;
+  assert.deepEqual(sortIds(await all(c.queryAll(two))), [R.noback.id], 'raw \\\\s is an s for MySQL, kept when re-rendered');
 });
 
 test('defect 5: contains / startsWith / endsWith take plain text (%, _ and \\ escaped)', async () => {

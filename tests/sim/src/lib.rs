@@ -78,6 +78,10 @@ pub struct Config {
     /// A fixed delay per webservice request, in ms (not CPU: a timer), served while the request
     /// holds its session's lock; 0 = none. Changeable at run time (`POST /__sim/service-time`).
     pub service_ms: u64,
+    /// With a service time: how many webservice requests are served at once (the CPUs of a
+    /// PHP server; the lab's have 2), the others queue; 0 = no limit. `POST /__sim/service-time`
+    /// changes it too.
+    pub cpus: u64,
     /// The largest request body read; a longer one is answered 413 (read and discarded, never
     /// held in memory).
     pub max_body_bytes: usize,
@@ -100,6 +104,7 @@ impl Default for Config {
             perfex_won_defects: false,
             empty: false,
             service_ms: 0,
+            cpus: 0,
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             upload_max_bytes: 2 * 1024 * 1024,
         }
@@ -112,6 +117,8 @@ pub struct App {
     pub faults: Mutex<Vec<server::FaultRule>>,
     /// The current service time in ms (starts at `cfg.service_ms`).
     pub service_ms: AtomicU64,
+    /// The CPUs serving webservice requests while a service time is set (`cfg.cpus`).
+    pub cpus: Mutex<Option<Arc<tokio::sync::Semaphore>>>,
     /// One lock per `sessionName`: PHP's session file lock (see `server::SessionLock`).
     pub session_locks: server::SessionLocks,
 }
@@ -125,6 +132,7 @@ impl App {
         }
         Arc::new(App {
             service_ms: AtomicU64::new(cfg.service_ms),
+            cpus: Mutex::new(server::cpus(cfg.cpus)),
             cfg,
             db: Mutex::new(db),
             faults: Mutex::new(Vec::new()),

@@ -5,7 +5,7 @@ use std::io::Write;
 
 const USAGE: &str = "usage: crmwire-sim [--port N] [--profile vtiger-8.4|vtiger-8.3|patched]
   [--username U] [--access-key K] [--session-idle-secs N] [--seed-records N] [--seed U64]
-  [--cors] [--empty] [--perfex-token T] [--perfex-won-defects] [--service-ms N]
+  [--cors] [--empty] [--perfex-token T] [--perfex-won-defects] [--service-ms N] [--cpus K]
   [--max-body-bytes N] [--upload-max-bytes N]";
 
 fn main() {
@@ -46,6 +46,7 @@ fn main() {
                     .parse()
                     .unwrap_or_else(|_| fail("bad --service-ms"))
             }
+            "--cpus" => cfg.cpus = val("--cpus").parse().unwrap_or_else(|_| fail("bad --cpus")),
             "--max-body-bytes" => {
                 cfg.max_body_bytes = val("--max-body-bytes")
                     .parse()

@@ -143,6 +143,8 @@ pub enum Fault {
     DelayBody(u64),
     Reset,
     ExpireSessions,
+    /// Only the session the request names is dropped (a pool's other sessions stay valid).
+    ExpireSession,
 }
 
 impl Fault {
@@ -163,6 +165,7 @@ impl Fault {
             "delay_body_ms" => Fault::DelayBody(ms),
             "reset" => Fault::Reset,
             "expire_sessions" => Fault::ExpireSessions,
+            "expire_session" => Fault::ExpireSession,
             _ => return None,
         })
     }
@@ -567,6 +570,12 @@ pub async fn webservice(State(app): State<Arc<App>>, req: Request) -> Response {
     if fault == Some(Fault::ExpireSessions) {
         app.db.lock().unwrap().sessions.clear();
     }
+    if fault == Some(Fault::ExpireSession) {
+        let name = param(&query, "sessionName")
+            .or_else(|| param(&form, "sessionName"))
+            .unwrap_or("");
+        app.db.lock().unwrap().sessions.remove(name);
+    }
     if fault == Some(Fault::Reset) {
         if let Some(r) = parts.extensions.get::<ResetHandle>() {
             r.0.notify_one();
@@ -585,6 +594,15 @@ pub async fn webservice(State(app): State<Arc<App>>, req: Request) -> Response {
         tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
     }
     let service = app.service_ms.load(Ordering::Relaxed);
+    // With a CPU limit, the request queues for a CPU and holds it while it is served (the
+    // service time, then the operation): on a busy server a login reads the user's challenge
+    // token only after the requests ahead of it, so the window in which another client's
+    // getchallenge spoils it grows with the queue, as on the lab (live findings G).
+    let cpu = app.cpus.lock().unwrap().clone().filter(|_| service > 0);
+    let _cpu = match cpu {
+        Some(s) => s.acquire_owned().await.ok(),
+        None => None,
+    };
     if service > 0 {
         tokio::time::sleep(std::time::Duration::from_millis(service)).await;
     }
@@ -592,6 +610,7 @@ pub async fn webservice(State(app): State<Arc<App>>, req: Request) -> Response {
     let out = tokio::task::spawn_blocking(move || dispatch(&app2, post, &query, &form, files))
         .await
         .unwrap_or_else(|_| empty500());
+    drop(_cpu);
     if op == "getchallenge" {
         // The answer leaves after the token's INSERT (ops::CHALLENGE_GAP).
         tokio::time::sleep(ops::CHALLENGE_GAP).await;
@@ -748,7 +767,13 @@ pub async fn clock(State(app): State<Arc<App>>, req: Request) -> Response {
     )
 }
 
-/// `POST /__sim/service-time` `{"ms": N}`: the fixed delay per webservice request from now on.
+/// A CPU limit of `n` requests at once (0: none).
+pub fn cpus(n: u64) -> Option<Arc<tokio::sync::Semaphore>> {
+    (n > 0).then(|| Arc::new(tokio::sync::Semaphore::new(n.min(1024) as usize)))
+}
+
+/// `POST /__sim/service-time` `{"ms": N, "cpus": K}`: the fixed delay per webservice request
+/// from now on; `cpus` (optional) how many are served at once (0: no limit).
 pub async fn service_time(State(app): State<Arc<App>>, req: Request) -> Response {
     if !loopback(&req) {
         return json_resp(403, &serde_json::json!({"error": "loopback only"}));
@@ -764,6 +789,9 @@ pub async fn service_time(State(app): State<Arc<App>>, req: Request) -> Response
         );
     };
     app.service_ms.store(ms, Ordering::Relaxed);
+    if let Some(n) = v["cpus"].as_u64() {
+        *app.cpus.lock().unwrap() = cpus(n);
+    }
     json_resp(200, &serde_json::json!({ "service_ms": ms }))
 }
 

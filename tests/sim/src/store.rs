@@ -273,7 +273,7 @@ impl Db {
             sessions: HashMap::new(),
             challenges: HashMap::new(),
             clock_offset,
-            uniq: 0x6b04740cd4e47,
+            uniq: 0,
             stats: Stats::default(),
         }
     }
@@ -282,10 +282,17 @@ impl Db {
         now_real() + self.clock_offset
     }
 
-    /// A fresh `uniqid()`-like hex string.
+    /// A fresh `uniqid()`: PHP's is the clock in microseconds (8 hex digits of seconds, 5 of
+    /// microseconds; getchallenge tokens of the lab servers read as their clock), strictly
+    /// increasing (PHP waits for the next microsecond). The simulated clock's offset included.
     pub fn uniqid(&mut self) -> String {
-        self.uniq += 1 + (now_real() as u64 & 0xff);
-        format!("{:013x}", self.uniq)
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_micros() as u64)
+            .unwrap_or(0)
+            .saturating_add_signed(self.clock_offset.saturating_mul(1_000_000));
+        self.uniq = now.max(self.uniq + 1);
+        format!("{:08x}{:05x}", self.uniq / 1_000_000, self.uniq % 1_000_000)
     }
 
     pub fn m(&self, name: &str) -> usize {

@@ -138,6 +138,9 @@ pub fn lex(q: &str) -> Vec<Result<Lexed, ()>> {
     let mut st = State::Start;
     // In WHERE: whether the next word is a column name (true) or a value (false).
     let mut expect_col = true;
+    // Inside `IN ( … )`: every word is a value until `)` (VTQL_Lexer's `$in_started`: the lab's
+    // 8.4.0 answers `lastname IN ('s00', 000)` and `IN (1, 2)` with rows, not a syntax error).
+    let mut in_list = false;
     while i < b.len() {
         let c = b[i];
         if matches!(c, b' ' | b'\t' | b'\r' | b'\n') {
@@ -149,7 +152,7 @@ pub fn lex(q: &str) -> Vec<Result<Lexed, ()>> {
             match literal_len(&q[i..]) {
                 Some(n) => {
                     i += n;
-                    expect_col = true;
+                    expect_col = !in_list;
                     Tok::Value(q[start..i].to_string())
                 }
                 None => {
@@ -171,7 +174,7 @@ pub fn lex(q: &str) -> Vec<Result<Lexed, ()>> {
                     out.push(Err(()));
                     return out;
                 }
-                expect_col = true;
+                expect_col = !in_list;
                 Tok::Value(w.to_string())
             } else {
                 match (st, lw.as_str()) {
@@ -219,6 +222,7 @@ pub fn lex(q: &str) -> Vec<Result<Lexed, ()>> {
                     }
                     (State::Where, "in") => {
                         expect_col = false;
+                        in_list = true;
                         Tok::In
                     }
                     (State::Where, "like") => {
@@ -233,7 +237,7 @@ pub fn lex(q: &str) -> Vec<Result<Lexed, ()>> {
                             expect_col = false;
                             Tok::ColumnName(w.to_string())
                         } else {
-                            expect_col = true;
+                            expect_col = !in_list;
                             Tok::Value(w.to_string())
                         }
                     }
@@ -249,7 +253,13 @@ pub fn lex(q: &str) -> Vec<Result<Lexed, ()>> {
                 b'*' => Tok::Star,
                 b',' => Tok::Comma,
                 b'(' => Tok::ParenOpen,
-                b')' => Tok::ParenClose,
+                b')' => {
+                    if in_list {
+                        in_list = false;
+                        expect_col = true;
+                    }
+                    Tok::ParenClose
+                }
                 b';' => {
                     st = State::End;
                     Tok::Semicolon
@@ -570,4 +580,27 @@ pub fn module_of(q: &str) -> Option<String> {
 /// Strips the quotes VTQL's id handling trims (`trim($value, "'")`).
 pub fn unquote(v: &str) -> &str {
     v.trim_matches('\'')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse;
+
+    /// Inside `IN ( … )` every word is a value, as VTQL_Lexer's `$in_started` reads it: the lab's
+    /// 8.4.0 answers these with rows (a fuzz find of `vtql_parse`: the simulator called the `000`
+    /// after a quoted value a COLUMNNAME and refused what the core renders and the server runs).
+    #[test]
+    fn bare_values_inside_an_in_list_after_any_value() {
+        for q in [
+            "SELECT lastname FROM Contacts WHERE lastname IN ('s00', 000);",
+            "SELECT lastname FROM Contacts WHERE lastname IN (1, 2, 3);",
+            "SELECT lastname FROM Contacts WHERE lastname IN ('a', -1, 'b') AND firstname = 'x';",
+        ] {
+            parse(q).unwrap_or_else(|e| panic!("{q}: {e:?}"));
+        }
+        // after `)` the next word is a column again
+        assert!(
+            parse("SELECT lastname FROM Contacts WHERE lastname IN (1) 'x' = firstname;").is_err()
+        );
+    }
 }
