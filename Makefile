@@ -57,31 +57,49 @@ setup-chromium:
 	fi
 
 ## ---------------------------------------------------------------- package
-wasm-build:
-	cargo build --release --locked --target wasm32-unknown-unknown -p crmwire
+# One wasm module per entry point, each with only its protocols (cargo features, Cargo.toml):
+#   crmwire (vtiger,perfex)  crmwire/vtiger (vtiger)  crmwire/perfex (perfex)  crmwire/proxy (proxy)
+# Cargo keeps one crmwire.wasm per target dir whatever the features, so each build is copied out to
+# $(WASM_STAGE)/<flavour>.wasm, and rebuilt only when a Rust source, Cargo.toml or Cargo.lock changed.
+FLAVOURS := crmwire vtiger perfex proxy
+FEATURES_crmwire := vtiger,perfex
+FEATURES_vtiger := vtiger
+FEATURES_perfex := perfex
+FEATURES_proxy := proxy
+WASM_STAGE := $(CARGO_TARGET_DIR)/pkg-wasm
+RUST_SRCS = $(shell find src -name '*.rs') Cargo.toml Cargo.lock
 
-# One `--target web` glue for every runtime; thin hand-written entries pick the loader.
-# wasm-opt from npm binaryen (Debian's 108 corrupts the module, toolchain.md G3). --converge
-# repeats -Oz until it stops shrinking; --low-memory-unused lets it fold addresses below 1 KB
-# (Rust's data and stack start at 1 MiB). Together about 1 KB gzip.
+$(WASM_STAGE)/%.wasm: $(RUST_SRCS)
+	cargo build --release --locked --target wasm32-unknown-unknown -p crmwire --no-default-features --features $(FEATURES_$*)
+	@mkdir -p $(WASM_STAGE) && cp $(WASM) $@
+
+wasm-build: $(FLAVOURS:%=$(WASM_STAGE)/%.wasm)
+# Built through pattern rules, but not intermediates: make must not delete them.
+.SECONDARY: $(FLAVOURS:%=$(WASM_STAGE)/%.wasm) $(FLAVOURS:%=$(GEN)/%_bg.wasm)
+
+# One `--target web` glue per module (bundled into each entry, not shipped); thin hand-written
+# entries pick the loader (tests/js/tools/bundle.mjs). wasm-opt from npm binaryen (Debian's 108
+# corrupts the module, toolchain.md G3). --converge repeats -Oz until it stops shrinking;
+# --low-memory-unused lets it fold addresses below 1 KB (Rust's data and stack start at 1 MiB).
+# Together about 1 KB gzip.
 # The benchmark's size floor (tests/bench/lib/twiggy.mjs) reads these two lines: keep them one line each.
 WASM_BINDGEN_FLAGS := --target web --weak-refs --remove-name-section --remove-producers-section
 WASM_OPT_FLAGS := -Oz --converge --low-memory-unused
-# pkg/gen/.built marks a complete build; when it is newer than the cargo output, this Makefile
-# (the flags), the glue stripper and wasm-opt, the slow wasm-opt pass is skipped (warm `make demo`).
-GEN_INPUTS = $(WASM) Makefile $(JS)/tools/strip-glue.mjs $(WASM_OPT)
-pkg: setup-rust setup-js wasm-build
-	@if [ -f $(GEN)/.built ] && [ -z "$$(find $(GEN_INPUTS) -newer $(GEN)/.built 2>/dev/null)" ]; then \
-	  echo "pkg/gen is up to date (newer than $(notdir $(WASM)), Makefile, strip-glue.mjs, wasm-opt)"; \
-	else \
-	  set -x; \
-	  rm -rf $(GEN) && mkdir -p $(GEN); \
-	  wasm-bindgen $(WASM_BINDGEN_FLAGS) --out-dir $(GEN) --out-name crmwire $(WASM); \
-	  node $(JS)/tools/strip-glue.mjs $(GEN)/crmwire.js; \
-	  $(WASM_OPT) $(WASM_OPT_FLAGS) $(GEN)/crmwire_bg.wasm -o $(GEN)/crmwire_bg.wasm; \
-	  rm -f $(GEN)/crmwire_bg.wasm.d.ts $(GEN)/.gitignore; \
-	  touch $(GEN)/.built; \
-	fi
+# Each step is redone only when its inputs changed (a warm `make demo` skips the slow wasm-opt pass).
+$(GEN)/%_bg.wasm: $(WASM_STAGE)/%.wasm Makefile $(JS)/tools/strip-glue.mjs $(WASM_OPT)
+	@mkdir -p $(GEN)
+	wasm-bindgen $(WASM_BINDGEN_FLAGS) --out-dir $(GEN) --out-name $* $<
+	node $(JS)/tools/strip-glue.mjs $(GEN)/$*.js
+	$(WASM_OPT) $(WASM_OPT_FLAGS) $@ -o $@
+	rm -f $(GEN)/$*_bg.wasm.d.ts $(GEN)/$*.d.ts $(GEN)/.gitignore
+
+# pkg/gen/<flavour>-<runtime>.js: one ES module per entry point and runtime (esbuild).
+$(GEN)/.bundled: $(FLAVOURS:%=$(GEN)/%_bg.wasm) $(wildcard pkg/*.js) $(JS)/tools/bundle.mjs
+	node $(JS)/tools/bundle.mjs
+	@touch $@
+
+pkg: setup-rust setup-js
+	@$(MAKE) --no-print-directory $(GEN)/.bundled
 	node $(JS)/tools/size.mjs
 
 size:
@@ -201,9 +219,11 @@ setup-n8n:
 test-n8n: sim link-pkg setup-n8n
 	node $(JS)/n8n/run.mjs
 
-# Size budget (fails when over) and a quick per-call CPU sanity run.
+# Size budget per entry point (fails when over), the core::fmt pin of each wasm module (fails when it
+# grows; tests/bench/fmt-budget.json) and a quick per-call CPU sanity run.
 test-bench-quick: pkg link-pkg
 	node tests/bench/run.mjs --quick
+	node $(JS)/tools/fmt-check.mjs $(WASM_STAGE)
 
 ## ---------------------------------------------------------------- fuzzing
 # cargo-fuzz targets in tests/fuzz (their own workspace, nightly toolchain; FUZZING.md), one per

@@ -1,5 +1,8 @@
-// Type declarations of the Perfex CRM client (pkg/perfex.js), re-exported by index.d.ts.
+// Type declarations of the Perfex CRM client (pkg/perfex.js), re-exported by index.d.ts; with the
+// shared names below, also the types of crmwire/perfex.
 import type { CrmError } from './index.js';
+export { CrmError, isCrmError, ready, isReady, initSync, version } from './index.js';
+export type { CrmErrorCode } from './index.js';
 
 /** Which Perfex API module the server runs: WON API (`won_api`) or the Themesic REST API (`api`). */
 export type PerfexApi = 'won' | 'rest';

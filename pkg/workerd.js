@@ -10,7 +10,7 @@ const HINT =
   "use the 'browser' condition instead of 'workerd'.";
 
 configure({
-  source: 'the module import ./gen/crmwire_bg.wasm',
+  source: 'the module import crmwire/gen/crmwire_bg.wasm',
   hint: HINT,
   sync: () => {
     if (!(wasmModule instanceof WebAssembly.Module)) {

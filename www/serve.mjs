@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, createReadStream, statSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { createVtigerProxy, toNodeListener } from '../pkg/proxy.js';
+import { createVtigerProxy, toNodeListener } from '../pkg/gen/proxy-node.js'; // crmwire/proxy's Node entry (make pkg)
 
 const WWW = path.dirname(new URL(import.meta.url).pathname);
 const ROOT = path.resolve(WWW, '..');

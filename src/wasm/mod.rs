@@ -7,8 +7,13 @@
 //! ([`crate::vtiger::driver`], [`crate::perfex::driver`]); this module converts their steps,
 //! errors and values at the boundary.
 
+// One module per protocol, each behind its cargo feature (Cargo.toml): a build exports only
+// the protocols of its entry point, and LTO drops the rest of the core.
+#[cfg(feature = "perfex")]
 pub mod perfex;
+#[cfg(feature = "proxy")]
 pub mod proxy;
+#[cfg(feature = "vtiger")]
 pub mod vtiger;
 
 use crate::error::{Error, ErrorCode, Result};
@@ -179,6 +184,7 @@ pub fn version() -> String {
 
 /// Lower-case hex MD5 of the UTF-8 bytes of `s` (the Vtiger login digest is
 /// `md5Hex(challengeToken + accessKey)`).
+#[cfg(feature = "vtiger")]
 #[wasm_bindgen(js_name = md5Hex)]
 pub fn md5_hex(s: &str) -> String {
     crate::encode::md5_hex(s)
@@ -186,12 +192,14 @@ pub fn md5_hex(s: &str) -> String {
 
 /// A string as a VTQL literal (quoted, `'` and `\` doubled). Throws INVALID_INPUT for the
 /// empty string and for NUL.
+#[cfg(feature = "vtiger")]
 #[wasm_bindgen(js_name = vtqlLiteral)]
 pub fn vtql_literal(s: &str) -> std::result::Result<String, String> {
     crate::vtiger::vtql::literal(s).map_err(|e| js_err(&e))
 }
 
 /// Renders a query spec (the builder's object form, as JSON text) to VTQL.
+#[cfg(feature = "vtiger")]
 #[wasm_bindgen(js_name = renderVtql)]
 pub fn render_vtql(spec_json: &str) -> std::result::Result<String, String> {
     crate::vtiger::vtql::Select::from_spec_text(spec_json)

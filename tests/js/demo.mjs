@@ -2,7 +2,7 @@
 // CRMWIRE_ACCESS_KEY are set; otherwise against crmwire-sim (stock Vtiger 8.4 profile)
 // started here on 127.0.0.1. Run it with `make demo-node` (builds everything first) or
 // `node tests/js/demo.mjs` once the package and the simulator are built.
-import { VtigerClient, select, isCrmError } from '../../pkg/node.js';
+import { VtigerClient, select, isCrmError } from '../../pkg/gen/crmwire-node.js';
 import { startSim } from './test/sim.mjs';
 
 const real = Boolean(process.env.CRMWIRE_URL);

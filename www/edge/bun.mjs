@@ -1,5 +1,5 @@
 // Bun: bun www/edge/bun.mjs   (from npm: import { createVtigerProxy } from 'crmwire/proxy')
-import { createVtigerProxy } from '../../pkg/proxy.js';
+import { createVtigerProxy } from '../../pkg/gen/proxy-node.js'; // crmwire/proxy's Node/Bun entry (make pkg)
 import { optionsFromEnv } from './options.mjs';
 
 const handler = createVtigerProxy(optionsFromEnv(process.env));

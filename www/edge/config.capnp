@@ -1,6 +1,7 @@
 # workerd serve www/edge/config.capnp [--socket-addr http=127.0.0.1:PORT]
 # Runs worker.mjs with the package files embedded under the names the imports use
-# (pkg/workerd.js is the package's compiled-wasm entry). With wrangler, none of this is needed:
+# (pkg/gen/proxy-workerd.js is crmwire/proxy's workerd entry, built by `make pkg`, with the wasm module
+# it imports; node www/edge/workerd-config.mjs rewrites the list). With wrangler, none of this is needed:
 # `npm i crmwire` and wrangler bundles `crmwire/proxy` with the `workerd` export condition.
 # Every setting comes from the environment (see options.mjs); CRM_ACCESS_KEY never sits in a file.
 using Workerd = import "/workerd/workerd.capnp";
@@ -19,18 +20,9 @@ const proxyWorker :Workerd.Worker = (
     (name = "worker.mjs", esModule = embed "worker.mjs"),
     (name = "options.mjs", esModule = embed "options.mjs"),
     # The package as if under node_modules/crmwire/. workerd resolves every specifier relative to the
-    # importing module's name, so the bare `crmwire` that proxy.js imports becomes "crmwire/crmwire".
-    (name = "crmwire/proxy", esModule = embed "../../pkg/proxy.js"),
-    (name = "crmwire/crmwire", esModule = embed "../../pkg/workerd.js"),
-    (name = "crmwire/api.js", esModule = embed "../../pkg/api.js"),
-    (name = "crmwire/core.js", esModule = embed "../../pkg/core.js"),
-    (name = "crmwire/errors.js", esModule = embed "../../pkg/errors.js"),
-    (name = "crmwire/gen/crmwire.js", esModule = embed "../../pkg/gen/crmwire.js"),
-    (name = "crmwire/gen/crmwire_bg.wasm", wasm = embed "../../pkg/gen/crmwire_bg.wasm"),
-    (name = "crmwire/perfex.js", esModule = embed "../../pkg/perfex.js"),
-    (name = "crmwire/query.js", esModule = embed "../../pkg/query.js"),
-    (name = "crmwire/transport.js", esModule = embed "../../pkg/transport.js"),
-    (name = "crmwire/vtiger.js", esModule = embed "../../pkg/vtiger.js"),
+    # importing module's name, so the bundle's `./proxy_bg.wasm` becomes "crmwire/proxy_bg.wasm".
+    (name = "crmwire/proxy", esModule = embed "../../pkg/gen/proxy-workerd.js"),
+    (name = "crmwire/proxy_bg.wasm", wasm = embed "../../pkg/gen/proxy_bg.wasm"),
   ],
   bindings = [
     (name = "CRM_URL", fromEnvironment = "CRM_URL"),

@@ -1,6 +1,6 @@
 // Deno: deno run --config www/edge/deno.json --allow-net=127.0.0.1 --allow-read=pkg --allow-env www/edge/deno.mjs
 // (From npm: import { createVtigerProxy } from 'npm:crmwire/proxy'.)
-import { createVtigerProxy } from '../../pkg/proxy.js';
+import { createVtigerProxy } from '../../pkg/gen/proxy-web.js'; // crmwire/proxy's Deno entry (make pkg)
 import { optionsFromEnv } from './options.mjs';
 
 const handler = createVtigerProxy(optionsFromEnv(Deno.env.toObject()));

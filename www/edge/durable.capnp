@@ -65,15 +65,6 @@ const stateWorker :Workerd.Worker = (
 const modules :List(Workerd.Worker.Module) = [
     (name = "durable.mjs", esModule = embed "durable.mjs"),
     (name = "options.mjs", esModule = embed "options.mjs"),
-    (name = "crmwire/proxy", esModule = embed "../../pkg/proxy.js"),
-    (name = "crmwire/crmwire", esModule = embed "../../pkg/workerd.js"),
-    (name = "crmwire/api.js", esModule = embed "../../pkg/api.js"),
-    (name = "crmwire/core.js", esModule = embed "../../pkg/core.js"),
-    (name = "crmwire/errors.js", esModule = embed "../../pkg/errors.js"),
-    (name = "crmwire/gen/crmwire.js", esModule = embed "../../pkg/gen/crmwire.js"),
-    (name = "crmwire/gen/crmwire_bg.wasm", wasm = embed "../../pkg/gen/crmwire_bg.wasm"),
-    (name = "crmwire/perfex.js", esModule = embed "../../pkg/perfex.js"),
-    (name = "crmwire/query.js", esModule = embed "../../pkg/query.js"),
-    (name = "crmwire/transport.js", esModule = embed "../../pkg/transport.js"),
-    (name = "crmwire/vtiger.js", esModule = embed "../../pkg/vtiger.js"),
+    (name = "crmwire/proxy", esModule = embed "../../pkg/gen/proxy-workerd.js"),
+    (name = "crmwire/proxy_bg.wasm", wasm = embed "../../pkg/gen/proxy_bg.wasm"),
 ];

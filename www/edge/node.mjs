@@ -1,6 +1,6 @@
 // Node 20+: node www/edge/node.mjs   (from npm: import { createVtigerProxy, toNodeListener } from 'crmwire/proxy')
 import http from 'node:http';
-import { createVtigerProxy, toNodeListener } from '../../pkg/proxy.js';
+import { createVtigerProxy, toNodeListener } from '../../pkg/gen/proxy-node.js'; // crmwire/proxy's Node entry (make pkg)
 import { optionsFromEnv } from './options.mjs';
 
 const handler = createVtigerProxy(optionsFromEnv(process.env));

@@ -1,29 +1,29 @@
-// (Re)writes config.capnp and durable.capnp: the worker plus every package module that pkg/proxy.js reaches, itself or
-// through `crmwire` (pkg/workerd.js), found by following the static imports. Run after the package changes:
+// (Re)writes config.capnp and durable.capnp: the worker plus crmwire/proxy's workerd bundle
+// (pkg/gen/proxy-workerd.js, built by `make pkg`) and every package module it imports (its wasm), found by
+// following the static imports. Run after the package changes:
 //   node www/edge/workerd-config.mjs
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 const here = path.dirname(new URL(import.meta.url).pathname);
-const pkg = path.resolve(here, '../../pkg');
+const gen = path.resolve(here, '../../pkg/gen');
 const files = new Set();
 const walk = (rel) => {
   if (files.has(rel)) return;
   files.add(rel);
   if (rel.endsWith('.wasm')) return;
-  const src = readFileSync(path.join(pkg, rel), 'utf8');
+  const src = readFileSync(path.join(gen, rel), 'utf8');
   for (const m of src.matchAll(/(?:import|export)\s[^'"]*?from\s*['"](\.[^'"]+)['"]|import\s*['"](\.[^'"]+)['"]/g)) {
     walk(path.posix.normalize(path.posix.join(path.posix.dirname(rel), m[1] ?? m[2])));
   }
 };
-walk('workerd.js');
-walk('proxy.js'); // its own relative imports too (transport.js, errors.js…)
-files.delete('workerd.js');
-files.delete('proxy.js');
+walk('proxy-workerd.js');
+files.delete('proxy-workerd.js');
+// workerd resolves a specifier relative to the importing module's name: the bundle is "crmwire/proxy",
+// so its `./proxy_bg.wasm` is "crmwire/proxy_bg.wasm".
 const mods = [
-  '    (name = "crmwire/proxy", esModule = embed "../../pkg/proxy.js"),',
-  '    (name = "crmwire/crmwire", esModule = embed "../../pkg/workerd.js"),',
-  ...[...files].sort().map((f) => `    (name = "crmwire/${f}", ${f.endsWith('.wasm') ? 'wasm' : 'esModule'} = embed "../../pkg/${f}"),`),
+  '    (name = "crmwire/proxy", esModule = embed "../../pkg/gen/proxy-workerd.js"),',
+  ...[...files].sort().map((f) => `    (name = "crmwire/${f}", ${f.endsWith('.wasm') ? 'wasm' : 'esModule'} = embed "../../pkg/gen/${f}"),`),
 ];
 // config.capnp (one worker) and durable.capnp (two edges and a Durable Object) embed the same list.
 for (const name of ['config.capnp', 'durable.capnp']) {

@@ -27,6 +27,7 @@ function layer(url, fn) {
   if (fn === '(program)' || fn === '(idle)' || fn === '(root)') return fn.slice(1, -1);
   if (url.startsWith('wasm://')) return 'wasm';
   if (/\/gen\/crmwire\.js$/.test(url)) return 'wasm-bindgen glue (gen/crmwire.js)';
+  if (/\/gen\/[a-z]+-(?:node|web|workerd)\.js$/.test(url)) return 'crmwire JS layer'; // make pkg's bundles: the JS layer and the glue in one file
   if (/\/pkg\/[^/]+\.js$/.test(url) || /crmwire-pkg-named-[^/]+\/[^/]+\.js$/.test(url) || /node_modules\/crmwire\//.test(url)) return 'crmwire JS layer';
   if (/tests\/bench\//.test(url)) return 'bench harness (mock fetch, loop)';
   if (url.startsWith('node:') || url === '') return 'node/V8 built-ins (Response, URLSearchParams, JSON, TextDecoder, ...)';

@@ -38,20 +38,24 @@ function publishedFiles() {
   }
 }
 
-function resolveExports(exp, conds) {
+/** The package's entry points (export-map subpaths with a runtime entry), by the name users import. */
+export const ENTRIES = { '.': 'crmwire', './vtiger': 'crmwire/vtiger', './perfex': 'crmwire/perfex', './proxy': 'crmwire/proxy' };
+
+function resolveExports(exp, conds, subpath = '.') {
   if (exp == null) return null;
-  if (typeof exp === 'string') return exp;
-  if (Array.isArray(exp)) { for (const e of exp) { const r = resolveExports(e, conds); if (r) return r; } return null; }
+  if (typeof exp === 'string') return subpath === '.' ? exp : null;
+  if (Array.isArray(exp)) { for (const e of exp) { const r = resolveExports(e, conds, subpath); if (r) return r; } return null; }
   const keys = Object.keys(exp);
-  if (keys.length && keys[0].startsWith('.')) return resolveExports(exp['.'], conds);
+  if (keys.length && keys[0].startsWith('.')) return resolveExports(exp[subpath], conds);
   for (const k of keys) {
     if (conds.includes(k)) { const r = resolveExports(exp[k], conds); if (r) return r; }
   }
   return null;
 }
 
-function entryFor(manifest, conds) {
-  if (manifest.exports) return resolveExports(manifest.exports, conds);
+function entryFor(manifest, conds, subpath = '.') {
+  if (manifest.exports) return resolveExports(manifest.exports, conds, subpath);
+  if (subpath !== '.') return null;
   if (conds.includes('browser') && typeof manifest.browser === 'string') return manifest.browser;
   if (conds.includes('import') && manifest.module) return manifest.module;
   return manifest.main || 'index.js';
@@ -142,6 +146,23 @@ export function measureP1() {
   }
   const rtVals = Object.values(runtimes).filter((r) => r.available !== false && r.gzip != null && r.wasm.length);
   const worst = rtVals.reduce((a, r) => (a == null || r.gzip > a.gzip ? r : a), null);
+  // The same for every entry point: what each runtime loads for `import 'crmwire/vtiger'` etc., and the worst.
+  const entryLoads = {};
+  for (const [sub, name] of Object.entries(ENTRIES)) {
+    const rts = {};
+    for (const [rt, conds] of Object.entries(RUNTIMES)) {
+      const e = entryFor(manifest, conds, sub);
+      if (!e) continue;
+      const set = loadedSet(e);
+      const parts = [...set.js, ...set.wasm].map((abs) => ({ path: relative(PKG_DIR, abs), ...sizeOf(abs) }));
+      rts[rt] = { entry: e, files: parts.map((f) => f.path), raw: parts.reduce((a, p) => a + p.raw, 0), gzip: parts.reduce((a, p) => a + p.gzip, 0), wasm: set.wasm.map((abs) => relative(PKG_DIR, abs)) };
+    }
+    const vals = Object.entries(rts).filter(([, r]) => r.wasm.length);
+    if (!vals.length) { entryLoads[name] = unavailable(`no runtime entry with a .wasm for ${sub}`); continue; }
+    const [wrt, w] = vals.reduce((a, b) => (b[1].gzip > a[1].gzip ? b : a));
+    const wasmGzip = w.wasm.reduce((a, f) => a + sizeOf(join(PKG_DIR, f)).gzip, 0);
+    entryLoads[name] = { available: true, subpath: sub, runtimes: rts, maxGzip: w.gzip, maxRaw: w.raw, worst: wrt, wasmGzip, jsGzip: w.gzip - wasmGzip };
+  }
   const wasmFiles = fileRows.filter((f) => f.group === 'wasm');
   return {
     available: true,
@@ -153,7 +174,8 @@ export function measureP1() {
     oneRuntimeMaxGzip: worst ? worst.gzip : null,
     oneRuntimeMaxRaw: worst ? worst.raw : null,
     oneRuntimeWorst: worst ? Object.keys(runtimes).find((k) => runtimes[k] === worst) : null,
-    wasmSections: wasmFiles.length ? wasmSections(join(PKG_DIR, wasmFiles[0].path)) : null,
+    entries: entryLoads,
+    wasmSections: Object.fromEntries(wasmFiles.map((f) => [f.path, wasmSections(join(PKG_DIR, f.path))])),
     note: 'sizes are deterministic for a given build; gzip is zlib level 9 per file, summed',
   };
 }

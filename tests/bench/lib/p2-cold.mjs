@@ -2,17 +2,20 @@
 import { join } from 'node:path';
 import { PKG_DIR, linkPackage, runNodeChild, stats, unavailable, log } from './util.mjs';
 
-export async function measureP2({ runs = 15, wasmPath } = {}) {
+export async function measureP2({ runs = 15, wasmPath, vtigerWasmPath } = {}) {
   const res = { available: true, runs };
   linkPackage();
-  const modes = { crmwire: [], ref: [] };
+  // crmwire: import 'crmwire'; vtiger: import 'crmwire/vtiger' (issue 13's figures); ref: the plain-JS client.
+  const modes = { crmwire: [], vtiger: [], ref: [] };
   if (wasmPath) modes.instantiate = [];
+  if (vtigerWasmPath) modes.instantiateVtiger = [];
   const errors = {};
   for (let i = 0; i < runs; i++) {
     // Interleave the modes so drift (thermal, page cache) hits all of them alike.
     for (const m of Object.keys(modes)) {
       if (errors[m]) continue;
-      const r = await runNodeChild('p2-child.mjs', m === 'instantiate' ? [m, join(PKG_DIR, wasmPath)] : [m], { timeoutMs: 30_000 });
+      const args = m === 'instantiate' ? [m, join(PKG_DIR, wasmPath)] : m === 'instantiateVtiger' ? ['instantiate', join(PKG_DIR, vtigerWasmPath)] : [m];
+      const r = await runNodeChild('p2-child.mjs', args, { timeoutMs: 30_000 });
       if (r.error) { errors[m] = r.error; log(`  P2 ${m}: ${r.error}`); continue; }
       modes[m].push(r);
     }

@@ -15,7 +15,11 @@ export function findCargoWasm() {
   for (const base of [REPO, dirname(REPO)]) {
     try { for (const d of readdirSync(base)) if (d.startsWith('tgt-')) dirs.push(join(base, d)); } catch { /* none */ }
   }
-  const found = dirs.filter(Boolean).map((d) => join(d, REL)).filter((p) => existsSync(p));
+  // `make pkg` copies each flavour's cargo output to <target>/pkg-wasm/<flavour>.wasm; the cargo output path
+  // itself holds whichever flavour was built last. crmwire (both protocols) is the one measured here.
+  const found = dirs.filter(Boolean).flatMap((d) => [join(d, 'pkg-wasm', 'crmwire.wasm'), join(d, REL)]).filter((p) => existsSync(p));
+  const staged = found.filter((p) => p.includes(`${join('pkg-wasm', 'crmwire.wasm')}`));
+  if (staged.length) found.splice(0, found.length, ...staged);
   found.sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs);
   return found[0] || null;
 }

@@ -2,6 +2,9 @@
 // `npm pack` tarball of pkg/ by name, is built with its tool the way that tool's users run it, and
 // makes a real call (create + query) against crmwire-sim:
 //   vite      `vite build`, dist/ served, the page in headless Chromium
+//   vite-vtiger  the same page importing crmwire/vtiger only; its shipped size is printed, and written to
+//             tests/bench/results/vite-vtiger.json (BENCHMARKS.md) with CRMWIRE_RECORD_SIZES=1
+//   vite-perfex  a page importing crmwire/perfex only: a customer created and read back (WON API)
 //   esbuild   the command and the code block pkg/README.md documents, the page in headless Chromium
 //   webpack   webpack 5 production build, the page in headless Chromium
 //   wrangler  `wrangler dev` serving www/edge/worker.mjs (crmwire/proxy) in front of the simulator,
@@ -17,6 +20,7 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -324,7 +328,7 @@ const CELLS = {
     expectCall('bun build: the bundle run by bun', lastJson(r), r.out + '\n' + readdirSync(path.join(dir, 'dist')).join(' '));
     const n = lastJson(run(JSBIN('bun'), [path.join(dir, 'dist/naive.js'), cfg], { cwd: WORK, env }));
     ok('bun build without the .wasm import: WASM_LOAD_FAILED naming the path tried', n?.crmError === true && n.code === 'WASM_LOAD_FAILED' &&
-      n.message.includes(path.join(dir, 'dist/gen/crmwire_bg.wasm')) && /initSync/.test(n.message), JSON.stringify(n));
+      n.message.includes(path.join(dir, 'dist/crmwire_bg.wasm')) && /initSync/.test(n.message), JSON.stringify(n));
   },
   async deno() {
     // Outside the repository: Deno would otherwise find tests/js/node_modules/crmwire (a link to pkg/).
@@ -363,6 +367,71 @@ const CELLS = {
     const dir = consumer('vite');
     await browserCell('vite', dir, [BIN('vite'), 'build', '--logLevel', 'warn']);
   },
+  async 'vite-vtiger'() {
+    // The same Vite app importing only crmwire/vtiger: what a Vtiger-only page ships, measured.
+    const dir = consumer('vite-vtiger', { from: 'vite' });
+    const check = path.join(dir, 'check.mjs');
+    writeFileSync(check, readFileSync(check, 'utf8').replace("from 'crmwire';", "from 'crmwire/vtiger';"));
+    writeFileSync(path.join(dir, 'main.js'), readFileSync(path.join(dir, 'main.js'), 'utf8').replace("cell: 'vite'", "cell: 'vite-vtiger'"));
+    await browserCell('vite-vtiger', dir, [BIN('vite'), 'build', '--logLevel', 'warn']);
+    const dist = path.join(dir, 'dist');
+    const shipped = readdirSync(dist, { recursive: true }).filter((f) => /\.(js|wasm)$/.test(f)).map((f) => {
+      const b = readFileSync(path.join(dist, f));
+      return { file: f, raw: b.length, gzip: gzipSync(b, { level: 9 }).length, wasm: f.endsWith('.wasm'), text: f.endsWith('.js') ? b.toString('utf8') : '' };
+    });
+    const wasm = shipped.filter((f) => f.wasm);
+    const vtigerWasm = readFileSync(path.join(ROOT, 'pkg/gen/vtiger_bg.wasm'));
+    ok('vite-vtiger: ships one .wasm, the Vtiger-only module', wasm.length === 1 && readFileSync(path.join(dist, wasm[0].file)).equals(vtigerWasm), shipped.map((f) => f.file).join(' '));
+    ok('vite-vtiger: no Perfex or proxy code in the JS', shipped.every((f) => !/perfexcore_|PerfexClient|proxygate_|proxycore_/i.test(f.text)), shipped.map((f) => f.file).join(' '));
+    const sum = (k, pick = () => true) => shipped.filter(pick).reduce((a, f) => a + f[k], 0);
+    const result = {
+      name: 'vite-vtiger', what: "a Vite 8 production build of a page importing only crmwire/vtiger (tests/js/bundlers, cell vite-vtiger): dist/'s .js and .wasm, gzip -9 per file",
+      gzip: sum('gzip'), raw: sum('raw'), jsGzip: sum('gzip', (f) => !f.wasm), wasmGzip: sum('gzip', (f) => f.wasm),
+      files: shipped.map(({ file, raw, gzip }) => ({ file, raw, gzip })), measuredAt: new Date().toISOString(),
+    };
+    console.log(`# vite-vtiger ships ${result.gzip} B gzip (JS ${result.jsGzip} B, wasm ${result.wasmGzip} B; ${result.raw} B raw)`);
+    // Recorded for BENCHMARKS.md only when asked (a test run leaves the committed results as they are).
+    if (process.env.CRMWIRE_RECORD_SIZES === '1') writeFileSync(path.join(ROOT, 'tests/bench/results/vite-vtiger.json'), JSON.stringify(result, null, 2) + '\n');
+  },
+  async 'vite-perfex'() {
+    // A Vite app importing only crmwire/perfex: one wasm (the Perfex-only module), no Vtiger code, a real
+    // create + get through the WON API of the simulator (CORS), its shipped size printed.
+    const dir = consumer('vite-perfex', { from: 'vite' });
+    writeFileSync(path.join(dir, 'check.mjs'), `import { PerfexClient, isCrmError, ready, version } from 'crmwire/perfex';
+export async function check(cfg) {
+  try {
+    const p = new PerfexClient({ url: cfg.url, token: cfg.perfexToken, api: 'won' });
+    const company = 'Matrix-' + cfg.cell + '-' + Date.now();
+    const { record } = await p.create('customers', { company });
+    const got = await p.get('customers', record.userid);
+    await ready();
+    return { ok: true, created: String(record.userid), company, got: got.company, version: version() };
+  } catch (e) {
+    return { ok: false, crmError: isCrmError(e), code: e?.code ?? null, message: String(e?.message ?? e) };
+  }
+}
+`);
+    writeFileSync(path.join(dir, 'main.js'), readFileSync(path.join(dir, 'main.js'), 'utf8').replace("cell: 'vite'", "cell: 'vite-perfex'"));
+    const b = run(BIN('vite'), ['build', '--logLevel', 'warn'], { cwd: dir });
+    if (!ok('vite-perfex: build', b.status === 0, b.out)) return;
+    const dist = path.join(dir, 'dist');
+    const srv = await serve(dist);
+    try {
+      const r = await pageResult(`${srv.url}/${hash({ perfexToken: sim.perfexToken })}`);
+      ok('vite-perfex: create + get of a customer (WON API) against the simulator', r.ok === true && r.got === r.company && /^\d+$/.test(r.created) && /^\d+\.\d+\.\d+/.test(r.version ?? ''), JSON.stringify(r));
+      ok('vite-perfex: no page errors', r.errors?.length === 0, JSON.stringify(r.errors));
+    } finally {
+      await srv.close();
+    }
+    const shipped = readdirSync(dist, { recursive: true }).filter((f) => /\.(js|wasm)$/.test(f)).map((f) => {
+      const bytes = readFileSync(path.join(dist, f));
+      return { file: f, gzip: gzipSync(bytes, { level: 9 }).length, wasm: f.endsWith('.wasm'), text: f.endsWith('.js') ? bytes.toString('utf8') : '' };
+    });
+    const wasm = shipped.filter((f) => f.wasm);
+    ok('vite-perfex: ships one .wasm, the Perfex-only module', wasm.length === 1 && readFileSync(path.join(dist, wasm[0].file)).equals(readFileSync(path.join(ROOT, 'pkg/gen/perfex_bg.wasm'))), shipped.map((f) => f.file).join(' '));
+    ok('vite-perfex: no Vtiger or proxy code in the JS', shipped.every((f) => !/vtigercore_|VtigerClient|renderVtql|proxygate_|proxycore_/i.test(f.text)), shipped.map((f) => f.file).join(' '));
+    console.log(`# vite-perfex ships ${shipped.reduce((a, f) => a + f.gzip, 0)} B gzip (JS ${shipped.filter((f) => !f.wasm).reduce((a, f) => a + f.gzip, 0)} B, wasm ${wasm.reduce((a, f) => a + f.gzip, 0)} B)`);
+  },
   async esbuild() {
     const dir = consumer('esbuild');
     readmeBlock(dir, 'esbuild', 'readme.js');
@@ -372,7 +441,7 @@ const CELLS = {
     try {
       const r = await pageResult(`${srv.url}/naive.html${hash()}`);
       ok('esbuild without the .wasm import: WASM_LOAD_FAILED naming the URL tried and what to do', r.crmError === true && r.code === 'WASM_LOAD_FAILED' &&
-        r.message.includes(`from ${srv.url}/gen/crmwire_bg.wasm`) && r.message.includes('404') && r.message.includes('ready(url)'), JSON.stringify(r));
+        r.message.includes(`from ${srv.url}/crmwire_bg.wasm`) && r.message.includes('404') && r.message.includes('ready(url)'), JSON.stringify(r));
     } finally {
       await srv.close();
     }
@@ -394,7 +463,7 @@ const CELLS = {
 };
 
 // ---------------------------------------------------------------- main
-const ORDER = ['vite', 'esbuild', 'webpack', 'wrangler', 'crx', 'deno', 'bun', 'node'];
+const ORDER = ['vite', 'vite-vtiger', 'vite-perfex', 'esbuild', 'webpack', 'wrangler', 'crx', 'deno', 'bun', 'node'];
 const wanted = process.argv.slice(2).length ? process.argv.slice(2) : ORDER;
 for (const w of wanted) if (!CELLS[w]) { console.error(`unknown cell ${w}; cells: ${Object.keys(CELLS).join(' ')}`); process.exit(2); }
 try {

@@ -140,14 +140,14 @@ const RUNNERS = {
       if (rel.endsWith('.wasm')) return modules.push({ type: 'CompiledWasm', path: path.join(root, name), contents: readFileSync(file) });
       const src = readFileSync(file, 'utf8');
       modules.push({ type: 'ESModule', path: path.join(root, name), contents: src });
+      // workerd resolves a specifier relative to the importing module's name.
       for (const m of src.matchAll(/(?:import|export)\s[^'"]*?from\s*['"](\.[^'"]+)['"]/g)) {
-        const r = path.posix.normalize(path.posix.join(path.posix.dirname(rel), m[1]));
-        walk(r, path.posix.join('crmwire', r));
+        walk(path.posix.normalize(path.posix.join(path.posix.dirname(rel), m[1])), path.posix.normalize(path.posix.join(path.posix.dirname(name), m[1])));
       }
     };
-    walk('proxy.js', 'crmwire/proxy');
-    walk('workerd.js', 'crmwire/crmwire'); // the bare 'crmwire' imported from crmwire/proxy
-    walk('workerd.js', 'crmwire'); // the bare 'crmwire' imported from the block itself
+    // Each export's `workerd` entry (make pkg's bundles), under the name the block imports.
+    for (const flavour of ['proxy', 'vtiger', 'perfex']) walk(`gen/${flavour}-workerd.js`, `crmwire/${flavour}`);
+    walk('gen/crmwire-workerd.js', 'crmwire');
     const mf = new Miniflare({ host: '127.0.0.1', port: 0, compatibilityDate: '2026-04-20', cf: false, modulesRoot: root, modules, bindings: env });
     try {
       const url = String(await mf.ready).replace(/\/$/, '');

@@ -1,6 +1,8 @@
-// Node / Bun / Deno driver: `<runtime> run.mjs '<json env>'`.
-import * as crm from 'crmwire';
+// Node / Bun / Deno driver: `<runtime> run.mjs '<json env>' [entry]` (entry: crmwire, crmwire/vtiger, crmwire/perfex).
 import { smoke } from './smoke-lib.mjs';
 
-const env = JSON.parse(globalThis.process?.argv?.[2] ?? globalThis.Deno?.args?.[0] ?? '{}');
-console.log(JSON.stringify(await smoke(crm, env)));
+const args = globalThis.process?.argv?.slice(2) ?? globalThis.Deno?.args ?? [];
+const env = JSON.parse(args[0] ?? '{}');
+const entry = args[1] ?? 'crmwire';
+const crm = await import(entry);
+console.log(JSON.stringify(await smoke(crm, { ...env, entry })));

@@ -2,18 +2,30 @@
 // imports the package BY NAME and passes the namespace here; the result is plain JSON that
 // tools/pack-smoke.mjs compares with what that runtime must do.
 export async function smoke(crm, env = {}) {
-  const out = { runtime: env.runtime || 'unknown' };
+  const out = { runtime: env.runtime || 'unknown', exports: Object.keys(crm).sort() };
   // Before any ready(): Node/Bun/Deno(file)/workerd instantiate synchronously; browsers cannot.
   out.readyAtImport = crm.isReady();
   try {
-    out.syncBeforeReady = crm.md5Hex('abc');
+    out.syncBeforeReady = crm.md5Hex ? crm.md5Hex('abc') : crm.version();
   } catch (e) {
     out.syncBeforeReady = crm.isCrmError(e) ? e.code : String(e);
   }
   await crm.ready();
-  out.md5 = crm.md5Hex('abc');
-  out.md5Unicode = crm.md5Hex('zoë 😀');
+  if (crm.md5Hex) {
+    out.md5 = crm.md5Hex('abc');
+    out.md5Unicode = crm.md5Hex('zoë 😀');
+  }
   out.version = crm.version();
+  if (crm.PerfexClient) {
+    // The options are checked by the Perfex core in wasm (no request is made).
+    try {
+      new crm.PerfexClient({ url: 'http://127.0.0.1:9/', token: 'tok', api: 'won', locale: 'en' });
+      new crm.PerfexClient({ url: 'http://127.0.0.1:9/\n', token: 'tok', api: 'won' });
+      out.perfexCheck = 'accepted a URL with a control character';
+    } catch (e) {
+      out.perfexCheck = crm.isCrmError(e) ? `${e.code} ${e.field}` : String(e);
+    }
+  }
   const e = new crm.CrmError('TIMEOUT', 'x', { operation: 'query' });
   out.guard = crm.isCrmError(e) && e instanceof crm.CrmError && e instanceof Error && !crm.isCrmError(new Error('plain'));
   if (env.simUrl && crm.VtigerClient) out.client = await clientSmoke(crm, env);

@@ -71,39 +71,72 @@ function expectResult(r, { syncFirst }) {
   if (env.simUrl && r.client) assert.deepEqual(r.client, { types: true, created: true, rows: 1, missing: r.client.missing, file: true });
 }
 
-// ---- 3. Node (node condition → node.js), plus condition resolution
-check('node: import by name', () => expectResult(run('node', ['run.mjs', envJson]), { syncFirst: true }));
-const resolveWith = (cond) =>
+// The per-CRM entries: crmwire's API without the other CRM (and the same Vtiger checks for crmwire/vtiger).
+const ALL = ['CrmError', 'PerfexClient', 'Query', 'VtigerClient', 'initSync', 'isCrmError', 'isReady', 'md5Hex', 'ready', 'select', 'toVtql', 'version', 'vtqlLiteral'];
+const VTIGER = ALL.filter((n) => n !== 'PerfexClient');
+const PERFEX = ['CrmError', 'PerfexClient', 'initSync', 'isCrmError', 'isReady', 'ready', 'version'];
+function expectVtiger(r, opts) {
+  expectResult(r, opts);
+  assert.deepEqual(r.exports, VTIGER);
+}
+function expectPerfex(r, { syncFirst }) {
+  assert.equal(r.error, undefined, r.error);
+  assert.deepEqual(r.exports, PERFEX);
+  assert.match(r.version, /^\d+\.\d+\.\d+/);
+  assert.equal(r.syncBeforeReady, syncFirst ? r.version : 'NOT_READY');
+  assert.equal(r.guard, true);
+  assert.equal(r.perfexCheck, 'INVALID_INPUT url');
+}
+
+// ---- 3. Node (node condition → gen/*-node.js), plus condition resolution
+check('node: import by name', () => {
+  const r = run('node', ['run.mjs', envJson]);
+  expectResult(r, { syncFirst: true });
+  assert.deepEqual(r.exports, ALL);
+  assert.equal(r.perfexCheck, 'INVALID_INPUT url');
+});
+check('node: import crmwire/vtiger', () => expectVtiger(run('node', ['run.mjs', envJson, 'crmwire/vtiger']), { syncFirst: true }));
+check('node: import crmwire/perfex', () => expectPerfex(run('node', ['run.mjs', envJson, 'crmwire/perfex']), { syncFirst: true }));
+const resolveWith = (cond, spec = 'crmwire') =>
   path.relative(path.join(consumer, 'node_modules/crmwire'), fileURLToPath(
-    execFileSync('node', [...(cond ? ['--conditions=' + cond] : []), '--input-type=module', '-e', "process.stdout.write(import.meta.resolve('crmwire'))"], { cwd: consumer, encoding: 'utf8' }),
+    execFileSync('node', [...(cond ? ['--conditions=' + cond] : []), '--input-type=module', '-e', `process.stdout.write(import.meta.resolve('${spec}'))`], { cwd: consumer, encoding: 'utf8' }),
   ));
-check('exports map: node/workerd/worker/deno/browser resolve to their entries', () => {
-  assert.equal(resolveWith(''), 'node.js');
-  assert.equal(resolveWith('workerd'), 'workerd.js');
-  assert.equal(resolveWith('worker'), 'index.js');
-  assert.equal(resolveWith('deno'), 'index.js');
-  assert.equal(resolveWith('browser'), 'index.js');
+check('exports map: node/workerd/worker/deno/browser resolve to their entries, for each entry point', () => {
+  for (const [spec, flavour] of [['crmwire', 'crmwire'], ['crmwire/vtiger', 'vtiger'], ['crmwire/perfex', 'perfex'], ['crmwire/proxy', 'proxy']]) {
+    assert.equal(resolveWith('', spec), `gen/${flavour}-node.js`);
+    assert.equal(resolveWith('workerd', spec), `gen/${flavour}-workerd.js`);
+    assert.equal(resolveWith('worker', spec), `gen/${flavour}-web.js`);
+    assert.equal(resolveWith('deno', spec), `gen/${flavour}-web.js`);
+    assert.equal(resolveWith('browser', spec), `gen/${flavour}-web.js`);
+    assert.equal(resolveWith('', `crmwire/${flavour}_bg.wasm`), `gen/${flavour}_bg.wasm`);
+  }
+});
+// Each entry's types: crmwire/vtiger lists every name index.d.ts declares (crmwire/perfex's are perfex.d.ts).
+check('types: vtiger.d.ts re-exports every declaration of index.d.ts', () => {
+  const dts = (f) => readFileSync(path.join(consumer, 'node_modules/crmwire', f), 'utf8');
+  const declared = [...dts('index.d.ts').matchAll(/^export (?:declare )?(?:class|function|type|interface|const|enum) ([A-Za-z_$][\w$]*)/gm)].map((m) => m[1]);
+  const listed = new Set(dts('vtiger.d.ts').match(/[A-Za-z_$][\w$]*/g));
+  assert.deepEqual(declared.filter((n) => !listed.has(n)), []);
 });
 
 // ---- 4. Bun
 check('bun: import by name', () => expectResult(run(bin('bun'), ['run.mjs', envJson]), { syncFirst: true }));
 
-// ---- 5. Deno (deno condition → index.js, sync read of the local file with --allow-read)
-check('deno: import by name', () =>
-  expectResult(
-    run(bin('deno'), ['run', '--quiet', '--no-prompt', `--allow-read=${consumer}`, '--allow-net=127.0.0.1', '--allow-env', 'run.mjs', envJson], {
-      DENO_DIR: path.join(work, 'deno-dir'),
-      DENO_NO_UPDATE_CHECK: '1',
-    }),
-    { syncFirst: true },
-  ),
-);
+// ---- 5. Deno (deno condition → gen/*-web.js, sync read of the local file with --allow-read)
+const deno = (entry) =>
+  run(bin('deno'), ['run', '--quiet', '--no-prompt', `--allow-read=${consumer}`, '--allow-net=127.0.0.1', '--allow-env', 'run.mjs', envJson, entry], {
+    DENO_DIR: path.join(work, 'deno-dir'),
+    DENO_NO_UPDATE_CHECK: '1',
+  });
+check('deno: import by name', () => expectResult(deno('crmwire'), { syncFirst: true }));
+check('deno: import crmwire/perfex', () => expectPerfex(deno('crmwire/perfex'), { syncFirst: true }));
 
-// ---- 6. workerd via miniflare (workerd condition → workerd.js, CompiledWasm module import)
+// ---- 6. workerd via miniflare (workerd condition → gen/*-workerd.js, CompiledWasm module import)
 {
   const { Miniflare } = await import(path.join(jsDir, 'node_modules/miniflare/dist/src/index.js'));
-  const entry = resolveWith('workerd');
-  const src = readFileSync(path.join(consumer, 'workerd-worker.mjs'), 'utf8').replace("'CRMWIRE_ENTRY'", `'./node_modules/crmwire/${entry}'`);
+  const src = readFileSync(path.join(consumer, 'workerd-worker.mjs'), 'utf8')
+    .replace("'CRMWIRE_ENTRY'", `'./node_modules/crmwire/${resolveWith('workerd')}'`)
+    .replace("'CRMWIRE_VTIGER_ENTRY'", `'./node_modules/crmwire/${resolveWith('workerd', 'crmwire/vtiger')}'`);
   writeFileSync(path.join(consumer, 'workerd-worker.mjs'), src);
   const pkgFiles = readdirSync(path.join(consumer, 'node_modules/crmwire'), { recursive: true }).filter((f) => /\.(js|wasm)$/.test(f));
   const mf = new Miniflare({
@@ -122,6 +155,7 @@ check('deno: import by name', () =>
     const res = await mf.dispatchFetch('http://localhost/?env=' + encodeURIComponent(envJson));
     const r = await res.json();
     check('workerd (miniflare): import of the workerd entry', () => expectResult(r, { syncFirst: true }));
+    check('workerd (miniflare): crmwire/vtiger', () => expectVtiger(r.vtiger, { syncFirst: true }));
   } catch (e) {
     check('workerd (miniflare): import of the workerd entry', () => {
       throw e;
@@ -160,6 +194,7 @@ check('deno: import by name', () =>
     await page.waitForFunction(() => window.__result, null, { timeout: 20000 });
     const r = await page.evaluate(() => window.__result);
     check('chromium page: import map by name', () => expectResult(r, { syncFirst: false }));
+    check('chromium page: crmwire/vtiger', () => expectVtiger(r.vtiger, { syncFirst: false }));
     const w = await page.evaluate(
       (e) =>
         new Promise((resolve) => {

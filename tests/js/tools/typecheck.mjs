@@ -1,6 +1,7 @@
 // tsc --noEmit over the consumer projects with `crmwire` resolved to pkg/ (the declarations the
 // tarball ships), through a temp node_modules link, so each check sees what a user sees:
 //   consumer/             the Vtiger API, strict, lib dom, no @types/node
+//   consumer-entries/     crmwire/vtiger and crmwire/perfex: each has its own CRM's API and not the other's
 //   consumer-workers/     a Cloudflare Workers project: lib webworker, `workerd` condition, no @types/node
 //   consumer-node-proxy/  crmwire/proxy's toNodeListener in a Node project WITH @types/node (from
 //                         tests/js/bundlers, `make setup-bundlers`)
@@ -14,7 +15,7 @@ const jsDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const pkgDir = path.resolve(jsDir, '../../pkg');
 const nodeTypes = path.join(jsDir, 'bundlers/node_modules/@types/node');
 let failed = 0;
-for (const name of ['consumer', 'consumer-workers', 'consumer-node-proxy']) {
+for (const name of ['consumer', 'consumer-entries', 'consumer-workers', 'consumer-node-proxy']) {
   const work = mkdtempSync(path.join(tmpdir(), 'crmwire-tsc-'));
   try {
     cpSync(path.join(jsDir, name), work, { recursive: true });

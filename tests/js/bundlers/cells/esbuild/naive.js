@@ -1,5 +1,5 @@
 // The same app without the .wasm import and ready(url): esbuild leaves the browser entry's
-// `new URL('./gen/crmwire_bg.wasm', import.meta.url)` pointing next to the bundle, where nothing
+// `new URL('./crmwire_bg.wasm', import.meta.url)` pointing next to the bundle, where nothing
 // was copied. The first call must fail with a CrmError naming that URL and what to do.
 import { check } from './check.mjs';
 
