@@ -43,39 +43,6 @@ fn mysql_string(inner: &str) -> String {
     out
 }
 
-/// MySQL's LIKE (escape `\`, case-insensitive as the default collation).
-fn mysql_like(value: &str, pattern: &str) -> bool {
-    enum P {
-        Lit(char),
-        One,
-        Any,
-    }
-    let mut ps = Vec::new();
-    let mut it = pattern.chars();
-    while let Some(c) = it.next() {
-        ps.push(match c {
-            '\\' => P::Lit(it.next().unwrap_or('\\')),
-            '%' => P::Any,
-            '_' => P::One,
-            c => P::Lit(c),
-        });
-    }
-    fn go(v: &[char], p: &[P]) -> bool {
-        match p.first() {
-            None => v.is_empty(),
-            Some(P::Any) => (0..=v.len()).any(|i| go(&v[i..], &p[1..])),
-            Some(P::One) => !v.is_empty() && go(&v[1..], &p[1..]),
-            Some(P::Lit(c)) => {
-                v.first()
-                    .is_some_and(|x| x.to_lowercase().eq(c.to_lowercase()))
-                    && go(&v[1..], &p[1..])
-            }
-        }
-    }
-    let v: Vec<char> = value.chars().collect();
-    go(&v, &ps)
-}
-
 /// What the server does with `<field> <op> '<literal>'` in a rendered one-term query.
 fn matches(text: &str, value: &str) -> bool {
     let (head, lit) = text.split_once('\'').expect("a literal");
@@ -85,7 +52,7 @@ fn matches(text: &str, value: &str) -> bool {
         .expect("closing quote");
     let s = mysql_string(inner);
     if head.ends_with("LIKE ") {
-        mysql_like(value, &s)
+        common::mysql_like(value, &s)
     } else {
         assert!(head.ends_with("= "), "{text}");
         value.to_lowercase() == s.to_lowercase()

@@ -13,6 +13,8 @@
 // `crmwire::Error` is deliberately rich (code, status, operation, field, snippet).
 #![allow(clippy::result_large_err)]
 
+mod common;
+
 use crmwire::step::{Step, Value};
 use crmwire::vtiger::driver::{Config, Driver, QueryText};
 use crmwire::vtiger::ops::{Endpoint, FourBytePolicy};
@@ -36,38 +38,6 @@ struct Server {
     recs: Vec<Rec>,
     related: BTreeSet<u64>,
     sent: Vec<String>,
-}
-
-/// LIKE over the pattern syntax of the tree (canonical after the raw parser: every literal
-/// `%`, `_`, `\` escaped with `\`).
-fn like(v: &str, p: &str) -> bool {
-    enum P {
-        Lit(char),
-        One,
-        Any,
-    }
-    let mut ps = Vec::new();
-    let mut it = p.chars();
-    while let Some(c) = it.next() {
-        ps.push(match c {
-            '\\' => P::Lit(it.next().unwrap_or('\\')),
-            '%' => P::Any,
-            '_' => P::One,
-            c => P::Lit(c),
-        });
-    }
-    fn go(v: &[char], p: &[P]) -> bool {
-        match p.first() {
-            None => v.is_empty(),
-            Some(P::Any) => (0..=v.len()).any(|i| go(&v[i..], &p[1..])),
-            Some(P::One) => !v.is_empty() && go(&v[1..], &p[1..]),
-            Some(P::Lit(c)) => {
-                v.first().is_some_and(|x| x.eq_ignore_ascii_case(c)) && go(&v[1..], &p[1..])
-            }
-        }
-    }
-    let v: Vec<char> = v.chars().collect();
-    go(&v, &ps)
 }
 
 fn num(v: &V) -> u64 {
@@ -94,7 +64,7 @@ fn term_holds(r: &Rec, t: &Term) -> bool {
             };
             match (&t.op, &t.value) {
                 (Op::Eq, v) => r.lastname.eq_ignore_ascii_case(&s(v)),
-                (Op::Like, v) => like(&r.lastname, &s(v)),
+                (Op::Like, v) => common::mysql_like(&r.lastname, &s(v)),
                 (Op::In, V::List(items)) => {
                     items.iter().any(|v| r.lastname.eq_ignore_ascii_case(&s(v)))
                 }

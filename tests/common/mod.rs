@@ -208,3 +208,37 @@ fn base64_decoder_works() {
         "Hello fixture file\nsecond line é\n".as_bytes()
     );
 }
+
+/// MySQL's LIKE (escape `\`, case-insensitive as the default collation): the reference matcher
+/// of the literal and related-records tests.
+pub fn mysql_like(value: &str, pattern: &str) -> bool {
+    enum P {
+        Lit(char),
+        One,
+        Any,
+    }
+    let mut ps = Vec::new();
+    let mut it = pattern.chars();
+    while let Some(c) = it.next() {
+        ps.push(match c {
+            '\\' => P::Lit(it.next().unwrap_or('\\')),
+            '%' => P::Any,
+            '_' => P::One,
+            c => P::Lit(c),
+        });
+    }
+    fn go(v: &[char], p: &[P]) -> bool {
+        match p.first() {
+            None => v.is_empty(),
+            Some(P::Any) => (0..=v.len()).any(|i| go(&v[i..], &p[1..])),
+            Some(P::One) => !v.is_empty() && go(&v[1..], &p[1..]),
+            Some(P::Lit(c)) => {
+                v.first()
+                    .is_some_and(|x| x.to_lowercase().eq(c.to_lowercase()))
+                    && go(&v[1..], &p[1..])
+            }
+        }
+    }
+    let v: Vec<char> = value.chars().collect();
+    go(&v, &ps)
+}
