@@ -9,4 +9,5 @@ export type {
   LoginInfo, TypeList, FieldDescription, ModuleDescription,
   SyncStrategy, SyncBatch, SyncOptions, ServerInfo,
   FileInput, WriteOptions, VtigerFile, LogoutResult,
+  BulkOptions, BulkProgress, BulkResult, UpsertOptions, UpsertResult,
 } from './index.js';
