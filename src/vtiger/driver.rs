@@ -549,35 +549,7 @@ impl Driver {
     /// `{"vtigerVersion","apiVersion","userId","endpoint","operations":{op:bool}}`; members
     /// not known yet are absent.
     pub fn server_info_json(&self) -> String {
-        let mut out = String::from("{");
-        if let Some(i) = &self.info {
-            for (k, v) in [
-                ("vtigerVersion", &i.vtiger_version),
-                ("apiVersion", &i.version),
-                ("userId", &i.user_id),
-            ] {
-                json::quote(k, &mut out);
-                out.push(':');
-                json::quote(v, &mut out);
-                out.push(',');
-            }
-        }
-        out.push_str("\"endpoint\":");
-        json::quote(self.endpoint(), &mut out);
-        out.push_str(",\"operations\":{");
-        let mut first = true;
-        for op in OPTIONAL_OPERATIONS {
-            if let Some(v) = self.answered(op) {
-                if !first {
-                    out.push(',');
-                }
-                first = false;
-                json::quote(op, &mut out);
-                out.push_str(if v { ":true" } else { ":false" });
-            }
-        }
-        out.push_str("}}");
-        out
+        server_info_text(self.info.as_ref(), self.endpoint(), &|op| self.answered(op))
     }
 
     // ---- starting exchanges -----------------------------------------------------------
@@ -1704,5 +1676,44 @@ pub fn login_info_json(info: &LoginInfo) -> String {
     out.push_str(",\"profile\":");
     out.push_str(&info.profile.to_json());
     out.push('}');
+    out
+}
+
+/// The server information text of [`Driver::server_info_json`] (and of the session pool's):
+/// the login information, the endpoint, and each optional operation `answered` knows
+/// (`None`: not tried yet).
+pub(crate) fn server_info_text(
+    info: Option<&LoginInfo>,
+    endpoint: &str,
+    answered: &dyn Fn(&str) -> Option<bool>,
+) -> String {
+    let mut out = String::from("{");
+    if let Some(i) = info {
+        for (k, v) in [
+            ("vtigerVersion", &i.vtiger_version),
+            ("apiVersion", &i.version),
+            ("userId", &i.user_id),
+        ] {
+            json::quote(k, &mut out);
+            out.push(':');
+            json::quote(v, &mut out);
+            out.push(',');
+        }
+    }
+    out.push_str("\"endpoint\":");
+    json::quote(endpoint, &mut out);
+    out.push_str(",\"operations\":{");
+    let mut first = true;
+    for op in OPTIONAL_OPERATIONS {
+        if let Some(v) = answered(op) {
+            if !first {
+                out.push(',');
+            }
+            first = false;
+            json::quote(op, &mut out);
+            out.push_str(if v { ":true" } else { ":false" });
+        }
+    }
+    out.push_str("}}");
     out
 }

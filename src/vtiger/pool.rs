@@ -29,11 +29,10 @@
 // `Error` is the crate-wide error type; its size is a crate-level decision.
 #![allow(clippy::result_large_err)]
 
-use super::driver::{Config, Driver, ExchangeId, OPTIONAL_OPERATIONS};
+use super::driver::{server_info_text, Config, Driver, ExchangeId};
 use super::ops::FourBytePolicy;
 use crate::error::{Error, Result};
 use crate::http::HttpResponse;
-use crate::json;
 use crate::step::{unknown_exchange, Step};
 
 /// Largest number of sessions a pool may hold.
@@ -130,44 +129,21 @@ impl Pool {
     /// first slot that logged in, and the optional operations as any slot learned them (an
     /// operation one slot saw answered counts as answered).
     pub fn server_info_json(&self) -> String {
-        if self.slots.len() == 1 {
-            return self.slots[0].server_info_json();
-        }
-        let mut out = String::from("{");
-        if let Some(i) = self.slots.iter().find_map(Driver::login_info) {
-            for (k, v) in [
-                ("vtigerVersion", &i.vtiger_version),
-                ("apiVersion", &i.version),
-                ("userId", &i.user_id),
-            ] {
-                json::quote(k, &mut out);
-                out.push(':');
-                json::quote(v, &mut out);
-                out.push(',');
-            }
-        }
-        out.push_str("\"endpoint\":");
-        json::quote(self.slots[0].endpoint(), &mut out);
-        out.push_str(",\"operations\":{");
-        let mut first = true;
-        for op in OPTIONAL_OPERATIONS {
-            let seen: Vec<bool> = self.slots.iter().filter_map(|d| d.answered(op)).collect();
-            if seen.is_empty() {
-                continue;
-            }
-            if !first {
-                out.push(',');
-            }
-            first = false;
-            json::quote(op, &mut out);
-            out.push_str(if seen.contains(&true) {
-                ":true"
-            } else {
-                ":false"
-            });
-        }
-        out.push_str("}}");
-        out
+        server_info_text(
+            self.slots.iter().find_map(Driver::login_info),
+            self.slots[0].endpoint(),
+            &|op| {
+                let mut seen = None;
+                for d in &self.slots {
+                    match d.answered(op) {
+                        Some(true) => return Some(true),
+                        Some(false) => seen = Some(false),
+                        None => {}
+                    }
+                }
+                seen
+            },
+        )
     }
 
     // ---- starting exchanges -----------------------------------------------------------
