@@ -5,45 +5,16 @@
 
 #![allow(clippy::result_large_err)]
 
-use crmwire::encode::md5_hex;
+mod common;
+
+use common::fake::*;
+
 use crmwire::step::{Step, Value};
 use crmwire::vtiger::driver::{Config, ExchangeId};
 use crmwire::vtiger::ops::{self, Endpoint};
 use crmwire::vtiger::pool::Pool;
 use crmwire::vtiger::WsId;
 use crmwire::{ErrorCode, HttpResponse, Method};
-
-const EP: &str = "http://crm.test/webservice.php";
-const KEY: &str = "K3yK3yK3y";
-
-fn config() -> Config {
-    let mut c = Config::login(Endpoint::parse("http://crm.test").unwrap(), "admin", KEY).unwrap();
-    c.seed = 42;
-    c
-}
-
-fn ok(result: &str) -> HttpResponse {
-    HttpResponse::new(200, format!(r#"{{"success":true,"result":{result}}}"#))
-}
-
-fn fail(code: &str) -> HttpResponse {
-    HttpResponse::new(
-        200,
-        format!(r#"{{"success":false,"error":{{"code":"{code}","message":"refused: {code}"}}}}"#),
-    )
-}
-
-fn challenge(token: &str) -> HttpResponse {
-    ok(&format!(
-        r#"{{"token":"{token}","serverTime":1700000000,"expireTime":1700000300}}"#
-    ))
-}
-
-fn logged_in(session: &str) -> HttpResponse {
-    ok(&format!(
-        r#"{{"sessionName":"{session}","userId":"19x1","version":"0.22","vtigerVersion":"8.4.0"}}"#
-    ))
-}
 
 fn line(step: &Step) -> String {
     match step {
@@ -53,17 +24,6 @@ fn line(step: &Step) -> String {
         },
         other => panic!("expected a request, got {other:?}"),
     }
-}
-
-fn get_challenge() -> String {
-    format!("GET {EP}?operation=getchallenge&username=admin")
-}
-
-fn post_login(token: &str) -> String {
-    format!(
-        "POST {EP} operation=login&username=admin&accessKey={}",
-        md5_hex(&format!("{token}{KEY}"))
-    )
 }
 
 fn get_retrieve(session: &str, id: &str) -> String {

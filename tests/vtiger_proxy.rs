@@ -12,7 +12,8 @@
 
 mod common;
 
-use crmwire::encode::{form_decode, md5_hex};
+use common::fake::*;
+use crmwire::encode::form_decode;
 use crmwire::step::{Step, Value};
 use crmwire::vtiger::driver::{Config, Driver};
 use crmwire::vtiger::gate::{Allow, Gate};
@@ -23,8 +24,6 @@ use crmwire::vtiger::vtql::{Op, Select, Value as VtqlValue};
 use crmwire::{Error, ErrorCode, HttpRequest, HttpResponse, Method};
 use std::collections::VecDeque;
 
-const EP: &str = "http://crm.test/webservice.php";
-const KEY: &str = "K3yK3yK3y";
 const CALLER: &str = "token#0";
 const T0: u64 = 1_000_000;
 const NOTICE: &str = "<br />\n<b>Notice</b>:  Undefined index: x in <b>/var/www/html/include/x.php</b> on line <b>1</b><br />\n";
@@ -47,48 +46,10 @@ fn pairs(p: &[(&str, &str)]) -> Vec<(String, String)> {
         .collect()
 }
 
-fn ok(result: &str) -> HttpResponse {
-    HttpResponse::new(200, format!(r#"{{"success":true,"result":{result}}}"#))
-}
-
-fn fail(code: &str) -> HttpResponse {
-    HttpResponse::new(
-        200,
-        format!(r#"{{"success":false,"error":{{"code":"{code}","message":"refused: {code}"}}}}"#),
-    )
-}
-
-fn challenge(token: &str) -> HttpResponse {
-    ok(&format!(
-        r#"{{"token":"{token}","serverTime":1700000000,"expireTime":1700000300}}"#
-    ))
-}
-
-fn logged_in(session: &str) -> HttpResponse {
-    ok(&format!(
-        r#"{{"sessionName":"{session}","userId":"19x1","version":"0.22","vtigerVersion":"8.4.0"}}"#
-    ))
-}
-
 fn noisy(r: HttpResponse) -> HttpResponse {
     let mut body = NOTICE.as_bytes().to_vec();
     body.extend_from_slice(&r.body);
     HttpResponse::new(r.status, body)
-}
-
-fn get_challenge() -> String {
-    format!("GET {EP}?operation=getchallenge&username=admin")
-}
-
-fn post_login(token: &str) -> String {
-    format!(
-        "POST {EP} operation=login&username=admin&accessKey={}",
-        md5_hex(&format!("{token}{KEY}"))
-    )
-}
-
-fn get(op: &str, session: &str, rest: &str) -> String {
-    format!("GET {EP}?operation={op}&sessionName={session}{rest}")
 }
 
 /// The request as one line.

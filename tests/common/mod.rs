@@ -4,6 +4,7 @@
 //! query/form parameters are in the order they were sent).
 #![allow(dead_code)]
 
+pub mod fake;
 use crmwire::json::{self, Json};
 use crmwire::{HttpResponse, Method};
 use std::path::PathBuf;
