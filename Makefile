@@ -70,7 +70,7 @@ WASM_STAGE := $(CARGO_TARGET_DIR)/pkg-wasm
 RUST_SRCS = $(shell find src -name '*.rs') Cargo.toml Cargo.lock
 
 $(WASM_STAGE)/%.wasm: $(RUST_SRCS)
-	cargo build --release --locked --target wasm32-unknown-unknown -p crmwire --no-default-features --features $(FEATURES_$*)
+	cargo build --release --locked --target wasm32-unknown-unknown -p crmwire --no-default-features --features slim,$(FEATURES_$*)
 	@mkdir -p $(WASM_STAGE) && cp $(WASM) $@
 
 wasm-build: $(FLAVOURS:%=$(WASM_STAGE)/%.wasm)

@@ -7,7 +7,8 @@
 //!
 //! Messages never contain access keys, session names or tokens.
 
-use std::fmt;
+use crate::prelude::*;
+use core::fmt;
 
 /// Stable error codes.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -222,7 +223,7 @@ pub struct Error {
 }
 
 /// Result alias.
-pub type Result<T, E = Error> = std::result::Result<T, E>;
+pub type Result<T, E = Error> = core::result::Result<T, E>;
 
 /// Longest body excerpt an error keeps, in characters.
 pub const SNIPPET_CHARS: usize = 120;
@@ -293,7 +294,7 @@ impl fmt::Display for Error {
     }
 }
 
-impl std::error::Error for Error {}
+impl core::error::Error for Error {}
 
 /// An error as a JSON object text: how errors cross to JS (pkg/errors.js `errorFromJson`
 /// makes the CrmError) and how a REST create's `lookupError` is delivered:

@@ -1,6 +1,7 @@
 //! HTTP as plain data: what the core asks the host to send, and what the host hands back.
 
-use std::fmt;
+use crate::prelude::*;
+use core::fmt;
 
 /// HTTP method of a request.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -59,10 +60,10 @@ impl HttpRequest {
         find_header(&self.headers, name)
     }
     /// The body as UTF-8 text (lossy), or "" when there is none.
-    pub fn body_text(&self) -> std::borrow::Cow<'_, str> {
+    pub fn body_text(&self) -> alloc::borrow::Cow<'_, str> {
         match &self.body {
             Some(b) => String::from_utf8_lossy(b),
-            None => std::borrow::Cow::Borrowed(""),
+            None => alloc::borrow::Cow::Borrowed(""),
         }
     }
 }

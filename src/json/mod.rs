@@ -18,7 +18,8 @@
 //!
 //! `write.rs` holds the writer ([`quote`], [`Json::to_json`]) and [`escape_raw_controls`].
 
-use std::fmt;
+use crate::prelude::*;
+use core::fmt;
 
 mod cursor;
 mod parse;
@@ -63,7 +64,7 @@ impl fmt::Display for JsonError {
     }
 }
 
-impl std::error::Error for JsonError {}
+impl core::error::Error for JsonError {}
 
 impl Json {
     /// The value of `key` in an object (first match); `None` for non-objects.

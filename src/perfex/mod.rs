@@ -83,6 +83,8 @@
 
 #![allow(clippy::result_large_err)] // the crate-wide Error is large by design
 
+use crate::prelude::*;
+
 pub mod driver;
 mod normalize;
 mod num;

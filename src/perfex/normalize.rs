@@ -2,6 +2,7 @@
 
 use super::Resource;
 use crate::json::Json;
+use crate::prelude::*;
 
 const FLAGS: &[&str] = &[
     "active",

@@ -6,7 +6,8 @@ use super::{normalize, response, Config, Op, Profile, Resource};
 use crate::error::{Error, Result};
 use crate::http::{HttpRequest, HttpResponse, Method};
 use crate::json::Json;
-use std::collections::VecDeque;
+use crate::prelude::*;
+use alloc::collections::VecDeque;
 
 /// Options of a list, search or customer-contacts call.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

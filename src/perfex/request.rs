@@ -5,6 +5,7 @@ use super::{unsupported, Config, Op, Profile, Resource};
 use crate::error::{Error, Result};
 use crate::http::{HttpRequest, Method};
 use crate::json::Json;
+use crate::prelude::*;
 
 /// Options of a single-record call.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

@@ -6,6 +6,7 @@ use super::{Op, Profile, Resource};
 use crate::error::{CrmCode, Error, ErrorCode, Result};
 use crate::http::HttpResponse;
 use crate::json::{self, Json};
+use crate::prelude::*;
 
 /// The outcome of a create, update or delete.
 #[derive(Clone, Debug, PartialEq)]
@@ -27,7 +28,7 @@ pub(crate) enum Decoded {
 const NO_DATA: &str = "No data were found";
 
 fn parse_body(body: &[u8]) -> Option<Json> {
-    let text = std::str::from_utf8(body).ok()?;
+    let text = core::str::from_utf8(body).ok()?;
     let text = text.trim_start_matches('\u{feff}').trim();
     if text.is_empty() {
         return None;

@@ -3,6 +3,7 @@
 use super::{Locale, Op, Profile, Resource};
 use crate::error::{Error, ErrorCode, Result};
 use crate::json::Json;
+use crate::prelude::*;
 
 fn t(l: Locale, en: &str, pt: &str) -> String {
     match l {
@@ -148,7 +149,7 @@ pub fn is_valid_date(s: &str) -> bool {
     if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
         return false;
     }
-    let num = |r: std::ops::Range<usize>| -> Option<u32> {
+    let num = |r: core::ops::Range<usize>| -> Option<u32> {
         let p = &s[r];
         p.bytes()
             .all(|c| c.is_ascii_digit())

@@ -21,6 +21,8 @@
 // `Error` is the crate-wide error type; its size is a crate-level decision.
 #![allow(clippy::result_large_err)]
 
+use crate::prelude::*;
+
 use super::vtql::{Select, Value};
 use crate::error::{Error, ErrorCode, Result};
 use crate::json::{self, Json};

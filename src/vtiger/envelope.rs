@@ -17,11 +17,13 @@
 // `crate::Error` is deliberately rich (code, status, operation, field, snippet).
 #![allow(clippy::result_large_err)]
 
+use crate::prelude::*;
+
 use crate::error::{CrmCode, Error, ErrorCode, Result};
 use crate::http::HttpResponse;
 use crate::json::{self, Json};
-use std::borrow::Cow;
-use std::ops::Range;
+use alloc::borrow::Cow;
+use core::ops::Range;
 
 /// How many candidate `{` positions are tried before giving up on a noisy body.
 const MAX_CANDIDATES: usize = 64;
@@ -106,7 +108,7 @@ fn body_text(resp: &HttpResponse) -> Cow<'_, str> {
         .strip_prefix(b"\xEF\xBB\xBF")
         .unwrap_or(&resp.body);
     // `from_utf8` first: its validation is much faster than the lossy decoder's on clean text.
-    match std::str::from_utf8(body) {
+    match core::str::from_utf8(body) {
         Ok(t) => Cow::Borrowed(t),
         Err(_) => String::from_utf8_lossy(body),
     }

@@ -32,6 +32,8 @@
 // `crate::Error` is deliberately rich (code, status, operation, field, snippet).
 #![allow(clippy::result_large_err)]
 
+use crate::prelude::*;
+
 use super::ops::ElementInput;
 use super::results::{FieldInfo, ModuleInfo};
 use crate::error::{Error, Result};

@@ -1,8 +1,9 @@
 //! Webservice ids: `<module prefix>x<record id>`, e.g. `12x345`.
 
 use crate::error::{Error, Result};
-use std::fmt;
-use std::str::FromStr;
+use crate::prelude::*;
+use core::fmt;
+use core::str::FromStr;
 
 /// A validated webservice id, matching `^[1-9][0-9]*x[1-9][0-9]*$`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]

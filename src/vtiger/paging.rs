@@ -30,11 +30,13 @@
 // `Error` is the crate-wide error type; its size is a crate-level decision.
 #![allow(clippy::result_large_err)]
 
+use crate::prelude::*;
+
 use crate::error::{Error, ErrorCode, Result};
 use crate::json;
 use crate::vtiger::id::WsId;
 use crate::vtiger::vtql::{render_dnf, Dir, Dnf, Op, Select, Term, Value, MAX_ROWS};
-use std::ops::Range;
+use core::ops::Range;
 
 /// Pages through every row of a [`Select`] by keyset on `id`.
 #[derive(Clone, Debug)]
@@ -309,7 +311,7 @@ pub(crate) struct RecordSpan {
 
 /// Splits a JSON array of objects into records without building trees (values are
 /// validated). `[]` and PHP's `{}`-for-empty are both an empty list.
-pub(crate) fn scan_records(text: &str) -> std::result::Result<Vec<RecordSpan>, String> {
+pub(crate) fn scan_records(text: &str) -> core::result::Result<Vec<RecordSpan>, String> {
     let i = json::scan::ws(text, 0);
     if text.as_bytes().get(i) == Some(&b'{') {
         let t = text[i..].trim();
@@ -334,7 +336,7 @@ pub(crate) fn scan_records_at(
     text: &str,
     start: usize,
     depth: usize,
-) -> std::result::Result<(Vec<RecordSpan>, usize), String> {
+) -> core::result::Result<(Vec<RecordSpan>, usize), String> {
     let b = text.as_bytes();
     let mut i = json::scan::ws(text, start);
     if depth >= json::MAX_DEPTH {
@@ -382,7 +384,7 @@ pub(crate) fn string_member<'t>(
     text: &'t str,
     range: Option<&Range<usize>>,
     key: &str,
-) -> std::result::Result<std::borrow::Cow<'t, str>, String> {
+) -> core::result::Result<alloc::borrow::Cow<'t, str>, String> {
     let r = range.ok_or_else(|| format!("a record has no '{key}'"))?;
     json::scan::string(&text[r.clone()]).ok_or_else(|| format!("'{key}' is not a string"))
 }

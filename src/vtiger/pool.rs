@@ -29,6 +29,8 @@
 // `Error` is the crate-wide error type; its size is a crate-level decision.
 #![allow(clippy::result_large_err)]
 
+use crate::prelude::*;
+
 use super::driver::{server_info_text, Config, Driver, ExchangeId};
 use super::ops::FourBytePolicy;
 use crate::error::{Error, Result};
@@ -122,7 +124,7 @@ impl Pool {
         for d in &mut self.slots {
             self.wake |= d.take_wake();
         }
-        std::mem::take(&mut self.wake)
+        core::mem::take(&mut self.wake)
     }
 
     /// The server information (see [`Driver::server_info_json`]): the login information of the

@@ -54,11 +54,13 @@
 // `Error` is the crate-wide error type; its size is a crate-level decision.
 #![allow(clippy::result_large_err)]
 
+use crate::prelude::*;
+
 use crate::error::{Error, ErrorCode, Result};
 use crate::vtiger::id::WsId;
 use crate::vtiger::paging::{scan_records, string_member};
 use crate::vtiger::vtql::{count_where, render_terms, Dir, Limit, Select, Style, Term, MAX_ROWS};
-use std::fmt::Write as _;
+use core::fmt::Write as _;
 
 /// One AND group, paged on its own.
 #[derive(Clone, Debug)]
@@ -466,7 +468,7 @@ impl RelatedPlan {
             let Some((id, row)) = g
                 .buf
                 .get_mut(g.pos)
-                .map(|(id, row)| (*id, std::mem::take(row)))
+                .map(|(id, row)| (*id, core::mem::take(row)))
             else {
                 break;
             };
@@ -504,7 +506,7 @@ impl RelatedPlan {
     }
 }
 
-fn record_id(text: &str, range: Option<&std::ops::Range<usize>>) -> Result<WsId> {
+fn record_id(text: &str, range: Option<&core::ops::Range<usize>>) -> Result<WsId> {
     let raw = string_member(text, range, "id").map_err(bad_page)?;
     WsId::parse_field(&raw, "id").map_err(|_| {
         bad_page(format!(

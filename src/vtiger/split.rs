@@ -18,6 +18,7 @@
 //! `fits` decides whether a candidate select is short enough (the driver measures the GET URL).
 
 use crate::error::{Error, Result};
+use crate::prelude::*;
 use crate::vtiger::vtql::{Cond, Select, Term, Value};
 
 /// Why a too-long query cannot be split (appended to the INVALID_INPUT message).

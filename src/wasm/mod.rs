@@ -7,6 +7,7 @@
 //! ([`crate::vtiger::driver`], [`crate::perfex::driver`]); this module converts their steps,
 //! errors and values at the boundary.
 
+use crate::prelude::*;
 // One module per protocol, each behind its cargo feature (Cargo.toml): a build exports only
 // the protocols of its entry point, and LTO drops the rest of the core.
 #[cfg(feature = "perfex")]
@@ -41,7 +42,7 @@ use wasm_bindgen::prelude::*;
 /// newlines included) or an empty line. The drivers build no field with a newline (URLs are
 /// encoded; header values are checked when a driver is made).
 pub(crate) fn step_text(id: u32, step: &Step, wake: bool) -> String {
-    let (kind, payload): (char, std::borrow::Cow<'_, str>) = match step {
+    let (kind, payload): (char, alloc::borrow::Cow<'_, str>) = match step {
         Step::Send {
             operation,
             request,
@@ -194,14 +195,14 @@ pub fn md5_hex(s: &str) -> String {
 /// empty string and for NUL.
 #[cfg(feature = "vtiger")]
 #[wasm_bindgen(js_name = vtqlLiteral)]
-pub fn vtql_literal(s: &str) -> std::result::Result<String, String> {
+pub fn vtql_literal(s: &str) -> core::result::Result<String, String> {
     crate::vtiger::vtql::literal(s).map_err(|e| js_err(&e))
 }
 
 /// Renders a query spec (the builder's object form, as JSON text) to VTQL.
 #[cfg(feature = "vtiger")]
 #[wasm_bindgen(js_name = renderVtql)]
-pub fn render_vtql(spec_json: &str) -> std::result::Result<String, String> {
+pub fn render_vtql(spec_json: &str) -> core::result::Result<String, String> {
     crate::vtiger::vtql::Select::from_spec_text(spec_json)
         .and_then(|s| s.render())
         .map_err(|e| js_err(&e))

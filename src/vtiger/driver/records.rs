@@ -30,6 +30,8 @@
 // `Error` is the crate-wide error type; its size is a crate-level decision.
 #![allow(clippy::result_large_err)]
 
+use crate::prelude::*;
+
 use super::{Driver, ExchangeId, Plan, Task};
 use crate::error::{error_json, Error, ErrorCode, Result};
 use crate::http::HttpResponse;
@@ -549,11 +551,11 @@ fn files_json(resp: &HttpResponse, asked: &str) -> Result<String> {
     const OP: &str = "files_retrieve";
     let text = envelope::decode_raw_ref(resp, OP)?;
     let base = match &text {
-        std::borrow::Cow::Borrowed(t) => {
+        alloc::borrow::Cow::Borrowed(t) => {
             let (p, b) = (t.as_ptr() as usize, resp.body.as_ptr() as usize);
             (p >= b && p + t.len() <= b + resp.body.len()).then(|| p - b)
         }
-        std::borrow::Cow::Owned(_) => None,
+        alloc::borrow::Cow::Owned(_) => None,
     };
     let bad = |m: &str| {
         Error::new(ErrorCode::InvalidResponse, format!("files_retrieve: {m}"))

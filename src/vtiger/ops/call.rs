@@ -5,12 +5,14 @@
 // `crate::Error` is deliberately rich (code, status, operation, field, snippet).
 #![allow(clippy::result_large_err)]
 
+use crate::prelude::*;
+
 use super::Endpoint;
 use crate::encode::encode_component;
 use crate::error::{Error, ErrorCode, Result};
 use crate::http::{redacted_pairs, HttpRequest, Method};
 use crate::secret::Secret;
-use std::fmt;
+use core::fmt;
 
 /// Longest GET URL this client builds (request-line limits of Apache and nginx are ~8 KB).
 pub const MAX_GET_URL_BYTES: usize = 8192;

@@ -3,6 +3,8 @@
 // `crate::Error` is deliberately rich (code, status, operation, field, snippet).
 #![allow(clippy::result_large_err)]
 
+use crate::prelude::*;
+
 use crate::error::{Error, Result};
 
 /// The normalised absolute URL of a CRM's `webservice.php`.

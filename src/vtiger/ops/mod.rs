@@ -25,6 +25,8 @@
 // `crate::Error` is deliberately rich (code, status, operation, field, snippet).
 #![allow(clippy::result_large_err)]
 
+use crate::prelude::*;
+
 mod call;
 mod element;
 mod endpoint;

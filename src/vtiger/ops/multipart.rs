@@ -24,6 +24,8 @@
 // `crate::Error` is deliberately rich (code, status, operation, field, snippet).
 #![allow(clippy::result_large_err)]
 
+use crate::prelude::*;
+
 use super::{Call, Endpoint};
 use crate::error::{Error, ErrorCode, Result};
 use crate::http::{HttpRequest, Method};
@@ -113,7 +115,7 @@ pub fn multipart_request(
 }
 
 /// A name in a `Content-Disposition` header: `"`, CR and LF percent-encoded (WHATWG).
-fn escape(s: &str) -> std::borrow::Cow<'_, str> {
+fn escape(s: &str) -> alloc::borrow::Cow<'_, str> {
     if !s.contains(['"', '\r', '\n']) {
         return s.into();
     }

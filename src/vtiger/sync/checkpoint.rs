@@ -4,6 +4,7 @@
 use super::time::MAX_TIME;
 use super::{bad_since, Strategy};
 use crate::error::Result;
+use crate::prelude::*;
 use crate::vtiger::id::WsId;
 use crate::vtiger::vtql;
 

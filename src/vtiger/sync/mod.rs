@@ -81,17 +81,19 @@
 // `Error` is the crate-wide error type; its size is a crate-level decision.
 #![allow(clippy::result_large_err)]
 
+use crate::prelude::*;
+
 use crate::error::{Error, ErrorCode, Result};
 use crate::http::HttpResponse;
 use crate::json::{self, Json};
 use crate::secret::Secret;
+use crate::set::Set;
 use crate::vtiger::envelope;
 use crate::vtiger::id::WsId;
 use crate::vtiger::ops::{self, Call};
 use crate::vtiger::paging::{scan_records, scan_records_at, string_member, RecordSpan};
 use crate::vtiger::vtql;
-use std::collections::HashSet;
-use std::ops::Range;
+use core::ops::Range;
 
 mod checkpoint;
 mod time;
@@ -199,7 +201,7 @@ pub struct SyncRun {
     /// The `modifiedTime`/`token` the next native or wsapp call sends.
     send: i64,
     /// Deleted ids of the previous page (overlap de-duplication).
-    last_deleted: HashSet<String>,
+    last_deleted: Set<String>,
     /// Strategy a finished run ended with.
     done_strategy: Strategy,
 }
@@ -259,7 +261,7 @@ impl SyncRun {
             t,
             boundary,
             send: (t - 1).max(1),
-            last_deleted: HashSet::new(),
+            last_deleted: Set::new(),
             done_strategy: Strategy::Sync,
         }
     }
@@ -536,7 +538,7 @@ impl SyncRun {
         let old_t = self.t;
         let new_t = last.max(old_t);
         let mut batch = self.collect(rec_text, &recs, &infos, new_t, strategy);
-        let mut deleted_now = HashSet::with_capacity(deleted_all.len());
+        let mut deleted_now = Set::new();
         for d in deleted_all {
             if deleted_now.insert(d.clone()) && !self.last_deleted.contains(&d) {
                 batch.deleted.push(d);
@@ -568,14 +570,14 @@ impl SyncRun {
         new_t: i64,
         strategy: Strategy,
     ) -> Batch {
-        let seen: HashSet<Entry> = self.boundary.iter().copied().collect();
-        let seen_ids: HashSet<WsId> = self.boundary.iter().map(|(id, _)| *id).collect();
+        let seen: Set<Entry> = self.boundary.iter().copied().collect();
+        let seen_ids: Set<WsId> = self.boundary.iter().map(|(id, _)| *id).collect();
         let mut next_boundary: Vec<Entry> = if new_t == self.t {
             self.boundary.clone()
         } else {
             Vec::new()
         };
-        let mut in_boundary: HashSet<Entry> = next_boundary.iter().copied().collect();
+        let mut in_boundary: Set<Entry> = next_boundary.iter().copied().collect();
         let mut json_out = String::with_capacity(text.len());
         json_out.push('[');
         let mut count = 0;
@@ -728,7 +730,7 @@ fn scan_result(
     text: &str,
     depth: usize,
     out: &mut ResultScan,
-) -> std::result::Result<usize, json::JsonError> {
+) -> core::result::Result<usize, json::JsonError> {
     let ResultScan { found, records } = out;
     json::scan::keys_with(text, 0, depth, &RESULT_KEYS, found, |k, vs| {
         if k != UPDATED {
@@ -745,7 +747,7 @@ fn scan_result(
 fn decode_result<'r>(
     resp: &'r HttpResponse,
     op: &str,
-) -> Result<(std::borrow::Cow<'r, str>, Option<ResultScan>)> {
+) -> Result<(alloc::borrow::Cow<'r, str>, Option<ResultScan>)> {
     let mut scan = ResultScan::default();
     let (text, same) = envelope::decode_raw_scan(resp, op, &mut |value| {
         scan = ResultScan::default();
@@ -764,16 +766,16 @@ struct RecInfo {
 }
 
 /// The records of a query page and what the machine reads from each.
-fn scan_page(text: &str) -> std::result::Result<(Vec<RecordSpan>, Vec<RecInfo>), String> {
+fn scan_page(text: &str) -> core::result::Result<(Vec<RecordSpan>, Vec<RecInfo>), String> {
     let recs = scan_records(text)?;
     let infos = recs
         .iter()
         .map(|r| record_info(text, r))
-        .collect::<std::result::Result<Vec<_>, _>>()?;
+        .collect::<core::result::Result<Vec<_>, _>>()?;
     Ok((recs, infos))
 }
 
-fn record_info(text: &str, rec: &RecordSpan) -> std::result::Result<RecInfo, String> {
+fn record_info(text: &str, rec: &RecordSpan) -> core::result::Result<RecInfo, String> {
     let id_text = string_member(text, rec.id.as_ref(), "id")?;
     let id = WsId::parse_field(&id_text, "id")
         .map_err(|_| format!("record id '{}' is not a webservice id", short(&id_text)))?;

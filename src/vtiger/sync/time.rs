@@ -1,6 +1,7 @@
 //! Datetimes as the Vtiger database writes them (`YYYY-MM-DD HH:MM:SS`, UTC on a stock
 //! install) and Unix seconds, both ways, without a clock or a time library.
 
+use crate::prelude::*;
 /// Latest accepted time: 9999-12-31 23:59:59 UTC.
 pub const MAX_TIME: i64 = 253_402_300_799;
 
@@ -56,7 +57,7 @@ pub fn datetime_to_unix(s: &str) -> Option<i64> {
     {
         return None;
     }
-    let num = |r: std::ops::Range<usize>| -> Option<i64> {
+    let num = |r: core::ops::Range<usize>| -> Option<i64> {
         let part = &s[r];
         if part.bytes().all(|c| c.is_ascii_digit()) {
             part.parse().ok()

@@ -6,6 +6,7 @@ use super::literal::{
     check_ident, is_id_valued, is_strict_int, is_strict_number, literal, shorten,
 };
 use crate::error::{Error, Result};
+use crate::prelude::*;
 use crate::vtiger::id::WsId;
 
 /// The server's row cap per `query` call.

@@ -12,8 +12,9 @@
 
 use super::ast::{Cond, Select, Value};
 use crate::error::{Error, Result};
+use crate::prelude::*;
 use crate::vtiger::ops::{has_four_byte, replace_four_byte, FourBytePolicy};
-use std::borrow::Cow;
+use alloc::borrow::Cow;
 
 fn refused(field: &str, what: &str) -> Error {
     Error::invalid_input(

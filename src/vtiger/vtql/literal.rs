@@ -2,6 +2,7 @@
 //! checks (numbers, id-valued fields) the tree and the parser share.
 
 use crate::error::{Error, Result};
+use crate::prelude::*;
 
 /// Longest identifier accepted (MySQL's column-name limit).
 const MAX_IDENT_LEN: usize = 64;

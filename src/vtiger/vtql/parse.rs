@@ -4,6 +4,7 @@ use super::ast::{Cond, Dir, Limit, Op, Select, Term, Value};
 use super::like;
 use super::literal::{check_ident, shorten};
 use crate::error::{Error, ErrorCode, Result};
+use crate::prelude::*;
 
 impl Select {
     /// Parses raw VTQL text of the shape
@@ -338,7 +339,7 @@ fn parse_cond(p: &mut P) -> Result<Cond> {
             p.pos += 1;
         } else if p.is_kw("or") {
             p.pos += 1;
-            ors.push(group(std::mem::take(&mut ands)));
+            ors.push(group(core::mem::take(&mut ands)));
         } else {
             break;
         }

@@ -13,7 +13,8 @@ use super::ast::{Dir, Dnf, Op, Select, Term, Value, MAX_ROWS};
 use super::like;
 use super::literal::{ends_with_from, is_strict_int, is_strict_number, literal, shorten};
 use crate::error::{Error, Result};
-use std::fmt::Write as _;
+use crate::prelude::*;
+use core::fmt::Write as _;
 
 /// Where rendered text goes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -4,6 +4,7 @@ use super::ast::{Cond, Dir, Op, Select, Term, Value};
 use super::literal::shorten;
 use crate::error::{Error, Result};
 use crate::json::Json;
+use crate::prelude::*;
 
 impl Select {
     /// Builds a statement from its JSON object form (what the JavaScript layer passes):
