@@ -159,7 +159,7 @@ impl ErrorCode {
     pub fn from_crm(code: &CrmCode) -> ErrorCode {
         match code {
             CrmCode::Int(0) => ErrorCode::Duplicate,
-            CrmCode::Int(n) => ErrorCode::Other(n.to_string()),
+            CrmCode::Int(n) => ErrorCode::Other(n.text()),
             CrmCode::Str(s) => ErrorCode::parse(s),
         }
     }
@@ -174,6 +174,12 @@ impl ErrorCode {
                 | ErrorCode::SessionExpired
                 | ErrorCode::SessionLeftIdle
         )
+    }
+}
+
+impl Piece for ErrorCode {
+    fn push_to(&self, out: &mut String) {
+        out.push_str(self.as_str());
     }
 }
 
@@ -192,12 +198,18 @@ pub enum CrmCode {
     Int(i64),
 }
 
+impl Piece for CrmCode {
+    fn push_to(&self, out: &mut String) {
+        match self {
+            CrmCode::Str(s) => out.push_str(s),
+            CrmCode::Int(n) => n.push_to(out),
+        }
+    }
+}
+
 impl fmt::Display for CrmCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            CrmCode::Str(s) => f.write_str(s),
-            CrmCode::Int(n) => write!(f, "{n}"),
-        }
+        f.write_str(&self.text())
     }
 }
 
@@ -286,11 +298,11 @@ impl Error {
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.code, self.message)?;
+        let mut t = cat!(self.code, ": ", self.message);
         if let Some(s) = self.status {
-            write!(f, " (HTTP {s})")?;
+            cat_to!(&mut t; " (HTTP ", s, ")");
         }
-        Ok(())
+        f.write_str(&t)
     }
 }
 
@@ -313,13 +325,13 @@ pub fn error_json(e: &Error) -> String {
         }
         Some(CrmCode::Int(n)) => {
             out.push_str(",\"crmCode\":");
-            out.push_str(&n.to_string());
+            out.push_str(&n.text());
         }
         None => {}
     }
     if let Some(s) = e.status {
         out.push_str(",\"status\":");
-        out.push_str(&s.to_string());
+        out.push_str(&s.text());
     }
     for (k, v) in [
         ("operation", &e.operation),

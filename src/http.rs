@@ -28,6 +28,12 @@ impl Method {
     }
 }
 
+impl Piece for Method {
+    fn push_to(&self, out: &mut String) {
+        out.push_str(self.as_str());
+    }
+}
+
 impl fmt::Display for Method {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -208,7 +214,7 @@ pub fn origin(url: &str) -> Option<String> {
     if host.ends_with(default) {
         host.truncate(host.len() - default.len());
     }
-    Some(format!("{scheme}://{host}"))
+    Some(cat!(scheme, "://", host))
 }
 
 fn split_scheme(url: &str) -> Option<(&'static str, &str)> {
@@ -256,8 +262,14 @@ pub fn follow_redirect(
     };
     Err(crate::error::Error::new(
         crate::error::ErrorCode::Redirect,
-        format!(
-            "HTTP {status} redirect to {target} not followed ({why}): use the final URL as the CRM URL"
+        cat!(
+            "HTTP ",
+            status,
+            " redirect to ",
+            target,
+            " not followed (",
+            why,
+            "): use the final URL as the CRM URL"
         ),
     )
     .with_status(status))

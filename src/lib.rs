@@ -18,6 +18,9 @@ extern crate alloc;
 extern crate std;
 
 mod prelude;
+// First: its cat!/cat_to! macros are then in scope in every module below.
+#[macro_use]
+pub mod text;
 
 pub mod encode;
 pub mod error;

@@ -7,6 +7,7 @@ pub(crate) use alloc::boxed::Box;
 pub(crate) use alloc::string::String;
 pub(crate) use alloc::vec;
 pub(crate) use alloc::vec::Vec;
-// TEMPORARY (issue 13 step 1): removed with the last format! of the library.
-pub(crate) use alloc::format;
+// `.text()`: an integer's or an id's text without core::fmt (instead of `to_string()`).
+pub(crate) use crate::text::Piece;
+#[cfg(test)]
 pub(crate) use alloc::string::ToString;

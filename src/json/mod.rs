@@ -58,9 +58,15 @@ pub struct JsonError {
     pub message: &'static str,
 }
 
+impl Piece for JsonError {
+    fn push_to(&self, out: &mut String) {
+        cat_to!(out; "invalid JSON at byte ", self.offset, ": ", self.message);
+    }
+}
+
 impl fmt::Display for JsonError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "invalid JSON at byte {}: {}", self.offset, self.message)
+        f.write_str(&self.text())
     }
 }
 

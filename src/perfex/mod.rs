@@ -258,7 +258,7 @@ impl Op {
         }
     }
     pub(crate) fn name(self, r: Resource) -> String {
-        format!("{}.{}", r.as_str(), self.as_str())
+        cat!(r.as_str(), ".", self.as_str())
     }
 }
 

@@ -1022,7 +1022,7 @@ impl Driver {
                 let mut r = c.to_request(&self.cfg.endpoint, None)?;
                 if let Some(t) = token {
                     r.headers
-                        .push(("Authorization".to_owned(), format!("Bearer {}", t.expose())));
+                        .push(("Authorization".to_owned(), cat!("Bearer ", t.expose())));
                 }
                 Ok(r)
             }
@@ -1138,7 +1138,7 @@ impl Driver {
             Err(mut e) => {
                 if lost_race(&e) {
                     e.message.push_str(" (refused ");
-                    e.message.push_str(&run.attempt.to_string());
+                    e.message.push_str(&run.attempt.text());
                     e.message.push_str(" times after fresh challenges: a wrong access key, or a login race that did not end)");
                 }
                 self.settle(Outcome::Failed(e.clone()));
@@ -1203,7 +1203,7 @@ impl Driver {
                         } else {
                             *done_rows
                         }
-                        .to_string(),
+                        .text(),
                     )),
                     None => Plan::Done(Value::Nothing),
                 }
@@ -1506,10 +1506,12 @@ impl Driver {
             QueryText::Raw(text) => Select::parse(text).map_err(|e| {
                 Error::invalid_input(
                     "query",
-                    format!(
-                        "the query's GET URL would exceed {} bytes and the text cannot be split into several queries ({})",
+                    cat!(
+                        "the query's GET URL would exceed ",
                         ops::MAX_GET_URL_BYTES,
-                        e.message
+                        " bytes and the text cannot be split into several queries (",
+                        e.message,
+                        ")"
                     ),
                 )
             })?,

@@ -46,7 +46,7 @@ pub fn decode(resp: &HttpResponse, operation: &str) -> Result<Json> {
         None => Ok(Json::Null),
         Some(range) => json::parse(&text[range]).map_err(|e| {
             // Unreachable in practice: the range was validated by the scan.
-            invalid(resp, operation, format!("unreadable result: {e}"))
+            invalid(resp, operation, cat!("unreadable result: ", e))
         }),
     }
 }
@@ -145,14 +145,12 @@ fn locate(
     let trimmed = text.trim();
     if trimmed.is_empty() {
         let msg = if resp.status >= 500 {
-            format!(
-                "HTTP {} with an empty body: a PHP fatal error on the server (unregistered operation, or a handler broken on this PHP version)",
-                resp.status
-            )
+            cat!("HTTP ", resp.status, " with an empty body: a PHP fatal error on the server (unregistered operation, or a handler broken on this PHP version)")
         } else {
-            format!(
-                "HTTP {} with an empty body instead of a JSON envelope",
-                resp.status
+            cat!(
+                "HTTP ",
+                resp.status,
+                " with an empty body instead of a JSON envelope"
             )
         };
         return Err(unusable(resp, operation, msg));
@@ -201,9 +199,9 @@ fn locate(
         "the body is JSON but not a Vtiger envelope (no 'success' member)".to_owned()
     } else if let Some(e) = first_err {
         if e.message == "unexpected end of input" || e.message == "unterminated string" {
-            format!("truncated JSON envelope ({e})")
+            cat!("truncated JSON envelope (", e, ")")
         } else {
-            format!("the body is not a JSON envelope ({e})")
+            cat!("the body is not a JSON envelope (", e, ")")
         }
     } else {
         "the body is not a JSON envelope".to_owned()
@@ -259,9 +257,10 @@ fn interpret(
         other => Err(invalid(
             resp,
             operation,
-            format!(
-                "envelope 'success' is {} instead of true or false",
-                short(other)
+            cat!(
+                "envelope 'success' is ",
+                short(other),
+                " instead of true or false"
             ),
         )),
     }
@@ -309,7 +308,7 @@ fn server_error(resp: &HttpResponse, text: &str, members: &Members, operation: &
                 "failure envelope without an error code".to_owned(),
             );
             if !message.is_empty() {
-                e.message = format!("{} (server message: {})", e.message, short(&message));
+                e.message = cat!(e.message, " (server message: ", short(&message), ")");
             }
             return e;
         }

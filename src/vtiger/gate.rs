@@ -955,7 +955,7 @@ impl Gate {
                 let mut out = String::from(r#"{"success":false,"error":{"code":"#);
                 match code {
                     CrmCode::Str(s) => json::quote(s, &mut out),
-                    CrmCode::Int(n) => out.push_str(&n.to_string()),
+                    CrmCode::Int(n) => out.push_str(&n.text()),
                 }
                 out.push_str(r#","message":"#);
                 json::quote(&e.message, &mut out);
@@ -994,7 +994,7 @@ impl Gate {
         let secret = self.seal.as_ref()?;
         let mut msg = String::from("crmwire-proxy wsapp key\n");
         for part in [caller, module, key] {
-            msg.push_str(&part.len().to_string());
+            msg.push_str(&part.len().text());
             msg.push(':');
             msg.push_str(part);
             msg.push('\n');

@@ -149,8 +149,8 @@ impl QueryAll {
             q.push_str(" DESC");
         }
         match self.offset {
-            Some(o) => q.push_str(&format!(" LIMIT {o}, {};", self.page_size())),
-            None => q.push_str(&format!(" LIMIT {};", self.page_size())),
+            Some(o) => q.push_str(&cat!(" LIMIT ", o, ", ", self.page_size(), ";")),
+            None => q.push_str(&cat!(" LIMIT ", self.page_size(), ";")),
         }
         Some(q)
     }
@@ -174,8 +174,12 @@ impl QueryAll {
         }
         let asked = self.page_size() as usize;
         if rows > asked {
-            return Err(bad_page(format!(
-                "the page holds {rows} rows but only {asked} were asked for"
+            return Err(bad_page(cat!(
+                "the page holds ",
+                rows,
+                " rows but only ",
+                asked,
+                " were asked for"
             )));
         }
         let Some(last) = last_id else {
@@ -184,9 +188,10 @@ impl QueryAll {
             ));
         };
         let id = WsId::parse_field(last, "id").map_err(|_| {
-            bad_page(format!(
-                "the last row's id '{}' is not a webservice id",
-                short(last)
+            bad_page(cat!(
+                "the last row's id '",
+                short(last),
+                "' is not a webservice id"
             ))
         })?;
         if let Some(prev) = self.last {
@@ -195,8 +200,12 @@ impl QueryAll {
                 Dir::Desc => id.record < prev.record,
             };
             if !moved {
-                return Err(bad_page(format!(
-                    "the last id {id} does not move past {prev}; stopping instead of looping forever"
+                return Err(bad_page(cat!(
+                    "the last id ",
+                    id,
+                    " does not move past ",
+                    prev,
+                    "; stopping instead of looping forever"
                 )));
             }
         }
@@ -357,7 +366,7 @@ pub(crate) fn scan_records_at(
         let start = json::scan::ws(text, i);
         let mut found = [None, None];
         let end = json::scan::keys(text, start, depth + 1, &["id", "modifiedtime"], &mut found)
-            .map_err(|e| format!("record {}: {e}", out.len()))?;
+            .map_err(|e| cat!("record ", out.len(), ": ", e))?;
         let [id, modifiedtime] = found;
         out.push(RecordSpan {
             range: start..end,
@@ -368,12 +377,7 @@ pub(crate) fn scan_records_at(
         match b.get(i) {
             Some(b',') => i += 1,
             Some(b']') => return Ok((out, i + 1)),
-            _ => {
-                return Err(format!(
-                    "expected ',' or ']' after record {}",
-                    out.len() - 1
-                ))
-            }
+            _ => return Err(cat!("expected ',' or ']' after record ", out.len() - 1)),
         }
     }
 }
@@ -385,8 +389,8 @@ pub(crate) fn string_member<'t>(
     range: Option<&Range<usize>>,
     key: &str,
 ) -> core::result::Result<alloc::borrow::Cow<'t, str>, String> {
-    let r = range.ok_or_else(|| format!("a record has no '{key}'"))?;
-    json::scan::string(&text[r.clone()]).ok_or_else(|| format!("'{key}' is not a string"))
+    let r = range.ok_or_else(|| cat!("a record has no '", key, "'"))?;
+    json::scan::string(&text[r.clone()]).ok_or_else(|| cat!("'", key, "' is not a string"))
 }
 
 #[cfg(test)]

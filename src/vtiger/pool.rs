@@ -67,7 +67,7 @@ impl Pool {
         if !(1..=MAX_SESSIONS).contains(&sessions) {
             return Err(Error::invalid_input(
                 "sessions",
-                format!("sessions must be an integer from 1 to {MAX_SESSIONS}"),
+                cat!("sessions must be an integer from 1 to ", MAX_SESSIONS),
             ));
         }
         let first = Driver::new(cfg.clone());

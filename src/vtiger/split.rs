@@ -27,9 +27,13 @@ const HOW: &str = "only a SELECT without count(*), ORDER BY or LIMIT whose condi
 fn refuse(why: &str) -> Error {
     Error::invalid_input(
         "query",
-        format!(
-            "the query's GET URL would exceed {} bytes and cannot be split ({why}); {HOW}",
-            crate::vtiger::ops::MAX_GET_URL_BYTES
+        cat!(
+            "the query's GET URL would exceed ",
+            crate::vtiger::ops::MAX_GET_URL_BYTES,
+            " bytes and cannot be split (",
+            why,
+            "); ",
+            HOW
         ),
     )
 }

@@ -57,7 +57,7 @@ pub(crate) fn step_text(id: u32, step: &Step, wake: bool) -> String {
             };
             (kind, request_text(operation, request, *upload).into())
         }
-        Step::Sleep(ms) => ('Z', ms.to_string().into()),
+        Step::Sleep(ms) => ('Z', ms.text().into()),
         Step::Wait => ('W', "".into()),
         Step::Yield(Value::Text(t)) => ('Y', t.as_str().into()),
         Step::Yield(_) => ('y', "".into()),
@@ -87,7 +87,7 @@ fn head(kind: char, id: u32, wake: bool) -> String {
     let mut out = String::with_capacity(16);
     out.push(kind);
     out.push(if wake { '1' } else { '0' });
-    out.push_str(&id.to_string());
+    out.push_str(&id.text());
     out.push('\n');
     out
 }
@@ -108,7 +108,7 @@ fn request_text(operation: &str, r: &HttpRequest, upload: Option<usize>) -> Stri
         out.push_str(f);
         out.push('\n');
     }
-    out.push_str(&r.headers.len().to_string());
+    out.push_str(&r.headers.len().text());
     out.push('\n');
     for (k, v) in &r.headers {
         out.push_str(k);
@@ -122,7 +122,7 @@ fn request_text(operation: &str, r: &HttpRequest, upload: Option<usize>) -> Stri
             if let Some(at) = upload {
                 // Where the file's bytes go, in UTF-16 code units of the body text (JS strings).
                 let units: usize = b.get(..at).unwrap_or("").encode_utf16().count();
-                out.push_str(&units.to_string());
+                out.push_str(&units.text());
                 out.push('\n');
             }
             out.push_str(&b);

@@ -376,7 +376,7 @@ impl Driver {
         )?;
         if let Some(t) = token {
             r.headers
-                .push(("Authorization".to_owned(), format!("Bearer {}", t.expose())));
+                .push(("Authorization".to_owned(), cat!("Bearer ", t.expose())));
         }
         Ok((r, at))
     }
@@ -433,7 +433,13 @@ impl Driver {
         self.exchanges.remove(id);
         let mut out = String::from("{\"message\":");
         json::quote(
-            &format!("the session was cleared locally, but the server did not confirm the logout ({}: {}); its session may stay valid until it expires", e.code, e.message),
+            &cat!(
+                "the session was cleared locally, but the server did not confirm the logout (",
+                e.code,
+                ": ",
+                e.message,
+                "); its session may stay valid until it expires"
+            ),
             &mut out,
         );
         out.push_str(",\"error\":");
@@ -491,7 +497,7 @@ pub(super) fn answer(task: &mut Task, op: &str, resp: &HttpResponse) -> Result<L
                         | ErrorCode::InvalidIdAttribute
                 ) =>
             {
-                f.files = Some(vec![f.id.to_string()]);
+                f.files = Some(vec![f.id.text()]);
                 Ok(Learned::Next)
             }
             Err(e) => Err(e.with_operation("files_retrieve")),
@@ -528,7 +534,15 @@ pub(super) fn answer(task: &mut Task, op: &str, resp: &HttpResponse) -> Result<L
                     };
                     return Err(Error::new(
                         ErrorCode::ServerError,
-                        format!("the server saved the Document {id} without its file ({} bytes sent; {why}); the record is kept", f.size),
+                        cat!(
+                            "the server saved the Document ",
+                            id,
+                            " without its file (",
+                            f.size,
+                            " bytes sent; ",
+                            why,
+                            "); the record is kept"
+                        ),
                     )
                     .with_status(resp.status)
                     .with_operation(op));
@@ -558,7 +572,7 @@ fn files_json(resp: &HttpResponse, asked: &str) -> Result<String> {
         alloc::borrow::Cow::Owned(_) => None,
     };
     let bad = |m: &str| {
-        Error::new(ErrorCode::InvalidResponse, format!("files_retrieve: {m}"))
+        Error::new(ErrorCode::InvalidResponse, cat!("files_retrieve: ", m))
             .with_status(resp.status)
             .with_operation(OP)
     };
@@ -579,7 +593,7 @@ fn files_json(resp: &HttpResponse, asked: &str) -> Result<String> {
         let start = json::scan::ws(t, i);
         let mut found = [None, None, None, None];
         let end = json::scan::keys(t, start, 1, &KEYS, &mut found)
-            .map_err(|e| bad(&format!("unreadable file entry: {e}")))?;
+            .map_err(|e| bad(&cat!("unreadable file entry: ", e)))?;
         let s = |k: usize| {
             found[k]
                 .clone()
@@ -612,7 +626,7 @@ fn files_json(resp: &HttpResponse, asked: &str) -> Result<String> {
             out.push(',');
         }
         let id = match (s(0), WsId::parse_field(asked, "id")) {
-            (fid, Ok(a)) if !fid.is_empty() => format!("{}x{fid}", a.prefix),
+            (fid, Ok(a)) if !fid.is_empty() => cat!(a.prefix, "x", fid),
             _ => asked.to_owned(),
         };
         for (k, v) in [
@@ -624,14 +638,14 @@ fn files_json(resp: &HttpResponse, asked: &str) -> Result<String> {
             json::quote(v, &mut out);
         }
         out.push_str(",\"size\":");
-        out.push_str(&(chars * 3 / 4 - pad.min(2)).to_string());
+        out.push_str(&(chars * 3 / 4 - pad.min(2)).text());
         out.push_str(",\"data\":");
         match base {
             Some(at) => {
                 out.push('[');
-                out.push_str(&(at + c.start + 1).to_string());
+                out.push_str(&(at + c.start + 1).text());
                 out.push(',');
-                out.push_str(&(at + c.end - 1).to_string());
+                out.push_str(&(at + c.end - 1).text());
                 out.push(']');
             }
             None => json::quote(raw, &mut out),

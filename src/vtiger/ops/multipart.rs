@@ -49,7 +49,11 @@ pub fn multipart_request(
     if call.method != Method::Post {
         return Err(with_op(Error::invalid_input(
             "file",
-            format!("operation '{op}' is a GET operation: it cannot carry a file"),
+            cat!(
+                "operation '",
+                op,
+                "' is a GET operation: it cannot carry a file"
+            ),
         )));
     }
     call.check_params().map_err(with_op)?;
@@ -60,14 +64,18 @@ pub fn multipart_request(
             _ => {
                 return Err(with_op(Error::new(
                     ErrorCode::AuthenticationRequired,
-                    format!("operation '{op}' needs a session: log in first"),
+                    cat!("operation '", op, "' needs a session: log in first"),
                 )))
             }
         }
     }
     texts.extend(call.params.iter().map(|(k, v)| (k.as_str(), v.as_str())));
     let boundary = loop {
-        let b = format!("crmwire-{:016x}{:016x}", rng.next_u64(), rng.next_u64());
+        let b = cat!(
+            "crmwire-",
+            crate::text::Hex(rng.next_u64(), 16),
+            crate::text::Hex(rng.next_u64(), 16)
+        );
         let clash = |s: &str| s.as_bytes().windows(b.len()).any(|w| w == b.as_bytes());
         if !texts.iter().any(|(k, v)| clash(k) || clash(v)) && !clash(&upload.name) {
             break b;
@@ -100,7 +108,7 @@ pub fn multipart_request(
         ("Accept".to_owned(), "application/json".to_owned()),
         (
             "Content-Type".to_owned(),
-            format!("multipart/form-data; boundary={boundary}"),
+            cat!("multipart/form-data; boundary=", boundary),
         ),
     ];
     Ok((

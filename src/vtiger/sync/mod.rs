@@ -221,9 +221,12 @@ impl SyncRun {
         }
         let cp = Checkpoint::parse(s)?;
         if cp.module != module {
-            return Err(bad_since(&format!(
-                "the checkpoint is for module '{}', not '{module}'",
-                cp.module
+            return Err(bad_since(&cat!(
+                "the checkpoint is for module '",
+                cp.module,
+                "', not '",
+                module,
+                "'"
             )));
         }
         let mut sync = SyncRun::start(module, cp.time, cp.entries);
@@ -327,10 +330,12 @@ impl SyncRun {
             Phase::WsappGet { key, .. } => ops::wsapp_get(key, &self.module, self.send).ok(),
             Phase::WsappDeregister { key, .. } => ops::wsapp_deregister(WSAPP_TYPE, key).ok(),
             Phase::QuerySecond { t, after } => ops::query(&self.second_query(*t, *after)).ok(),
-            Phase::QueryAfter { t } => ops::query(&format!(
-                "SELECT * FROM {} WHERE modifiedtime > '{}' ORDER BY modifiedtime LIMIT 100;",
+            Phase::QueryAfter { t } => ops::query(&cat!(
+                "SELECT * FROM ",
                 self.module,
-                unix_to_datetime(*t)
+                " WHERE modifiedtime > '",
+                unix_to_datetime(*t),
+                "' ORDER BY modifiedtime LIMIT 100;"
             ))
             .ok(),
             Phase::Done => None,
@@ -338,13 +343,15 @@ impl SyncRun {
     }
 
     fn second_query(&self, t: i64, after: Option<WsId>) -> String {
-        let mut q = format!(
-            "SELECT * FROM {} WHERE modifiedtime = '{}'",
+        let mut q = cat!(
+            "SELECT * FROM ",
             self.module,
-            unix_to_datetime(t)
+            " WHERE modifiedtime = '",
+            unix_to_datetime(t),
+            "'"
         );
         if let Some(id) = after {
-            q.push_str(&format!(" AND id > '{id}'"));
+            q.push_str(&cat!(" AND id > '", id, "'"));
         }
         q.push_str(" ORDER BY id LIMIT 100;");
         q
@@ -481,7 +488,7 @@ impl SyncRun {
                 let mut scan = ResultScan::default();
                 scan_result(text, 0, &mut scan)
                     .and_then(|end| json::scan::expect_end(text, end))
-                    .map_err(|e| bad(format!("the result is not an object: {e}")))?;
+                    .map_err(|e| bad(cat!("the result is not an object: ", e)))?;
                 scan
             }
         };
@@ -489,7 +496,7 @@ impl SyncRun {
         let more = match member(MORE).map(str::trim) {
             None | Some("false") | Some("null") | Some("0") => false,
             Some("true") | Some("1") => true,
-            Some(other) => return Err(bad(format!("'more' is not a boolean: {}", short(other)))),
+            Some(other) => return Err(bad(cat!("'more' is not a boolean: ", short(other)))),
         };
         let last = member(LAST_MODIFIED)
             .map(|raw| raw.trim().trim_matches('"'))
@@ -497,8 +504,10 @@ impl SyncRun {
             .ok_or_else(|| bad("the result has no integer lastModifiedTime".to_owned()))?;
         // A checkpoint at that time could not be resumed (found by fuzzing, tests/fuzz sync).
         if !(0..=MAX_TIME).contains(&last) {
-            return Err(bad(format!(
-                "lastModifiedTime {last} is not a Unix time between 0 and year 9999"
+            return Err(bad(cat!(
+                "lastModifiedTime ",
+                last,
+                " is not a Unix time between 0 and year 9999"
             )));
         }
         // Record ranges are in `rec_text`.
@@ -506,7 +515,7 @@ impl SyncRun {
             Some(recs) => (recs, text),
             None => {
                 let updated_text = member(UPDATED).unwrap_or("[]");
-                let recs = scan_records(updated_text).map_err(|m| bad(format!("updated: {m}")))?;
+                let recs = scan_records(updated_text).map_err(|m| bad(cat!("updated: ", m)))?;
                 (recs, updated_text)
             }
         };
@@ -525,9 +534,12 @@ impl SyncRun {
             },
         };
         if last < self.send || (more && last == self.send) {
-            return Err(bad(format!(
-                "lastModifiedTime {last} does not move past the requested {}; stopping instead of looping",
-                self.send
+            return Err(bad(cat!(
+                "lastModifiedTime ",
+                last,
+                " does not move past the requested ",
+                self.send,
+                "; stopping instead of looping"
             )));
         }
         // Validate every record before changing any state.
@@ -621,18 +633,20 @@ impl SyncRun {
         let bad = |m: String| invalid("query", m);
         let (recs, infos) = scan_page(text).map_err(&bad)?;
         if let Some(i) = infos.iter().find(|i| i.second != Some(t)) {
-            return Err(bad(format!(
-                "record {} is not from the requested second",
-                i.id
+            return Err(bad(cat!(
+                "record ",
+                i.id,
+                " is not from the requested second"
             )));
         }
         // Ids must increase through the page and past the keyset.
         let mut prev = after.map(|a| a.record);
         for i in &infos {
             if prev.is_some_and(|p| i.id.record <= p) {
-                return Err(bad(format!(
-                    "id {} does not follow the keyset; stopping instead of looping",
-                    i.id
+                return Err(bad(cat!(
+                    "id ",
+                    i.id,
+                    " does not follow the keyset; stopping instead of looping"
                 )));
             }
             prev = Some(i.id.record);
@@ -661,9 +675,10 @@ impl SyncRun {
             match i.second {
                 Some(s) if s > t => tmax = tmax.max(Some(s)),
                 _ => {
-                    return Err(bad(format!(
-                        "record {} has no modifiedtime after the requested second",
-                        i.id
+                    return Err(bad(cat!(
+                        "record ",
+                        i.id,
+                        " has no modifiedtime after the requested second"
                     )))
                 }
             }
@@ -778,7 +793,7 @@ fn scan_page(text: &str) -> core::result::Result<(Vec<RecordSpan>, Vec<RecInfo>)
 fn record_info(text: &str, rec: &RecordSpan) -> core::result::Result<RecInfo, String> {
     let id_text = string_member(text, rec.id.as_ref(), "id")?;
     let id = WsId::parse_field(&id_text, "id")
-        .map_err(|_| format!("record id '{}' is not a webservice id", short(&id_text)))?;
+        .map_err(|_| cat!("record id '", short(&id_text), "' is not a webservice id"))?;
     let second = string_member(text, rec.modifiedtime.as_ref(), "modifiedtime")
         .ok()
         .and_then(|m| datetime_to_unix(&m));

@@ -36,11 +36,18 @@ pub fn unix_to_datetime(secs: i64) -> String {
     let secs = secs.clamp(0, MAX_TIME);
     let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
     let (y, m, d) = civil_from_days(days);
-    format!(
-        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
+    cat!(
+        crate::text::Zero(y, 4),
+        "-",
+        crate::text::Zero(m, 2),
+        "-",
+        crate::text::Zero(d, 2),
+        " ",
+        crate::text::Zero(rem / 3600, 2),
+        ":",
+        crate::text::Zero(rem % 3600 / 60, 2),
+        ":",
+        crate::text::Zero(rem % 60, 2)
     )
 }
 
