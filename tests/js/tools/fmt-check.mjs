@@ -17,9 +17,13 @@
 // the module. PANIC_FMT is what core's own panic functions reference, never call: a bounds check
 // (`panic_bounds_check`: the index and length as usize) or a failed slice/str index builds
 // fmt::Arguments pointing at these before calling the handler, which ignores them; LLVM keeps
-// the references because the handler is an exported symbol. They go only with the last
-// panicking index in the code, so they are pinned instead, together with the panicking code
-// (tests/bench/fmt-budget.json): a module fails when those bytes grow.
+// the references because the handler is an exported symbol. <u32 as Display> (usize) and
+// pad_integral stay in any case: alloc's default allocation-error handler, reachable from every
+// allocation, formats "memory allocation of {} bytes failed" the same way, and stable Rust cannot
+// replace it (#[alloc_error_handler] is unstable). The others would go with the last panicking
+// index (str/slice indexing in the scanners, and in core's own CharSearcher, join, …). So they
+// are pinned instead, together with the panicking code (tests/bench/fmt-budget.json): a module
+// fails when those bytes grow.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -116,7 +120,7 @@ export const PANIC_FMT = new Set([
   '<core::fmt::Formatter>::pad',
   '<core::fmt::Formatter>::pad_integral',
   '<core::fmt::Formatter>::pad_integral::write_prefix',
-  '<u32 as core::fmt::Display>::fmt', // usize on wasm32: panic_bounds_check's index and length
+  '<u32 as core::fmt::Display>::fmt', // usize on wasm32: an index and length, an allocation's size
   '<core::ops::range::Range<usize> as core::fmt::Debug>::fmt', // slice index out of range
   '<char as core::fmt::Debug>::fmt', // str index not on a char boundary
   '<&str as core::fmt::Display>::fmt',
