@@ -68,7 +68,7 @@ pub(crate) fn encode_segment(s: &str) -> String {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
                 out.push(b as char)
             }
-            _ => out.push_str(&cat!("%", crate::text::HexUpper(u64::from(b), 2))),
+            _ => cat_to!(&mut out; "%", crate::text::HexUpper(u64::from(b), 2)),
         }
     }
     out

@@ -149,8 +149,8 @@ impl QueryAll {
             q.push_str(" DESC");
         }
         match self.offset {
-            Some(o) => q.push_str(&cat!(" LIMIT ", o, ", ", self.page_size(), ";")),
-            None => q.push_str(&cat!(" LIMIT ", self.page_size(), ";")),
+            Some(o) => cat_to!(&mut q; " LIMIT ", o, ", ", self.page_size(), ";"),
+            None => cat_to!(&mut q; " LIMIT ", self.page_size(), ";"),
         }
         Some(q)
     }

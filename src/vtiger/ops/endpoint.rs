@@ -76,7 +76,7 @@ impl Endpoint {
             if b.is_ascii() {
                 url.push(char::from(b));
             } else {
-                url.push_str(&cat!("%", crate::text::HexUpper(u64::from(b), 2)));
+                cat_to!(&mut url; "%", crate::text::HexUpper(u64::from(b), 2));
             }
         }
         let ends_with_ws = path

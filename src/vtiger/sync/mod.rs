@@ -351,7 +351,7 @@ impl SyncRun {
             "'"
         );
         if let Some(id) = after {
-            q.push_str(&cat!(" AND id > '", id, "'"));
+            cat_to!(&mut q; " AND id > '", id, "'");
         }
         q.push_str(" ORDER BY id LIMIT 100;");
         q
