@@ -1,5 +1,6 @@
 //! Form/query encoding exactly like the WHATWG `URLSearchParams` serializer, and MD5 hex.
 
+use crate::prelude::*;
 const HEX_UPPER: &[u8; 16] = b"0123456789ABCDEF";
 const HEX_LOWER: &[u8; 16] = b"0123456789abcdef";
 

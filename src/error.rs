@@ -7,7 +7,8 @@
 //!
 //! Messages never contain access keys, session names or tokens.
 
-use std::fmt;
+use crate::prelude::*;
+use core::fmt;
 
 /// Stable error codes.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -158,7 +159,7 @@ impl ErrorCode {
     pub fn from_crm(code: &CrmCode) -> ErrorCode {
         match code {
             CrmCode::Int(0) => ErrorCode::Duplicate,
-            CrmCode::Int(n) => ErrorCode::Other(n.to_string()),
+            CrmCode::Int(n) => ErrorCode::Other(n.text()),
             CrmCode::Str(s) => ErrorCode::parse(s),
         }
     }
@@ -173,6 +174,12 @@ impl ErrorCode {
                 | ErrorCode::SessionExpired
                 | ErrorCode::SessionLeftIdle
         )
+    }
+}
+
+impl Piece for ErrorCode {
+    fn push_to(&self, out: &mut String) {
+        out.push_str(self.as_str());
     }
 }
 
@@ -191,12 +198,18 @@ pub enum CrmCode {
     Int(i64),
 }
 
+impl Piece for CrmCode {
+    fn push_to(&self, out: &mut String) {
+        match self {
+            CrmCode::Str(s) => out.push_str(s),
+            CrmCode::Int(n) => n.push_to(out),
+        }
+    }
+}
+
 impl fmt::Display for CrmCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            CrmCode::Str(s) => f.write_str(s),
-            CrmCode::Int(n) => write!(f, "{n}"),
-        }
+        f.write_str(&self.text())
     }
 }
 
@@ -222,7 +235,7 @@ pub struct Error {
 }
 
 /// Result alias.
-pub type Result<T, E = Error> = std::result::Result<T, E>;
+pub type Result<T, E = Error> = core::result::Result<T, E>;
 
 /// Longest body excerpt an error keeps, in characters.
 pub const SNIPPET_CHARS: usize = 120;
@@ -285,15 +298,15 @@ impl Error {
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.code, self.message)?;
+        let mut t = cat!(self.code, ": ", self.message);
         if let Some(s) = self.status {
-            write!(f, " (HTTP {s})")?;
+            cat_to!(&mut t; " (HTTP ", s, ")");
         }
-        Ok(())
+        f.write_str(&t)
     }
 }
 
-impl std::error::Error for Error {}
+impl core::error::Error for Error {}
 
 /// An error as a JSON object text: how errors cross to JS (pkg/errors.js `errorFromJson`
 /// makes the CrmError) and how a REST create's `lookupError` is delivered:
@@ -312,13 +325,13 @@ pub fn error_json(e: &Error) -> String {
         }
         Some(CrmCode::Int(n)) => {
             out.push_str(",\"crmCode\":");
-            out.push_str(&n.to_string());
+            out.push_str(&n.text());
         }
         None => {}
     }
     if let Some(s) = e.status {
         out.push_str(",\"status\":");
-        out.push_str(&s.to_string());
+        out.push_str(&s.text());
     }
     for (k, v) in [
         ("operation", &e.operation),

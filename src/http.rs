@@ -1,6 +1,7 @@
 //! HTTP as plain data: what the core asks the host to send, and what the host hands back.
 
-use std::fmt;
+use crate::prelude::*;
+use core::fmt;
 
 /// HTTP method of a request.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -24,6 +25,12 @@ impl Method {
             Method::Put => "PUT",
             Method::Delete => "DELETE",
         }
+    }
+}
+
+impl Piece for Method {
+    fn push_to(&self, out: &mut String) {
+        out.push_str(self.as_str());
     }
 }
 
@@ -59,10 +66,10 @@ impl HttpRequest {
         find_header(&self.headers, name)
     }
     /// The body as UTF-8 text (lossy), or "" when there is none.
-    pub fn body_text(&self) -> std::borrow::Cow<'_, str> {
+    pub fn body_text(&self) -> alloc::borrow::Cow<'_, str> {
         match &self.body {
             Some(b) => String::from_utf8_lossy(b),
-            None => std::borrow::Cow::Borrowed(""),
+            None => alloc::borrow::Cow::Borrowed(""),
         }
     }
 }
@@ -207,7 +214,7 @@ pub fn origin(url: &str) -> Option<String> {
     if host.ends_with(default) {
         host.truncate(host.len() - default.len());
     }
-    Some(format!("{scheme}://{host}"))
+    Some(cat!(scheme, "://", host))
 }
 
 fn split_scheme(url: &str) -> Option<(&'static str, &str)> {
@@ -255,8 +262,14 @@ pub fn follow_redirect(
     };
     Err(crate::error::Error::new(
         crate::error::ErrorCode::Redirect,
-        format!(
-            "HTTP {status} redirect to {target} not followed ({why}): use the final URL as the CRM URL"
+        cat!(
+            "HTTP ",
+            status,
+            " redirect to ",
+            target,
+            " not followed (",
+            why,
+            "): use the final URL as the CRM URL"
         ),
     )
     .with_status(status))

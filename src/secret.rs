@@ -3,7 +3,8 @@
 //! A [`Secret`] never shows its value through `Debug` or `Display`; the only way to read it
 //! is [`Secret::expose`], which makes every use greppable.
 
-use std::fmt;
+use crate::prelude::*;
+use core::fmt;
 
 /// A secret string (access key, session name, challenge token, API token).
 #[derive(Clone, PartialEq, Eq, Default)]

@@ -30,6 +30,8 @@
 // `Error` is the crate-wide error type; its size is a crate-level decision.
 #![allow(clippy::result_large_err)]
 
+use crate::prelude::*;
+
 use crate::error::{Error, ErrorCode, Result};
 use crate::http::{follow_redirect, is_redirect, HttpRequest, HttpResponse, Method};
 

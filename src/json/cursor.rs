@@ -3,6 +3,7 @@
 //! offsets.
 
 use super::JsonError;
+use crate::prelude::*;
 
 /// Offset of the first byte after `i` that is not JSON whitespace.
 #[inline(always)]

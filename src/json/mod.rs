@@ -18,7 +18,8 @@
 //!
 //! `write.rs` holds the writer ([`quote`], [`Json::to_json`]) and [`escape_raw_controls`].
 
-use std::fmt;
+use crate::prelude::*;
+use core::fmt;
 
 mod cursor;
 mod parse;
@@ -57,13 +58,19 @@ pub struct JsonError {
     pub message: &'static str,
 }
 
-impl fmt::Display for JsonError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "invalid JSON at byte {}: {}", self.offset, self.message)
+impl Piece for JsonError {
+    fn push_to(&self, out: &mut String) {
+        cat_to!(out; "invalid JSON at byte ", self.offset, ": ", self.message);
     }
 }
 
-impl std::error::Error for JsonError {}
+impl fmt::Display for JsonError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text())
+    }
+}
+
+impl core::error::Error for JsonError {}
 
 impl Json {
     /// The value of `key` in an object (first match); `None` for non-objects.

@@ -3,6 +3,7 @@
 use super::cursor::Cursor;
 use super::scan::expect_end;
 use super::{Json, JsonError, MAX_DEPTH};
+use crate::prelude::*;
 
 /// True when `s` is a JSON number (`-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`).
 pub fn is_number(s: &str) -> bool {

@@ -8,8 +8,8 @@
 
 use super::cursor::{quote_or_backslash, skip_ws, Cursor};
 use super::{Json, JsonError, MAX_DEPTH};
-use std::borrow::Cow;
-use std::ops::Range;
+use alloc::borrow::Cow;
+use core::ops::Range;
 
 /// The member loop for an object starting at `start` (after optional whitespace) at nesting
 /// depth `depth` (its members are at `depth + 1`). Calls `value` with each member's decoded

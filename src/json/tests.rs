@@ -1,7 +1,7 @@
 use super::parse::parse_prefix;
 use super::write::has_control;
 use super::*;
-use std::ops::Range;
+use core::ops::Range;
 
 /// Every member of the object at `start` (key, value range) and the offset after it.
 type Members = Vec<(String, Range<usize>)>;
@@ -333,7 +333,7 @@ fn escape_raw_controls_makes_strict_json() {
     let clean = "{\n\"a\": \"b\"\n}";
     assert!(matches!(
         escape_raw_controls(clean),
-        std::borrow::Cow::Borrowed(_)
+        alloc::borrow::Cow::Borrowed(_)
     ));
 }
 

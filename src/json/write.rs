@@ -2,7 +2,8 @@
 //! into strict JSON.
 
 use super::Json;
-use std::borrow::Cow;
+use crate::prelude::*;
+use alloc::borrow::Cow;
 
 impl Json {
     /// Compact JSON text: raw UTF-8, only `"`, `\` and control characters escaped.

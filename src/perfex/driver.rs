@@ -13,6 +13,8 @@
 // `Error` is the crate-wide error type; its size is a crate-level decision.
 #![allow(clippy::result_large_err)]
 
+use crate::prelude::*;
+
 use super::{
     normalize_record, ListOptions, ListPage, ListPager, Op, PagerStep, Perfex, RecordOptions,
     Resource, WriteResult,
@@ -237,7 +239,7 @@ impl Driver {
     /// Continues an exchange after [`Step::Sleep`] or [`Step::Yield`].
     pub fn resume(&mut self, id: ExchangeId) -> Result<Step> {
         let ex = self.exchanges.get_mut(id).ok_or_else(unknown_exchange)?;
-        match std::mem::replace(&mut ex.state, State::Next) {
+        match core::mem::replace(&mut ex.state, State::Next) {
             State::Retry(t) => {
                 let step = t.send();
                 ex.state = State::Sent(t);
@@ -260,7 +262,7 @@ impl Driver {
     ) -> Result<Step> {
         let retry = self.retry;
         let ex = self.exchanges.get_mut(id).ok_or_else(unknown_exchange)?;
-        let mut t = match std::mem::replace(&mut ex.state, State::Next) {
+        let mut t = match core::mem::replace(&mut ex.state, State::Next) {
             State::Sent(t) => t,
             other => {
                 ex.state = other;
@@ -293,7 +295,7 @@ impl Driver {
                 None => error.with_operation(t.operation.clone()),
             };
             if let Some(ms) = t.failed(&error, &retry) {
-                if let State::Sent(t) = std::mem::replace(&mut ex.state, State::Next) {
+                if let State::Sent(t) = core::mem::replace(&mut ex.state, State::Next) {
                     ex.state = State::Retry(t);
                 }
                 return Ok(Step::Sleep(ms));

@@ -83,6 +83,8 @@
 
 #![allow(clippy::result_large_err)] // the crate-wide Error is large by design
 
+use crate::prelude::*;
+
 pub mod driver;
 mod normalize;
 mod num;
@@ -256,7 +258,7 @@ impl Op {
         }
     }
     pub(crate) fn name(self, r: Resource) -> String {
-        format!("{}.{}", r.as_str(), self.as_str())
+        cat!(r.as_str(), ".", self.as_str())
     }
 }
 

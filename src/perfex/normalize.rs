@@ -2,6 +2,7 @@
 
 use super::Resource;
 use crate::json::Json;
+use crate::prelude::*;
 
 const FLAGS: &[&str] = &[
     "active",
@@ -101,7 +102,7 @@ fn iso_datetime(s: &str) -> String {
     if !date_like {
         return s.to_owned();
     }
-    let mut out = format!("{}T{}", &s[..10], &s[11..]);
+    let mut out = cat!(&s[..10], "T", &s[11..]);
     if out.len() == 16 {
         out.push_str(":00");
     }

@@ -8,7 +8,7 @@
 //! 2^-1075 becomes 0.0, one at or above 2^1024 - 2^970 becomes infinity), so the answers
 //! match the float route.
 
-use std::cmp::Ordering;
+use core::cmp::Ordering;
 
 /// A scanned number: the text `str::parse::<f64>` accepts, not yet converted.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -212,6 +212,7 @@ pub(crate) fn ceil_u64(s: &str) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::prelude::*;
 
     /// Inputs around every branch; the float parser is the oracle.
     fn corpus() -> Vec<String> {

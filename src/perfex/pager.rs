@@ -6,7 +6,8 @@ use super::{normalize, response, Config, Op, Profile, Resource};
 use crate::error::{Error, Result};
 use crate::http::{HttpRequest, HttpResponse, Method};
 use crate::json::Json;
-use std::collections::VecDeque;
+use crate::prelude::*;
+use alloc::collections::VecDeque;
 
 /// Options of a list, search or customer-contacts call.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -170,14 +171,15 @@ impl ListPager {
             Profile::Rest => {
                 client_filters = opts.filters.clone();
                 let url = match (&term, r, &customer) {
-                    (Some(t), _, _) => format!(
-                        "{}/api/{}/search/{}",
+                    (Some(t), _, _) => cat!(
                         base(cfg),
+                        "/api/",
                         r.segment(Profile::Rest),
+                        "/search/",
                         encode_segment(t)
                     ),
                     (None, Resource::Contacts, Some(c)) => {
-                        format!("{}/api/contacts/{c}", base(cfg))
+                        cat!(base(cfg), "/api/contacts/", c)
                     }
                     (None, Resource::Contacts, None) => {
                         return Err(fail(Error::invalid_input(
@@ -261,12 +263,12 @@ impl ListPager {
         let mut q: Vec<(String, String)> = self.query.clone();
         match self.mode {
             Mode::Won => {
-                q.push(("page".into(), self.page.to_string()));
-                q.push(("limit".into(), self.page_size.to_string()));
+                q.push(("page".into(), self.page.text()));
+                q.push(("limit".into(), self.page_size.text()));
             }
             Mode::RestProbe | Mode::RestServer => {
-                q.push(("page".into(), self.page.to_string()));
-                q.push(("per_page".into(), self.page_size.to_string()));
+                q.push(("page".into(), self.page.text()));
+                q.push(("per_page".into(), self.page_size.text()));
             }
             Mode::RestClient => {}
         }

@@ -5,6 +5,7 @@ use super::{unsupported, Config, Op, Profile, Resource};
 use crate::error::{Error, Result};
 use crate::http::{HttpRequest, Method};
 use crate::json::Json;
+use crate::prelude::*;
 
 /// Options of a single-record call.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -24,8 +25,8 @@ pub(crate) fn base(cfg: &Config) -> &str {
 /// `{base}/won_api/won/api/{table}` or `{base}/api/{resource}`.
 pub(crate) fn collection_url(cfg: &Config, r: Resource) -> String {
     match cfg.profile {
-        Profile::Won => format!("{}/won_api/won/api/{}", base(cfg), r.segment(Profile::Won)),
-        Profile::Rest => format!("{}/api/{}", base(cfg), r.segment(Profile::Rest)),
+        Profile::Won => cat!(base(cfg), "/won_api/won/api/", r.segment(Profile::Won)),
+        Profile::Rest => cat!(base(cfg), "/api/", r.segment(Profile::Rest)),
     }
 }
 
@@ -67,7 +68,7 @@ pub(crate) fn encode_segment(s: &str) -> String {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
                 out.push(b as char)
             }
-            _ => out.push_str(&format!("%{b:02X}")),
+            _ => cat_to!(&mut out; "%", crate::text::HexUpper(u64::from(b), 2)),
         }
     }
     out
@@ -91,9 +92,9 @@ pub(crate) fn get(
                 .with_operation(Op::Get.name(r)));
             };
             let c = check_id(l, "customer_id", c).map_err(|e| e.with_operation(Op::Get.name(r)))?;
-            format!("{}/api/contacts/{c}/{id}", base(cfg))
+            cat!(base(cfg), "/api/contacts/", c, "/", id)
         }
-        _ => format!("{}/{id}", collection_url(cfg, r)),
+        _ => cat!(collection_url(cfg, r), "/", id),
     };
     Ok(request(cfg, Method::Get, url, None))
 }
@@ -101,8 +102,8 @@ pub(crate) fn get(
 pub(crate) fn delete(cfg: &Config, r: Resource, id: &str) -> Result<HttpRequest> {
     let id = check_id(cfg.locale, "id", id).map_err(|e| e.with_operation(Op::Delete.name(r)))?;
     let url = match cfg.profile {
-        Profile::Won => format!("{}/{id}", collection_url(cfg, r)),
-        Profile::Rest => format!("{}/api/delete/{}/{id}", base(cfg), r.segment(Profile::Rest)),
+        Profile::Won => cat!(collection_url(cfg, r), "/", id),
+        Profile::Rest => cat!(base(cfg), "/api/delete/", r.segment(Profile::Rest), "/", id),
     };
     Ok(request(cfg, Method::Delete, url, None))
 }
@@ -118,9 +119,9 @@ pub(crate) fn join(cfg: &Config, vat: &str) -> Result<HttpRequest> {
     }
     let vat = validate::check_vat(cfg.locale, "vat", vat)
         .map_err(|e| e.with_operation(Op::Join.name(r)))?;
-    let url = format!(
-        "{}/won_api/won/join?{}",
+    let url = cat!(
         base(cfg),
+        "/won_api/won/join?",
         crate::encode::form_encode(&[("vat", &vat)])
     );
     Ok(request(cfg, Method::Get, url, None))
@@ -184,7 +185,7 @@ pub(crate) fn update(cfg: &Config, r: Resource, id: &str, fields: &Json) -> Resu
     let op = Op::Update.name(r);
     let id = check_id(cfg.locale, "id", id).map_err(|e| e.with_operation(op.clone()))?;
     let fields = prepare(cfg, r, Op::Update, fields).map_err(|e| e.with_operation(op))?;
-    let url = format!("{}/{id}", collection_url(cfg, r));
+    let url = cat!(collection_url(cfg, r), "/", id);
     Ok(request(
         cfg,
         Method::Put,
@@ -207,16 +208,16 @@ pub(crate) fn form_pairs(fields: &[(String, Json)]) -> Vec<(String, String)> {
                 let nested = a.iter().any(|x| matches!(x, Json::Arr(_) | Json::Obj(_)));
                 for (i, x) in a.iter().enumerate() {
                     let k = if nested {
-                        format!("{key}[{i}]")
+                        cat!(key, "[", i, "]")
                     } else {
-                        format!("{key}[]")
+                        cat!(key, "[]")
                     };
                     walk(&k, x, out);
                 }
             }
             Json::Obj(o) => {
                 for (k, x) in o {
-                    walk(&format!("{key}[{k}]"), x, out);
+                    walk(&cat!(key, "[", k, "]"), x, out);
                 }
             }
         }
@@ -261,10 +262,11 @@ pub(crate) fn lookup_created(cfg: &Config, r: Resource, fields: &Json) -> Option
         return None;
     }
     let (_, v) = lookup_key(r, fields)?;
-    let url = format!(
-        "{}/api/{}/search/{}",
+    let url = cat!(
         base(cfg),
+        "/api/",
         r.segment(Profile::Rest),
+        "/search/",
         encode_segment(&v)
     );
     Some(request(cfg, Method::Get, url, None))

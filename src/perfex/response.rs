@@ -6,6 +6,7 @@ use super::{Op, Profile, Resource};
 use crate::error::{CrmCode, Error, ErrorCode, Result};
 use crate::http::HttpResponse;
 use crate::json::{self, Json};
+use crate::prelude::*;
 
 /// The outcome of a create, update or delete.
 #[derive(Clone, Debug, PartialEq)]
@@ -27,7 +28,7 @@ pub(crate) enum Decoded {
 const NO_DATA: &str = "No data were found";
 
 fn parse_body(body: &[u8]) -> Option<Json> {
-    let text = std::str::from_utf8(body).ok()?;
+    let text = core::str::from_utf8(body).ok()?;
     let text = text.trim_start_matches('\u{feff}').trim();
     if text.is_empty() {
         return None;
@@ -117,18 +118,18 @@ fn classify(
             }
             500..=599 => (
                 ErrorCode::ServerError,
-                format!("server error HTTP {status} (non-JSON answer)"),
+                cat!("server error HTTP ", status, " (non-JSON answer)"),
             ),
             _ => (
                 ErrorCode::InvalidResponse,
-                format!("the answer is not JSON (HTTP {status})"),
+                cat!("the answer is not JSON (HTTP ", status, ")"),
             ),
         };
         let mut e = Error::new(code, msg)
             .with_status(status)
             .with_operation(opname)
             .with_snippet(&resp.body);
-        e.crm_code = Some(CrmCode::Str(status.to_string()));
+        e.crm_code = Some(CrmCode::Str(status.text()));
         return Err(e);
     };
     let raw_msg = str_field(j, "message").or_else(|| str_field(j, "error"));
@@ -204,13 +205,11 @@ fn classify(
     if field.is_none() {
         field = field_errors.first().map(|(f, _)| f.clone());
     }
-    let message = message.unwrap_or_else(|| format!("HTTP {status}"));
+    let message = message.unwrap_or_else(|| cat!("HTTP ", status));
     let mut e = Error::new(code, message)
         .with_status(status)
         .with_operation(opname);
-    e.crm_code = Some(CrmCode::Str(
-        server_code.unwrap_or_else(|| status.to_string()),
-    ));
+    e.crm_code = Some(CrmCode::Str(server_code.unwrap_or_else(|| status.text())));
     e.field = field;
     e.field_errors = field_errors;
     Err(e)
@@ -219,7 +218,7 @@ fn classify(
 fn invalid(r: Resource, op: Op, resp: &HttpResponse, what: &str) -> Error {
     Error::new(
         ErrorCode::InvalidResponse,
-        format!("unexpected answer: {what}"),
+        cat!("unexpected answer: ", what),
     )
     .with_status(resp.status)
     .with_operation(op.name(r))

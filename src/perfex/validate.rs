@@ -3,6 +3,7 @@
 use super::{Locale, Op, Profile, Resource};
 use crate::error::{Error, ErrorCode, Result};
 use crate::json::Json;
+use crate::prelude::*;
 
 fn t(l: Locale, en: &str, pt: &str) -> String {
     match l {
@@ -23,8 +24,8 @@ pub(crate) fn msg_base_url(l: Locale) -> String {
 }
 pub(crate) fn msg_required(l: Locale, f: &str) -> String {
     match l {
-        Locale::En => format!("{f} is required"),
-        Locale::PtBr => format!("Campo obrigatório: {f}"),
+        Locale::En => cat!(f, " is required"),
+        Locale::PtBr => cat!("Campo obrigatório: ", f),
     }
 }
 pub(crate) fn msg_fields_object(l: Locale) -> String {
@@ -43,8 +44,8 @@ pub(crate) fn msg_nothing_to_update(l: Locale) -> String {
 }
 pub(crate) fn msg_id(l: Locale, f: &str) -> String {
     match l {
-        Locale::En => format!("{f} must be a positive integer id"),
-        Locale::PtBr => format!("{f} deve ser um ID numérico positivo"),
+        Locale::En => cat!(f, " must be a positive integer id"),
+        Locale::PtBr => cat!(f, " deve ser um ID numérico positivo"),
     }
 }
 pub(crate) fn msg_search_short(l: Locale) -> String {
@@ -80,7 +81,7 @@ fn msg_vat(l: Locale) -> String {
 }
 fn msg_date(l: Locale, r: Resource, f: &str) -> String {
     match l {
-        Locale::En => format!("{f} must be a date in the format YYYY-MM-DD"),
+        Locale::En => cat!(f, " must be a date in the format YYYY-MM-DD"),
         Locale::PtBr if r == Resource::Tasks && f == "duedate" => {
             "Data de vencimento deve estar no formato YYYY-MM-DD".to_owned()
         }
@@ -89,8 +90,11 @@ fn msg_date(l: Locale, r: Resource, f: &str) -> String {
 }
 fn msg_datetime(l: Locale, f: &str) -> String {
     match l {
-        Locale::En => format!("{f} must be YYYY-MM-DD or YYYY-MM-DD HH:MM[:SS]"),
-        Locale::PtBr => format!("{f} deve estar no formato YYYY-MM-DD ou YYYY-MM-DD HH:MM[:SS]"),
+        Locale::En => cat!(f, " must be YYYY-MM-DD or YYYY-MM-DD HH:MM[:SS]"),
+        Locale::PtBr => cat!(
+            f,
+            " deve estar no formato YYYY-MM-DD ou YYYY-MM-DD HH:MM[:SS]"
+        ),
     }
 }
 fn msg_items(l: Locale) -> String {
@@ -102,20 +106,20 @@ fn msg_items(l: Locale) -> String {
 }
 fn msg_item_field(l: Locale, i: usize, f: &str) -> String {
     match l {
-        Locale::En => format!("items[{i}].{f} is missing or invalid"),
-        Locale::PtBr => format!("Item {i}: campo {f} ausente ou inválido"),
+        Locale::En => cat!("items[", i, "].", f, " is missing or invalid"),
+        Locale::PtBr => cat!("Item ", i, ": campo ", f, " ausente ou inválido"),
     }
 }
 fn msg_positive_decimal(l: Locale, f: &str) -> String {
     match l {
-        Locale::En => format!("{f} must be a decimal number greater than 0"),
-        Locale::PtBr => format!("{f} deve ser um número decimal maior que 0"),
+        Locale::En => cat!(f, " must be a decimal number greater than 0"),
+        Locale::PtBr => cat!(f, " deve ser um número decimal maior que 0"),
     }
 }
 fn msg_scalar(l: Locale, f: &str) -> String {
     match l {
-        Locale::En => format!("{f} must be a string, number or boolean"),
-        Locale::PtBr => format!("{f} deve ser texto, número ou booleano"),
+        Locale::En => cat!(f, " must be a string, number or boolean"),
+        Locale::PtBr => cat!(f, " deve ser texto, número ou booleano"),
     }
 }
 
@@ -148,7 +152,7 @@ pub fn is_valid_date(s: &str) -> bool {
     if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
         return false;
     }
-    let num = |r: std::ops::Range<usize>| -> Option<u32> {
+    let num = |r: core::ops::Range<usize>| -> Option<u32> {
         let p = &s[r];
         p.bytes()
             .all(|c| c.is_ascii_digit())
@@ -461,30 +465,31 @@ pub fn localized_message(e: &Error, l: Locale) -> String {
         }
         (Locale::PtBr, ErrorCode::RecordNotFound) => "Recurso não encontrado".into(),
         (Locale::PtBr, ErrorCode::ValidationFailed) => {
-            format!("Dados inválidos: {}", msg.unwrap_or("Erro desconhecido"))
+            cat!("Dados inválidos: ", msg.unwrap_or("Erro desconhecido"))
         }
         (Locale::PtBr, _) => match e.status {
-            Some(s) => format!("Erro {s}: {}", msg.unwrap_or("Erro desconhecido")),
-            None => format!("Erro: {}", msg.unwrap_or("Erro desconhecido")),
+            Some(s) => cat!("Erro ", s, ": ", msg.unwrap_or("Erro desconhecido")),
+            None => cat!("Erro: ", msg.unwrap_or("Erro desconhecido")),
         },
         (Locale::En, ErrorCode::InvalidAuthToken) => {
-            format!(
-                "Authentication error: invalid or missing token ({})",
-                msg.unwrap_or("no message")
+            cat!(
+                "Authentication error: invalid or missing token (",
+                msg.unwrap_or("no message"),
+                ")"
             )
         }
         (Locale::En, ErrorCode::Transport | ErrorCode::Timeout) => {
             "Could not reach the server".into()
         }
         (Locale::En, ErrorCode::RecordNotFound) => {
-            format!("Not found: {}", msg.unwrap_or("no message"))
+            cat!("Not found: ", msg.unwrap_or("no message"))
         }
         (Locale::En, ErrorCode::ValidationFailed) => {
-            format!("Invalid data: {}", msg.unwrap_or("no message"))
+            cat!("Invalid data: ", msg.unwrap_or("no message"))
         }
         (Locale::En, _) => match e.status {
-            Some(s) => format!("Error {s}: {}", msg.unwrap_or("unknown error")),
-            None => format!("Error: {}", msg.unwrap_or("unknown error")),
+            Some(s) => cat!("Error ", s, ": ", msg.unwrap_or("unknown error")),
+            None => cat!("Error: ", msg.unwrap_or("unknown error")),
         },
     }
 }

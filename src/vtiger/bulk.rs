@@ -21,6 +21,8 @@
 // `Error` is the crate-wide error type; its size is a crate-level decision.
 #![allow(clippy::result_large_err)]
 
+use crate::prelude::*;
+
 use super::vtql::{Select, Value};
 use crate::error::{Error, ErrorCode, Result};
 use crate::json::{self, Json};
@@ -58,10 +60,14 @@ pub fn unconfirmed(write_op: &str, e: &Error) -> Option<Error> {
     };
     let mut out = Error::new(
         ErrorCode::OutcomeUnknown,
-        format!(
-            "{write_op} sent, outcome unknown ({}: {}): {what}",
+        cat!(
+            write_op,
+            " sent, outcome unknown (",
             e.code_str(),
-            e.message
+            ": ",
+            e.message,
+            "): ",
+            what
         ),
     )
     .with_operation(write_op);
@@ -99,7 +105,11 @@ impl UpsertPlan {
                 _ => {
                     return Err(Error::invalid_input(
                         f.as_str(),
-                        format!("the record has no value for the match field '{f}' (a non-empty string or a number)"),
+                        cat!(
+                            "the record has no value for the match field '",
+                            f,
+                            "' (a non-empty string or a number)"
+                        ),
                     ))
                 }
             };
@@ -149,10 +159,7 @@ impl UpsertPlan {
             1 => Ok(ids.into_iter().next()),
             _ => Err(Error::new(
                 ErrorCode::MultipleMatches,
-                format!(
-                    "several {module} records match ({}, perhaps more): nothing was written; make the match fields unique or narrow them",
-                    ids.join(", ")
-                ),
+                cat!("several ", module, " records match (", ids.join(", "), ", perhaps more): nothing was written; make the match fields unique or narrow them"),
             )
             .with_operation("upsert")),
         }

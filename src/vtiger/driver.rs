@@ -70,6 +70,8 @@
 // `Error` is the crate-wide error type; its size is a crate-level decision.
 #![allow(clippy::result_large_err)]
 
+use crate::prelude::*;
+
 mod records;
 mod shared;
 pub use records::WriteRun;
@@ -87,8 +89,9 @@ use crate::error::{Error, ErrorCode, Result};
 use crate::http::HttpResponse;
 use crate::json;
 use crate::secret::Secret;
+use crate::set::Set;
 use crate::step::{unknown_exchange, Checked, Read, RetryPolicy, Rng, Slab, Step, Transfer, Value};
-use std::collections::{HashSet, VecDeque};
+use alloc::collections::VecDeque;
 
 /// An exchange's id: valid until the exchange ends (a [`Step::Done`], an error, or
 /// [`Driver::close`]); ids of ended exchanges are reused, so a host must not use one after
@@ -315,14 +318,14 @@ enum Task {
         texts: Vec<String>,
         next: usize,
         rows: String,
-        seen: HashSet<String>,
+        seen: Set<String>,
     },
     /// Keyset pages (`queryAll`: yields each page; `count`: the total at the end).
     Pages {
         parts: VecDeque<Part>,
         split: bool,
         count: bool,
-        seen: HashSet<String>,
+        seen: Set<String>,
         done_rows: u64,
     },
     /// Related records (`query_related` pages planned by [`RelatedPlan`]); `rows` collects
@@ -535,7 +538,7 @@ impl Driver {
     /// True once after a login settled or was abandoned: the host resumes every exchange
     /// that got [`Step::Wait`].
     pub fn take_wake(&mut self) -> bool {
-        std::mem::take(&mut self.wake)
+        core::mem::take(&mut self.wake)
     }
     /// The last login's information (no session name).
     pub fn login_info(&self) -> Option<&LoginInfo> {
@@ -589,7 +592,7 @@ impl Driver {
             texts,
             next: 0,
             rows: String::new(),
-            seen: HashSet::new(),
+            seen: Set::new(),
         })
     }
 
@@ -604,7 +607,7 @@ impl Driver {
             parts: parts.into(),
             split,
             count,
-            seen: HashSet::new(),
+            seen: Set::new(),
             done_rows: 0,
         })
     }
@@ -718,7 +721,7 @@ impl Driver {
     /// Continues an exchange after [`Step::Sleep`], [`Step::Wait`] or [`Step::Yield`].
     pub fn resume(&mut self, id: ExchangeId) -> Result<Step> {
         let ex = self.exchanges.get_mut(id).ok_or_else(unknown_exchange)?;
-        match std::mem::replace(&mut ex.state, State::Next) {
+        match core::mem::replace(&mut ex.state, State::Next) {
             State::Retry(t) => {
                 let step = t.send();
                 ex.state = State::Sent(t);
@@ -738,7 +741,7 @@ impl Driver {
                 self.advance(id)
             }
             State::Login(mut run) => {
-                let t = match std::mem::replace(&mut run.stage, Stage::Backoff) {
+                let t = match core::mem::replace(&mut run.stage, Stage::Backoff) {
                     Stage::Paused { t, challenge } => {
                         let step = t.send();
                         run.stage = if challenge {
@@ -787,7 +790,7 @@ impl Driver {
     ) -> Result<Step> {
         let retry = self.cfg.retry;
         let ex = self.exchanges.get_mut(id).ok_or_else(unknown_exchange)?;
-        match std::mem::replace(&mut ex.state, State::Next) {
+        match core::mem::replace(&mut ex.state, State::Next) {
             State::Sent(mut t) => match t.check(resp, location, &retry) {
                 Err(e) => self.give_up(id, e),
                 Ok(Checked::Again(step)) => {
@@ -801,7 +804,7 @@ impl Driver {
                 Ok(Checked::Answer) => self.answer(id, t, resp),
             },
             State::Login(mut run) => {
-                let (mut t, challenge) = match std::mem::replace(&mut run.stage, Stage::Backoff) {
+                let (mut t, challenge) = match core::mem::replace(&mut run.stage, Stage::Backoff) {
                     Stage::Challenge(t) => (t, true),
                     Stage::Login(t) => (t, false),
                     other => {
@@ -843,7 +846,7 @@ impl Driver {
     /// row's `id`.
     pub fn clean(&mut self, id: ExchangeId, rows: usize, last_id: Option<&str>) -> Result<Step> {
         let ex = self.exchanges.get_mut(id).ok_or_else(unknown_exchange)?;
-        let t = match std::mem::replace(&mut ex.state, State::Next) {
+        let t = match core::mem::replace(&mut ex.state, State::Next) {
             State::Sent(t) if t.read != Read::Core => t,
             other => {
                 ex.state = other;
@@ -900,7 +903,7 @@ impl Driver {
             ) => error.with_operation(t.operation.clone()),
             _ => error,
         };
-        match std::mem::replace(&mut ex.state, State::Next) {
+        match core::mem::replace(&mut ex.state, State::Next) {
             State::Sent(mut t) => {
                 if let Some(ms) = t.failed(&error, &retry) {
                     ex.state = State::Retry(t);
@@ -912,7 +915,8 @@ impl Driver {
                 }
             }
             State::Login(mut run) => {
-                if let Stage::Challenge(mut t) = std::mem::replace(&mut run.stage, Stage::Backoff) {
+                if let Stage::Challenge(mut t) = core::mem::replace(&mut run.stage, Stage::Backoff)
+                {
                     if let Some(ms) = t.failed(&error, &retry) {
                         run.slept_ms = run.slept_ms.saturating_add(ms);
                         run.stage = Stage::Paused { t, challenge: true };
@@ -1018,7 +1022,7 @@ impl Driver {
                 let mut r = c.to_request(&self.cfg.endpoint, None)?;
                 if let Some(t) = token {
                     r.headers
-                        .push(("Authorization".to_owned(), format!("Bearer {}", t.expose())));
+                        .push(("Authorization".to_owned(), cat!("Bearer ", t.expose())));
                 }
                 Ok(r)
             }
@@ -1134,7 +1138,7 @@ impl Driver {
             Err(mut e) => {
                 if lost_race(&e) {
                     e.message.push_str(" (refused ");
-                    e.message.push_str(&run.attempt.to_string());
+                    e.message.push_str(&run.attempt.text());
                     e.message.push_str(" times after fresh challenges: a wrong access key, or a login race that did not end)");
                 }
                 self.settle(Outcome::Failed(e.clone()));
@@ -1199,7 +1203,7 @@ impl Driver {
                         } else {
                             *done_rows
                         }
-                        .to_string(),
+                        .text(),
                     )),
                     None => Plan::Done(Value::Nothing),
                 }
@@ -1502,10 +1506,12 @@ impl Driver {
             QueryText::Raw(text) => Select::parse(text).map_err(|e| {
                 Error::invalid_input(
                     "query",
-                    format!(
-                        "the query's GET URL would exceed {} bytes and the text cannot be split into several queries ({})",
+                    cat!(
+                        "the query's GET URL would exceed ",
                         ops::MAX_GET_URL_BYTES,
-                        e.message
+                        " bytes and the text cannot be split into several queries (",
+                        e.message,
+                        ")"
                     ),
                 )
             })?,
@@ -1620,7 +1626,7 @@ fn append_rows(text: &str, out: &mut String) -> Result<()> {
 
 /// Appends the rows of a page to `out`, skipping rows whose `id` is already in `seen` (rows
 /// without an id are always kept).
-fn merge_rows(text: &str, out: &mut String, seen: &mut HashSet<String>) -> Result<()> {
+fn merge_rows(text: &str, out: &mut String, seen: &mut Set<String>) -> Result<()> {
     for r in scan_records(text).map_err(bad_rows)? {
         if let Ok(id) = string_member(text, r.id.as_ref(), "id") {
             if !seen.insert(id.into_owned()) {

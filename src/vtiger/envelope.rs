@@ -17,11 +17,13 @@
 // `crate::Error` is deliberately rich (code, status, operation, field, snippet).
 #![allow(clippy::result_large_err)]
 
+use crate::prelude::*;
+
 use crate::error::{CrmCode, Error, ErrorCode, Result};
 use crate::http::HttpResponse;
 use crate::json::{self, Json};
-use std::borrow::Cow;
-use std::ops::Range;
+use alloc::borrow::Cow;
+use core::ops::Range;
 
 /// How many candidate `{` positions are tried before giving up on a noisy body.
 const MAX_CANDIDATES: usize = 64;
@@ -44,7 +46,7 @@ pub fn decode(resp: &HttpResponse, operation: &str) -> Result<Json> {
         None => Ok(Json::Null),
         Some(range) => json::parse(&text[range]).map_err(|e| {
             // Unreachable in practice: the range was validated by the scan.
-            invalid(resp, operation, format!("unreadable result: {e}"))
+            invalid(resp, operation, cat!("unreadable result: ", e))
         }),
     }
 }
@@ -106,7 +108,7 @@ fn body_text(resp: &HttpResponse) -> Cow<'_, str> {
         .strip_prefix(b"\xEF\xBB\xBF")
         .unwrap_or(&resp.body);
     // `from_utf8` first: its validation is much faster than the lossy decoder's on clean text.
-    match std::str::from_utf8(body) {
+    match core::str::from_utf8(body) {
         Ok(t) => Cow::Borrowed(t),
         Err(_) => String::from_utf8_lossy(body),
     }
@@ -143,14 +145,12 @@ fn locate(
     let trimmed = text.trim();
     if trimmed.is_empty() {
         let msg = if resp.status >= 500 {
-            format!(
-                "HTTP {} with an empty body: a PHP fatal error on the server (unregistered operation, or a handler broken on this PHP version)",
-                resp.status
-            )
+            cat!("HTTP ", resp.status, " with an empty body: a PHP fatal error on the server (unregistered operation, or a handler broken on this PHP version)")
         } else {
-            format!(
-                "HTTP {} with an empty body instead of a JSON envelope",
-                resp.status
+            cat!(
+                "HTTP ",
+                resp.status,
+                " with an empty body instead of a JSON envelope"
             )
         };
         return Err(unusable(resp, operation, msg));
@@ -199,9 +199,9 @@ fn locate(
         "the body is JSON but not a Vtiger envelope (no 'success' member)".to_owned()
     } else if let Some(e) = first_err {
         if e.message == "unexpected end of input" || e.message == "unterminated string" {
-            format!("truncated JSON envelope ({e})")
+            cat!("truncated JSON envelope (", e, ")")
         } else {
-            format!("the body is not a JSON envelope ({e})")
+            cat!("the body is not a JSON envelope (", e, ")")
         }
     } else {
         "the body is not a JSON envelope".to_owned()
@@ -257,9 +257,10 @@ fn interpret(
         other => Err(invalid(
             resp,
             operation,
-            format!(
-                "envelope 'success' is {} instead of true or false",
-                short(other)
+            cat!(
+                "envelope 'success' is ",
+                short(other),
+                " instead of true or false"
             ),
         )),
     }
@@ -307,7 +308,7 @@ fn server_error(resp: &HttpResponse, text: &str, members: &Members, operation: &
                 "failure envelope without an error code".to_owned(),
             );
             if !message.is_empty() {
-                e.message = format!("{} (server message: {})", e.message, short(&message));
+                e.message = cat!(e.message, " (server message: ", short(&message), ")");
             }
             return e;
         }

@@ -32,6 +32,8 @@
 // `crate::Error` is deliberately rich (code, status, operation, field, snippet).
 #![allow(clippy::result_large_err)]
 
+use crate::prelude::*;
+
 use super::ops::ElementInput;
 use super::results::{FieldInfo, ModuleInfo};
 use crate::error::{Error, Result};
@@ -152,38 +154,62 @@ fn date_text(d: &DateValue, info: Option<&ModuleInfo>) -> Result<String> {
     if d.nested {
         return Err(Error::invalid_input(
             k.clone(),
-            format!("'{k}' holds a Date inside its value: only a top-level field can take a Date; write it as text"),
+            cat!("'", k, "' holds a Date inside its value: only a top-level field can take a Date; write it as text"),
         ));
     }
     let ms =
-        d.ms.ok_or_else(|| Error::invalid_input(k.clone(), format!("'{k}' is an invalid Date")))?;
+        d.ms.ok_or_else(|| Error::invalid_input(k.clone(), cat!("'", k, "' is an invalid Date")))?;
     let ty = info
         .and_then(|i| i.field(k))
         .map_or("", |f| f.type_name.as_str());
     let (day, secs) = (ms.div_euclid(86_400_000), ms.rem_euclid(86_400_000) / 1000);
     let (y, m, dd) = civil(day);
-    let hms = format!("{:02}:{:02}:{:02}", secs / 3600, secs / 60 % 60, secs % 60);
+    let hms = cat!(
+        crate::text::Zero(secs / 3600, 2),
+        ":",
+        crate::text::Zero(secs / 60 % 60, 2),
+        ":",
+        crate::text::Zero(secs % 60, 2)
+    );
     if !(1..=9999).contains(&y) && ty != "time" {
         return Err(Error::invalid_input(
             k.clone(),
-            format!("'{k}' is a Date outside the years 1–9999"),
+            cat!("'", k, "' is a Date outside the years 1–9999"),
         ));
     }
-    let ymd = format!("{y:04}-{m:02}-{dd:02}");
+    let ymd = cat!(
+        crate::text::Zero(y, 4),
+        "-",
+        crate::text::Zero(m, 2),
+        "-",
+        crate::text::Zero(dd, 2)
+    );
     Ok(match ty {
         "date" => ymd,
-        "datetime" => format!("{ymd} {hms}"),
+        "datetime" => cat!(ymd, " ", hms),
         "time" => hms,
         "" => {
             return Err(Error::invalid_input(
                 k.clone(),
-                format!("'{k}' holds a Date, but the module has no field '{k}' to say its format"),
+                cat!(
+                    "'",
+                    k,
+                    "' holds a Date, but the module has no field '",
+                    k,
+                    "' to say its format"
+                ),
             ))
         }
         other => {
             return Err(Error::invalid_input(
                 k.clone(),
-                format!("'{k}' holds a Date, but it is a {other} field: a Date can be written to date, datetime and time fields only"),
+                cat!(
+                    "'",
+                    k,
+                    "' holds a Date, but it is a ",
+                    other,
+                    " field: a Date can be written to date, datetime and time fields only"
+                ),
             ))
         }
     })
@@ -213,12 +239,17 @@ pub fn check_element(el: &ElementInput, info: &ModuleInfo) -> Result<()> {
                 continue;
             }
             let near = closest_field(k, info)
-                .map_or(String::new(), |c| format!(" (closest field: '{c}')"));
+                .map_or(String::new(), |c| cat!(" (closest field: '", c, "')"));
             return Err(Error::invalid_input(
                 k.clone(),
-                format!(
-                    "{} has no field '{k}': the server would drop its value without a word{near}. Field names are case-sensitive{OFF}",
-                    info.name
+                cat!(
+                    info.name,
+                    " has no field '",
+                    k,
+                    "': the server would drop its value without a word",
+                    near,
+                    ". Field names are case-sensitive",
+                    OFF
                 ),
             ));
         };
@@ -231,7 +262,7 @@ pub fn check_element(el: &ElementInput, info: &ModuleInfo) -> Result<()> {
             "date" if iso_timestamp(text) => {
                 return Err(Error::invalid_input(
                     k.clone(),
-                    format!("'{k}' is a date field and '{text}' an ISO timestamp, which the server stores as \"\": give YYYY-MM-DD or a Date{OFF}"),
+                    cat!("'", k, "' is a date field and '", text, "' an ISO timestamp, which the server stores as \"\": give YYYY-MM-DD or a Date", OFF),
                 ))
             }
             "picklist" => check_pick(&info.name, f, text)?,
@@ -298,7 +329,7 @@ fn check_pick(module: &str, f: &FieldInfo, v: &str) -> Result<()> {
     let mut shown: String = values
         .iter()
         .take(12)
-        .map(|s| format!("'{s}'"))
+        .map(|s| cat!("'", s, "'"))
         .collect::<Vec<_>>()
         .join(", ");
     if values.len() > 12 {
@@ -306,10 +337,18 @@ fn check_pick(module: &str, f: &FieldInfo, v: &str) -> Result<()> {
     }
     Err(Error::invalid_input(
         f.name.clone(),
-        format!(
-            "'{v}' is not a value of the picklist '{}' of {module} (the server would store it anyway){}; its values: {shown}{OFF}",
+        cat!(
+            "'",
+            v,
+            "' is not a value of the picklist '",
             f.name,
-            near.map_or(String::new(), |n| format!(": did you mean '{n}'?"))
+            "' of ",
+            module,
+            " (the server would store it anyway)",
+            near.map_or(String::new(), |n| cat!(": did you mean '", n, "'?")),
+            "; its values: ",
+            shown,
+            OFF
         ),
     ))
 }
@@ -387,9 +426,10 @@ fn documents(
     if !is_doc {
         return Err(Error::invalid_input(
             "file",
-            format!(
-                "file content can be sent with Documents records only (not {})",
-                module.unwrap_or("this record")
+            cat!(
+                "file content can be sent with Documents records only (not ",
+                module.unwrap_or("this record"),
+                ")"
             ),
         ));
     }
@@ -406,7 +446,7 @@ fn documents(
         if file.size > max {
             return Err(Error::invalid_input(
                 "file",
-                format!("the file is {} bytes, over this server's upload limit of {max} bytes (describe: maxUploadFileSize); the server would store the Document without it", file.size),
+                cat!("the file is ", file.size, " bytes, over this server's upload limit of ", max, " bytes (describe: maxUploadFileSize); the server would store the Document without it"),
             ));
         }
     }
@@ -418,7 +458,11 @@ fn documents(
         Some("I") => Ok(()),
         Some(other) => Err(Error::invalid_input(
             "filelocationtype",
-            format!("filelocationtype '{other}' with file content: a file makes the Document internal ('I')"),
+            cat!(
+                "filelocationtype '",
+                other,
+                "' with file content: a file makes the Document internal ('I')"
+            ),
         )),
     }
 }

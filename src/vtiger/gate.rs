@@ -45,6 +45,8 @@
 // `crate::Error` is deliberately rich (code, status, operation, field, snippet).
 #![allow(clippy::result_large_err)]
 
+use crate::prelude::*;
+
 use crate::error::{CrmCode, Error, ErrorCode, Result};
 use crate::http::{HttpResponse, Method};
 use crate::json::{self, Json};
@@ -327,7 +329,7 @@ pub fn http_status(e: &Error) -> u16 {
 
 /// Inside the gate errors travel boxed: a `?` then moves a pointer, not the whole [`Error`]
 /// (which keeps the wasm code of the many early returns small).
-type R<T> = std::result::Result<T, Box<Error>>;
+type R<T> = core::result::Result<T, Box<Error>>;
 
 fn denied(parts: &[&str]) -> Box<Error> {
     Box::new(Error::new(ErrorCode::AccessDenied, parts.concat()))
@@ -947,13 +949,13 @@ impl Gate {
                 let Some(code) = &e.crm_code else {
                     return Answer::Keep; // not an envelope at all: the caller sees it as sent
                 };
-                if std::str::from_utf8(&resp.body).is_ok_and(|t| json::parse(t).is_ok()) {
+                if core::str::from_utf8(&resp.body).is_ok_and(|t| json::parse(t).is_ok()) {
                     return Answer::Keep;
                 }
                 let mut out = String::from(r#"{"success":false,"error":{"code":"#);
                 match code {
                     CrmCode::Str(s) => json::quote(s, &mut out),
-                    CrmCode::Int(n) => out.push_str(&n.to_string()),
+                    CrmCode::Int(n) => out.push_str(&n.text()),
                 }
                 out.push_str(r#","message":"#);
                 json::quote(&e.message, &mut out);
@@ -992,7 +994,7 @@ impl Gate {
         let secret = self.seal.as_ref()?;
         let mut msg = String::from("crmwire-proxy wsapp key\n");
         for part in [caller, module, key] {
-            msg.push_str(&part.len().to_string());
+            msg.push_str(&part.len().text());
             msg.push(':');
             msg.push_str(part);
             msg.push('\n');
@@ -1132,6 +1134,7 @@ impl Gate {
 #[cfg(test)]
 mod tests {
     use super::hmac_md5;
+    use crate::prelude::*;
 
     fn hex(b: [u8; 16]) -> String {
         b.iter().map(|x| format!("{x:02x}")).collect()

@@ -1,8 +1,9 @@
 //! Webservice ids: `<module prefix>x<record id>`, e.g. `12x345`.
 
 use crate::error::{Error, Result};
-use std::fmt;
-use std::str::FromStr;
+use crate::prelude::*;
+use core::fmt;
+use core::str::FromStr;
 
 /// A validated webservice id, matching `^[1-9][0-9]*x[1-9][0-9]*$`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -30,9 +31,10 @@ impl WsId {
         parse_parts(s).ok_or_else(|| {
             Error::invalid_input(
                 field,
-                format!(
-                    "'{}' is not a webservice id (<prefix>x<record>, e.g. 12x34)",
-                    shorten(s)
+                cat!(
+                    "'",
+                    shorten(s),
+                    "' is not a webservice id (<prefix>x<record>, e.g. 12x34)"
                 ),
             )
         })
@@ -69,9 +71,15 @@ impl FromStr for WsId {
     }
 }
 
+impl Piece for WsId {
+    fn push_to(&self, out: &mut String) {
+        cat_to!(out; self.prefix, 'x', self.record);
+    }
+}
+
 impl fmt::Display for WsId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}x{}", self.prefix, self.record)
+        f.write_str(&self.text())
     }
 }
 

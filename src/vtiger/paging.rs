@@ -30,11 +30,13 @@
 // `Error` is the crate-wide error type; its size is a crate-level decision.
 #![allow(clippy::result_large_err)]
 
+use crate::prelude::*;
+
 use crate::error::{Error, ErrorCode, Result};
 use crate::json;
 use crate::vtiger::id::WsId;
 use crate::vtiger::vtql::{render_dnf, Dir, Dnf, Op, Select, Term, Value, MAX_ROWS};
-use std::ops::Range;
+use core::ops::Range;
 
 /// Pages through every row of a [`Select`] by keyset on `id`.
 #[derive(Clone, Debug)]
@@ -147,8 +149,8 @@ impl QueryAll {
             q.push_str(" DESC");
         }
         match self.offset {
-            Some(o) => q.push_str(&format!(" LIMIT {o}, {};", self.page_size())),
-            None => q.push_str(&format!(" LIMIT {};", self.page_size())),
+            Some(o) => cat_to!(&mut q; " LIMIT ", o, ", ", self.page_size(), ";"),
+            None => cat_to!(&mut q; " LIMIT ", self.page_size(), ";"),
         }
         Some(q)
     }
@@ -172,8 +174,12 @@ impl QueryAll {
         }
         let asked = self.page_size() as usize;
         if rows > asked {
-            return Err(bad_page(format!(
-                "the page holds {rows} rows but only {asked} were asked for"
+            return Err(bad_page(cat!(
+                "the page holds ",
+                rows,
+                " rows but only ",
+                asked,
+                " were asked for"
             )));
         }
         let Some(last) = last_id else {
@@ -182,9 +188,10 @@ impl QueryAll {
             ));
         };
         let id = WsId::parse_field(last, "id").map_err(|_| {
-            bad_page(format!(
-                "the last row's id '{}' is not a webservice id",
-                short(last)
+            bad_page(cat!(
+                "the last row's id '",
+                short(last),
+                "' is not a webservice id"
             ))
         })?;
         if let Some(prev) = self.last {
@@ -193,8 +200,12 @@ impl QueryAll {
                 Dir::Desc => id.record < prev.record,
             };
             if !moved {
-                return Err(bad_page(format!(
-                    "the last id {id} does not move past {prev}; stopping instead of looping forever"
+                return Err(bad_page(cat!(
+                    "the last id ",
+                    id,
+                    " does not move past ",
+                    prev,
+                    "; stopping instead of looping forever"
                 )));
             }
         }
@@ -309,7 +320,7 @@ pub(crate) struct RecordSpan {
 
 /// Splits a JSON array of objects into records without building trees (values are
 /// validated). `[]` and PHP's `{}`-for-empty are both an empty list.
-pub(crate) fn scan_records(text: &str) -> std::result::Result<Vec<RecordSpan>, String> {
+pub(crate) fn scan_records(text: &str) -> core::result::Result<Vec<RecordSpan>, String> {
     let i = json::scan::ws(text, 0);
     if text.as_bytes().get(i) == Some(&b'{') {
         let t = text[i..].trim();
@@ -334,7 +345,7 @@ pub(crate) fn scan_records_at(
     text: &str,
     start: usize,
     depth: usize,
-) -> std::result::Result<(Vec<RecordSpan>, usize), String> {
+) -> core::result::Result<(Vec<RecordSpan>, usize), String> {
     let b = text.as_bytes();
     let mut i = json::scan::ws(text, start);
     if depth >= json::MAX_DEPTH {
@@ -355,7 +366,7 @@ pub(crate) fn scan_records_at(
         let start = json::scan::ws(text, i);
         let mut found = [None, None];
         let end = json::scan::keys(text, start, depth + 1, &["id", "modifiedtime"], &mut found)
-            .map_err(|e| format!("record {}: {e}", out.len()))?;
+            .map_err(|e| cat!("record ", out.len(), ": ", e))?;
         let [id, modifiedtime] = found;
         out.push(RecordSpan {
             range: start..end,
@@ -366,12 +377,7 @@ pub(crate) fn scan_records_at(
         match b.get(i) {
             Some(b',') => i += 1,
             Some(b']') => return Ok((out, i + 1)),
-            _ => {
-                return Err(format!(
-                    "expected ',' or ']' after record {}",
-                    out.len() - 1
-                ))
-            }
+            _ => return Err(cat!("expected ',' or ']' after record ", out.len() - 1)),
         }
     }
 }
@@ -382,9 +388,9 @@ pub(crate) fn string_member<'t>(
     text: &'t str,
     range: Option<&Range<usize>>,
     key: &str,
-) -> std::result::Result<std::borrow::Cow<'t, str>, String> {
-    let r = range.ok_or_else(|| format!("a record has no '{key}'"))?;
-    json::scan::string(&text[r.clone()]).ok_or_else(|| format!("'{key}' is not a string"))
+) -> core::result::Result<alloc::borrow::Cow<'t, str>, String> {
+    let r = range.ok_or_else(|| cat!("a record has no '", key, "'"))?;
+    json::scan::string(&text[r.clone()]).ok_or_else(|| cat!("'", key, "' is not a string"))
 }
 
 #[cfg(test)]

@@ -29,6 +29,8 @@
 // `Error` is the crate-wide error type; its size is a crate-level decision.
 #![allow(clippy::result_large_err)]
 
+use crate::prelude::*;
+
 use super::driver::{server_info_text, Config, Driver, ExchangeId};
 use super::ops::FourBytePolicy;
 use crate::error::{Error, Result};
@@ -65,7 +67,7 @@ impl Pool {
         if !(1..=MAX_SESSIONS).contains(&sessions) {
             return Err(Error::invalid_input(
                 "sessions",
-                format!("sessions must be an integer from 1 to {MAX_SESSIONS}"),
+                cat!("sessions must be an integer from 1 to ", MAX_SESSIONS),
             ));
         }
         let first = Driver::new(cfg.clone());
@@ -122,7 +124,7 @@ impl Pool {
         for d in &mut self.slots {
             self.wake |= d.take_wake();
         }
-        std::mem::take(&mut self.wake)
+        core::mem::take(&mut self.wake)
     }
 
     /// The server information (see [`Driver::server_info_json`]): the login information of the

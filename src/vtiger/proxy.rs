@@ -30,6 +30,8 @@
 // `crate::Error` is deliberately rich (code, status, operation, field, snippet).
 #![allow(clippy::result_large_err)]
 
+use crate::prelude::*;
+
 use super::driver::{Config, Driver, ExchangeId};
 use super::gate::{http_status, Answer, Gate, Verdict};
 use super::ops::{self, Endpoint};
@@ -37,7 +39,7 @@ use crate::error::{Error, ErrorCode, Result};
 use crate::http::HttpResponse;
 use crate::secret::{Secret, REDACTED};
 use crate::step::{RetryPolicy, Step, Value};
-use std::borrow::Cow;
+use alloc::borrow::Cow;
 
 /// Session names remembered for masking (a re-login does not unmask the previous one).
 pub const MAX_SESSIONS: usize = 16;

@@ -54,11 +54,12 @@
 // `Error` is the crate-wide error type; its size is a crate-level decision.
 #![allow(clippy::result_large_err)]
 
+use crate::prelude::*;
+
 use crate::error::{Error, ErrorCode, Result};
 use crate::vtiger::id::WsId;
 use crate::vtiger::paging::{scan_records, string_member};
 use crate::vtiger::vtql::{count_where, render_terms, Dir, Limit, Select, Style, Term, MAX_ROWS};
-use std::fmt::Write as _;
 
 /// One AND group, paged on its own.
 #[derive(Clone, Debug)]
@@ -237,7 +238,7 @@ impl RelatedPlan {
             if s.limit.is_some_and(|l| l.count <= MAX_ROWS) {
                 let mut w = g.terms.clone();
                 if w.is_empty() {
-                    let _ = write!(w, "id >= '{}x1'", plan.source.prefix);
+                    cat_to!(&mut w; "id >= '", plan.source.prefix, "x1'");
                 }
                 s.direct = Some(w);
                 s.collected = true;
@@ -273,17 +274,13 @@ impl RelatedPlan {
 
     fn page_text(&self, g: &Group, size: u32) -> String {
         let mut q = String::with_capacity(96 + g.terms.len());
-        let _ = write!(
-            q,
-            "SELECT {} FROM {} WHERE {}",
-            self.list, self.module, g.terms
-        );
+        cat_to!(&mut q; "SELECT ", self.list, " FROM ", self.module, " WHERE ", g.terms);
         let key = match (g.last, self.dir) {
-            (Some(l), Dir::Asc) => Some(format!("id > '{l}'")),
-            (Some(l), Dir::Desc) => Some(format!("id < '{l}'")),
+            (Some(l), Dir::Asc) => Some(cat!("id > '", l, "'")),
+            (Some(l), Dir::Desc) => Some(cat!("id < '", l, "'")),
             // ORDER BY and LIMIT need a WHERE (715, 911); the server compares the numeric
             // part of an id only.
-            (None, _) if g.terms.is_empty() => Some(format!("id >= '{}x1'", self.source.prefix)),
+            (None, _) if g.terms.is_empty() => Some(cat!("id >= '", self.source.prefix, "x1'")),
             (None, _) => None,
         };
         if let Some(k) = key {
@@ -296,13 +293,13 @@ impl RelatedPlan {
         if self.dir == Dir::Desc {
             q.push_str(" DESC");
         }
-        let _ = write!(q, " LIMIT {size}");
+        cat_to!(&mut q; " LIMIT ", size);
         q
     }
 
     fn sorted_query(&self, s: &Sorted, ids: &[WsId]) -> String {
         let mut q = String::with_capacity(64 + ids.len() * 12);
-        let _ = write!(q, "SELECT {} FROM {} WHERE ", s.list, self.module);
+        cat_to!(&mut q; "SELECT ", s.list, " FROM ", self.module, " WHERE ");
         if let Some(w) = &s.direct {
             q.push_str(w);
         } else {
@@ -311,7 +308,7 @@ impl RelatedPlan {
                 if i > 0 {
                     q.push_str(", ");
                 }
-                let _ = write!(q, "'{id}'");
+                cat_to!(&mut q; "'", id, "'");
             }
             q.push(')');
         }
@@ -321,13 +318,13 @@ impl RelatedPlan {
                 offset: Some(o),
                 count,
             }) => {
-                let _ = write!(q, " LIMIT {o}, {}", count.min(MAX_ROWS));
+                cat_to!(&mut q; " LIMIT ", o, ", ", count.min(MAX_ROWS));
             }
             Some(Limit {
                 offset: None,
                 count,
             }) => {
-                let _ = write!(q, " LIMIT {}", count.min(MAX_ROWS));
+                cat_to!(&mut q; " LIMIT ", count.min(MAX_ROWS));
             }
             None => {}
         }
@@ -367,17 +364,22 @@ impl RelatedPlan {
             // The sorting query: its rows are the answer, in the server's order.
             let rows = recs.len();
             if rows > MAX_ROWS as usize || (s.direct.is_none() && rows > s.ids.len()) {
-                return Err(bad_page(format!(
-                    "the sorting query answered {rows} rows for {} ids",
-                    s.ids.len()
+                return Err(bad_page(cat!(
+                    "the sorting query answered ",
+                    rows,
+                    " rows for ",
+                    s.ids.len(),
+                    " ids"
                 )));
             }
             let mut out = String::new();
             for r in &recs {
                 let id = record_id(page_json, r.id.as_ref())?;
                 if s.direct.is_none() && !s.ids.contains(&id) {
-                    return Err(bad_page(format!(
-                        "the sorting query answered record {id}, which is not among the related records asked for"
+                    return Err(bad_page(cat!(
+                        "the sorting query answered record ",
+                        id,
+                        ", which is not among the related records asked for"
                     )));
                 }
                 if !out.is_empty() {
@@ -400,9 +402,12 @@ impl RelatedPlan {
             g.done = true;
         } else {
             if recs.len() > size as usize {
-                return Err(bad_page(format!(
-                    "the page holds {} rows but only {size} were asked for",
-                    recs.len()
+                return Err(bad_page(cat!(
+                    "the page holds ",
+                    recs.len(),
+                    " rows but only ",
+                    size,
+                    " were asked for"
                 )));
             }
             for r in &recs {
@@ -413,8 +418,12 @@ impl RelatedPlan {
                         Dir::Desc => id.record < prev.record,
                     };
                     if !moved {
-                        return Err(bad_page(format!(
-                            "the id {id} does not move past {prev}; stopping instead of looping forever"
+                        return Err(bad_page(cat!(
+                            "the id ",
+                            id,
+                            " does not move past ",
+                            prev,
+                            "; stopping instead of looping forever"
                         )));
                     }
                 }
@@ -466,7 +475,7 @@ impl RelatedPlan {
             let Some((id, row)) = g
                 .buf
                 .get_mut(g.pos)
-                .map(|(id, row)| (*id, std::mem::take(row)))
+                .map(|(id, row)| (*id, core::mem::take(row)))
             else {
                 break;
             };
@@ -480,9 +489,7 @@ impl RelatedPlan {
                     self.done = true;
                     return Err(refuse(
                         "orderBy",
-                        format!(
-                            "an ORDER BY on other columns than id is sorted by the server in one query of at most {MAX_ROWS} rows, and more than {MAX_ROWS} related records match; order by id (or not at all) and sort in your code, or narrow the condition"
-                        ),
+                        cat!("an ORDER BY on other columns than id is sorted by the server in one query of at most ", MAX_ROWS, " rows, and more than ", MAX_ROWS, " related records match; order by id (or not at all) and sort in your code, or narrow the condition"),
                     ));
                 }
                 s.ids.push(id);
@@ -504,12 +511,13 @@ impl RelatedPlan {
     }
 }
 
-fn record_id(text: &str, range: Option<&std::ops::Range<usize>>) -> Result<WsId> {
+fn record_id(text: &str, range: Option<&core::ops::Range<usize>>) -> Result<WsId> {
     let raw = string_member(text, range, "id").map_err(bad_page)?;
     WsId::parse_field(&raw, "id").map_err(|_| {
-        bad_page(format!(
-            "a related record's id '{}' is not a webservice id",
-            raw.chars().take(40).collect::<String>()
+        bad_page(cat!(
+            "a related record's id '",
+            raw.chars().take(40).collect::<String>(),
+            "' is not a webservice id"
         ))
     })
 }

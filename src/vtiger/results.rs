@@ -8,6 +8,8 @@
 // `crate::Error` is deliberately rich (code, status, operation, field, snippet).
 #![allow(clippy::result_large_err)]
 
+use crate::prelude::*;
+
 use crate::error::{Error, ErrorCode, Result};
 use crate::http::{is_secret_name, HttpResponse};
 use crate::json::Json;
@@ -143,15 +145,19 @@ fn req_str(resp: &HttpResponse, op: &str, v: &Json, key: &str) -> Result<String>
         _ => Err(shape(
             resp,
             op,
-            format!("the {op} result has no string '{key}'"),
+            cat!("the ", op, " result has no string '", key, "'"),
         )),
     }
 }
 
 fn req_i64(resp: &HttpResponse, op: &str, v: &Json, key: &str) -> Result<i64> {
-    v.get(key)
-        .and_then(Json::as_i64)
-        .ok_or_else(|| shape(resp, op, format!("the {op} result has no integer '{key}'")))
+    v.get(key).and_then(Json::as_i64).ok_or_else(|| {
+        shape(
+            resp,
+            op,
+            cat!("the ", op, " result has no integer '", key, "'"),
+        )
+    })
 }
 
 /// PHP-ish truthiness of a flag: `true`, `1`, `"1"`, `"true"`.
@@ -166,7 +172,7 @@ fn flag(v: Option<&Json>) -> bool {
 
 fn as_obj<'a>(resp: &HttpResponse, op: &str, v: &'a Json) -> Result<&'a [(String, Json)]> {
     v.as_object()
-        .ok_or_else(|| shape(resp, op, format!("the {op} result is not an object")))
+        .ok_or_else(|| shape(resp, op, cat!("the ", op, " result is not an object")))
 }
 
 /// Parses a `getchallenge` response.
@@ -194,7 +200,7 @@ fn parse_session(resp: &HttpResponse, op: &str) -> Result<LoginInfo> {
             return Err(shape(
                 resp,
                 op,
-                format!("the {op} result has no sessionName"),
+                cat!("the ", op, " result has no sessionName"),
             ))
         }
     };
@@ -338,7 +344,7 @@ fn parse_type_list(resp: &HttpResponse, op: &str) -> Result<TypeList> {
     let types = r
         .get("types")
         .and_then(Json::as_array)
-        .ok_or_else(|| shape(resp, op, format!("the {op} result has no types array")))?
+        .ok_or_else(|| shape(resp, op, cat!("the ", op, " result has no types array")))?
         .iter()
         .filter_map(Json::as_str)
         .map(str::to_owned)
@@ -347,7 +353,7 @@ fn parse_type_list(resp: &HttpResponse, op: &str) -> Result<TypeList> {
         None | Some(Json::Null) => &[][..],
         Some(v) => v
             .as_object_or_empty()
-            .ok_or_else(|| shape(resp, op, format!("the {op} information is not a map")))?,
+            .ok_or_else(|| shape(resp, op, cat!("the ", op, " information is not a map")))?,
     };
     let information = info
         .iter()

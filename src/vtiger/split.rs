@@ -18,6 +18,7 @@
 //! `fits` decides whether a candidate select is short enough (the driver measures the GET URL).
 
 use crate::error::{Error, Result};
+use crate::prelude::*;
 use crate::vtiger::vtql::{Cond, Select, Term, Value};
 
 /// Why a too-long query cannot be split (appended to the INVALID_INPUT message).
@@ -26,9 +27,13 @@ const HOW: &str = "only a SELECT without count(*), ORDER BY or LIMIT whose condi
 fn refuse(why: &str) -> Error {
     Error::invalid_input(
         "query",
-        format!(
-            "the query's GET URL would exceed {} bytes and cannot be split ({why}); {HOW}",
-            crate::vtiger::ops::MAX_GET_URL_BYTES
+        cat!(
+            "the query's GET URL would exceed ",
+            crate::vtiger::ops::MAX_GET_URL_BYTES,
+            " bytes and cannot be split (",
+            why,
+            "); ",
+            HOW
         ),
     )
 }

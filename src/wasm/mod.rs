@@ -7,6 +7,7 @@
 //! ([`crate::vtiger::driver`], [`crate::perfex::driver`]); this module converts their steps,
 //! errors and values at the boundary.
 
+use crate::prelude::*;
 // One module per protocol, each behind its cargo feature (Cargo.toml): a build exports only
 // the protocols of its entry point, and LTO drops the rest of the core.
 #[cfg(feature = "perfex")]
@@ -41,7 +42,7 @@ use wasm_bindgen::prelude::*;
 /// newlines included) or an empty line. The drivers build no field with a newline (URLs are
 /// encoded; header values are checked when a driver is made).
 pub(crate) fn step_text(id: u32, step: &Step, wake: bool) -> String {
-    let (kind, payload): (char, std::borrow::Cow<'_, str>) = match step {
+    let (kind, payload): (char, alloc::borrow::Cow<'_, str>) = match step {
         Step::Send {
             operation,
             request,
@@ -56,7 +57,7 @@ pub(crate) fn step_text(id: u32, step: &Step, wake: bool) -> String {
             };
             (kind, request_text(operation, request, *upload).into())
         }
-        Step::Sleep(ms) => ('Z', ms.to_string().into()),
+        Step::Sleep(ms) => ('Z', ms.text().into()),
         Step::Wait => ('W', "".into()),
         Step::Yield(Value::Text(t)) => ('Y', t.as_str().into()),
         Step::Yield(_) => ('y', "".into()),
@@ -86,7 +87,7 @@ fn head(kind: char, id: u32, wake: bool) -> String {
     let mut out = String::with_capacity(16);
     out.push(kind);
     out.push(if wake { '1' } else { '0' });
-    out.push_str(&id.to_string());
+    out.push_str(&id.text());
     out.push('\n');
     out
 }
@@ -107,7 +108,7 @@ fn request_text(operation: &str, r: &HttpRequest, upload: Option<usize>) -> Stri
         out.push_str(f);
         out.push('\n');
     }
-    out.push_str(&r.headers.len().to_string());
+    out.push_str(&r.headers.len().text());
     out.push('\n');
     for (k, v) in &r.headers {
         out.push_str(k);
@@ -121,7 +122,7 @@ fn request_text(operation: &str, r: &HttpRequest, upload: Option<usize>) -> Stri
             if let Some(at) = upload {
                 // Where the file's bytes go, in UTF-16 code units of the body text (JS strings).
                 let units: usize = b.get(..at).unwrap_or("").encode_utf16().count();
-                out.push_str(&units.to_string());
+                out.push_str(&units.text());
                 out.push('\n');
             }
             out.push_str(&b);
@@ -194,14 +195,14 @@ pub fn md5_hex(s: &str) -> String {
 /// empty string and for NUL.
 #[cfg(feature = "vtiger")]
 #[wasm_bindgen(js_name = vtqlLiteral)]
-pub fn vtql_literal(s: &str) -> std::result::Result<String, String> {
+pub fn vtql_literal(s: &str) -> core::result::Result<String, String> {
     crate::vtiger::vtql::literal(s).map_err(|e| js_err(&e))
 }
 
 /// Renders a query spec (the builder's object form, as JSON text) to VTQL.
 #[cfg(feature = "vtiger")]
 #[wasm_bindgen(js_name = renderVtql)]
-pub fn render_vtql(spec_json: &str) -> std::result::Result<String, String> {
+pub fn render_vtql(spec_json: &str) -> core::result::Result<String, String> {
     crate::vtiger::vtql::Select::from_spec_text(spec_json)
         .and_then(|s| s.render())
         .map_err(|e| js_err(&e))

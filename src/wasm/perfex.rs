@@ -9,6 +9,7 @@ use crate::http::HttpResponse;
 use crate::json::{self, Json};
 use crate::perfex::driver::{Driver, ExchangeId, ListRequest};
 use crate::perfex::{Config, ListOptions, Locale, Perfex, Profile, Resource};
+use crate::prelude::*;
 use crate::step::{RetryPolicy, Step, Value};
 use wasm_bindgen::prelude::*;
 
@@ -51,7 +52,7 @@ impl PerfexCore {
     /// `options_json`: `{"url", "token", "api": "won"|"rest", "locale", "vatCpfCnpj",
     /// "retries", "retryBaseMs"}`. Errors: INVALID_INPUT naming the option.
     #[wasm_bindgen(constructor)]
-    pub fn new(options_json: &str) -> std::result::Result<PerfexCore, String> {
+    pub fn new(options_json: &str) -> core::result::Result<PerfexCore, String> {
         let run = || -> Result<PerfexCore> {
             let o = json::parse(options_json)
                 .map_err(|_| Error::invalid_input("options", "options must be an object"))?;

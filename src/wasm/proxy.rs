@@ -22,6 +22,7 @@ use super::{check_line, js_err, step_out, step_text};
 use crate::error::{Error, Result};
 use crate::http::HttpResponse;
 use crate::json::{self, Json};
+use crate::prelude::*;
 use crate::step::{Step, Value};
 use crate::vtiger::driver::ExchangeId;
 use crate::vtiger::gate::{Allow, Gate};
@@ -90,7 +91,7 @@ impl ProxyCore {
 impl ProxyCore {
     /// See the module documentation.
     #[wasm_bindgen(constructor)]
-    pub fn new(options_json: &str) -> std::result::Result<ProxyCore, String> {
+    pub fn new(options_json: &str) -> core::result::Result<ProxyCore, String> {
         let run = || -> Result<ProxyCore> {
             let o = json::parse(options_json)
                 .map_err(|_| Error::invalid_input("options", "options must be an object"))?;

@@ -11,6 +11,7 @@ use super::{check_line, give_up_text, host_error, js_err, step_out, step_text, s
 use crate::error::{Error, Result};
 use crate::http::{HttpResponse, Method};
 use crate::json::{self, Json};
+use crate::prelude::*;
 use crate::step::{RetryPolicy, Step};
 use crate::vtiger::bulk::{self, UpsertPlan};
 use crate::vtiger::driver::{Config, ExchangeId, QueryText, WriteRun};
@@ -135,7 +136,7 @@ impl VtigerCore {
     /// "fourByteChars", "retries", "retryBaseMs", "seed", "sessions"}`. Errors: INVALID_INPUT naming the
     /// option (the URL is never echoed). One JSON text: smaller glue than one argument each.
     #[wasm_bindgen(constructor)]
-    pub fn new(options_json: &str) -> std::result::Result<VtigerCore, String> {
+    pub fn new(options_json: &str) -> core::result::Result<VtigerCore, String> {
         let run = || -> Result<VtigerCore> {
             let o = json::parse(options_json)
                 .map_err(|_| Error::invalid_input("options", "options must be an object"))?;
@@ -523,7 +524,7 @@ impl VtigerCore {
         module: &str,
         element_json: &str,
         match_json: &str,
-    ) -> std::result::Result<String, String> {
+    ) -> core::result::Result<String, String> {
         let run = || -> Result<String> {
             let el = json::parse(element_json).map_err(|_| {
                 Error::invalid_input("element", "the record must be a plain object")
@@ -547,7 +548,7 @@ impl VtigerCore {
         &self,
         rows_json: &str,
         module: &str,
-    ) -> std::result::Result<String, String> {
+    ) -> core::result::Result<String, String> {
         UpsertPlan::decide(rows_json, module)
             .map(Option::unwrap_or_default)
             .map_err(|e| js_err(&e))

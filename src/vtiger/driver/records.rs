@@ -30,6 +30,8 @@
 // `Error` is the crate-wide error type; its size is a crate-level decision.
 #![allow(clippy::result_large_err)]
 
+use crate::prelude::*;
+
 use super::{Driver, ExchangeId, Plan, Task};
 use crate::error::{error_json, Error, ErrorCode, Result};
 use crate::http::HttpResponse;
@@ -374,7 +376,7 @@ impl Driver {
         )?;
         if let Some(t) = token {
             r.headers
-                .push(("Authorization".to_owned(), format!("Bearer {}", t.expose())));
+                .push(("Authorization".to_owned(), cat!("Bearer ", t.expose())));
         }
         Ok((r, at))
     }
@@ -431,7 +433,13 @@ impl Driver {
         self.exchanges.remove(id);
         let mut out = String::from("{\"message\":");
         json::quote(
-            &format!("the session was cleared locally, but the server did not confirm the logout ({}: {}); its session may stay valid until it expires", e.code, e.message),
+            &cat!(
+                "the session was cleared locally, but the server did not confirm the logout (",
+                e.code,
+                ": ",
+                e.message,
+                "); its session may stay valid until it expires"
+            ),
             &mut out,
         );
         out.push_str(",\"error\":");
@@ -489,7 +497,7 @@ pub(super) fn answer(task: &mut Task, op: &str, resp: &HttpResponse) -> Result<L
                         | ErrorCode::InvalidIdAttribute
                 ) =>
             {
-                f.files = Some(vec![f.id.to_string()]);
+                f.files = Some(vec![f.id.text()]);
                 Ok(Learned::Next)
             }
             Err(e) => Err(e.with_operation("files_retrieve")),
@@ -526,7 +534,15 @@ pub(super) fn answer(task: &mut Task, op: &str, resp: &HttpResponse) -> Result<L
                     };
                     return Err(Error::new(
                         ErrorCode::ServerError,
-                        format!("the server saved the Document {id} without its file ({} bytes sent; {why}); the record is kept", f.size),
+                        cat!(
+                            "the server saved the Document ",
+                            id,
+                            " without its file (",
+                            f.size,
+                            " bytes sent; ",
+                            why,
+                            "); the record is kept"
+                        ),
                     )
                     .with_status(resp.status)
                     .with_operation(op));
@@ -549,14 +565,14 @@ fn files_json(resp: &HttpResponse, asked: &str) -> Result<String> {
     const OP: &str = "files_retrieve";
     let text = envelope::decode_raw_ref(resp, OP)?;
     let base = match &text {
-        std::borrow::Cow::Borrowed(t) => {
+        alloc::borrow::Cow::Borrowed(t) => {
             let (p, b) = (t.as_ptr() as usize, resp.body.as_ptr() as usize);
             (p >= b && p + t.len() <= b + resp.body.len()).then(|| p - b)
         }
-        std::borrow::Cow::Owned(_) => None,
+        alloc::borrow::Cow::Owned(_) => None,
     };
     let bad = |m: &str| {
-        Error::new(ErrorCode::InvalidResponse, format!("files_retrieve: {m}"))
+        Error::new(ErrorCode::InvalidResponse, cat!("files_retrieve: ", m))
             .with_status(resp.status)
             .with_operation(OP)
     };
@@ -577,7 +593,7 @@ fn files_json(resp: &HttpResponse, asked: &str) -> Result<String> {
         let start = json::scan::ws(t, i);
         let mut found = [None, None, None, None];
         let end = json::scan::keys(t, start, 1, &KEYS, &mut found)
-            .map_err(|e| bad(&format!("unreadable file entry: {e}")))?;
+            .map_err(|e| bad(&cat!("unreadable file entry: ", e)))?;
         let s = |k: usize| {
             found[k]
                 .clone()
@@ -610,7 +626,7 @@ fn files_json(resp: &HttpResponse, asked: &str) -> Result<String> {
             out.push(',');
         }
         let id = match (s(0), WsId::parse_field(asked, "id")) {
-            (fid, Ok(a)) if !fid.is_empty() => format!("{}x{fid}", a.prefix),
+            (fid, Ok(a)) if !fid.is_empty() => cat!(a.prefix, "x", fid),
             _ => asked.to_owned(),
         };
         for (k, v) in [
@@ -622,14 +638,14 @@ fn files_json(resp: &HttpResponse, asked: &str) -> Result<String> {
             json::quote(v, &mut out);
         }
         out.push_str(",\"size\":");
-        out.push_str(&(chars * 3 / 4 - pad.min(2)).to_string());
+        out.push_str(&(chars * 3 / 4 - pad.min(2)).text());
         out.push_str(",\"data\":");
         match base {
             Some(at) => {
                 out.push('[');
-                out.push_str(&(at + c.start + 1).to_string());
+                out.push_str(&(at + c.start + 1).text());
                 out.push(',');
-                out.push_str(&(at + c.end - 1).to_string());
+                out.push_str(&(at + c.end - 1).text());
                 out.push(']');
             }
             None => json::quote(raw, &mut out),

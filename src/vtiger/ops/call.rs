@@ -5,12 +5,14 @@
 // `crate::Error` is deliberately rich (code, status, operation, field, snippet).
 #![allow(clippy::result_large_err)]
 
+use crate::prelude::*;
+
 use super::Endpoint;
 use crate::encode::encode_component;
 use crate::error::{Error, ErrorCode, Result};
 use crate::http::{redacted_pairs, HttpRequest, Method};
 use crate::secret::Secret;
-use std::fmt;
+use core::fmt;
 
 /// Longest GET URL this client builds (request-line limits of Apache and nginx are ~8 KB).
 pub const MAX_GET_URL_BYTES: usize = 8192;
@@ -134,14 +136,24 @@ impl Call {
             if reserved_param(k) {
                 return Err(Error::invalid_input(
                     k.clone(),
-                    format!("parameter '{k}' is managed by the client and cannot be set (PHPSESSID is never sent)"),
+                    cat!(
+                        "parameter '",
+                        k,
+                        "' is managed by the client and cannot be set (PHPSESSID is never sent)"
+                    ),
                 ));
             }
             if known && php_falsy(v) {
                 return Err(Error::invalid_input(
                     k.clone(),
                     // `v` is "" or "0": quoted by hand (no `{:?}`, whose escaper pulls Unicode tables into the wasm).
-                    format!("parameter '{k}' is \"{v}\": the server treats \"\" and \"0\" as a missing value"),
+                    cat!(
+                        "parameter '",
+                        k,
+                        "' is \"",
+                        v,
+                        "\": the server treats \"\" and \"0\" as a missing value"
+                    ),
                 ));
             }
         }
@@ -172,9 +184,10 @@ impl Call {
                 _ => {
                     return Err(Error::new(
                         ErrorCode::AuthenticationRequired,
-                        format!(
-                            "operation '{}' needs a session: log in first",
-                            self.operation
+                        cat!(
+                            "operation '",
+                            self.operation,
+                            "' needs a session: log in first"
                         ),
                     ))
                 }
@@ -201,9 +214,14 @@ impl Call {
                         .unwrap_or_else(|| "url".to_owned());
                     return Err(Error::invalid_input(
                         field.clone(),
-                        format!(
-                            "the GET URL would be {} bytes, over the {MAX_GET_URL_BYTES}-byte limit of common web servers; shorten '{field}' (e.g. split a long IN (…) list into several queries)",
-                            url.len()
+                        cat!(
+                            "the GET URL would be ",
+                            url.len(),
+                            " bytes, over the ",
+                            MAX_GET_URL_BYTES,
+                            "-byte limit of common web servers; shorten '",
+                            field,
+                            "' (e.g. split a long IN (…) list into several queries)"
                         ),
                     ));
                 }
@@ -229,7 +247,7 @@ impl Call {
             }
             other => Err(Error::invalid_input(
                 "method",
-                format!("Vtiger webservice calls are GET or POST, not {other}"),
+                cat!("Vtiger webservice calls are GET or POST, not ", other),
             )),
         }
     }
@@ -263,15 +281,20 @@ pub fn call(
             if !matches!(m, Method::Get | Method::Post) {
                 return Err(Error::invalid_input(
                     "method",
-                    format!("Vtiger webservice calls are GET or POST, not {m}"),
+                    cat!("Vtiger webservice calls are GET or POST, not ", m),
                 ));
             }
             if is_known_operation(operation) && m != c.method {
                 return Err(Error::invalid_input(
                     "method",
-                    format!(
-                        "operation '{operation}' is registered as {}: sent as {m} the server would not see its parameters",
-                        c.method
+                    cat!(
+                        "operation '",
+                        operation,
+                        "' is registered as ",
+                        c.method,
+                        ": sent as ",
+                        m,
+                        " the server would not see its parameters"
                     ),
                 ));
             }

@@ -4,6 +4,8 @@
 // `crate::Error` is deliberately rich (code, status, operation, field, snippet).
 #![allow(clippy::result_large_err)]
 
+use crate::prelude::*;
+
 use crate::error::{Error, Result};
 use crate::json::{self, Json};
 
@@ -32,7 +34,7 @@ impl ElementInput {
     /// not JSON, holds a lone surrogate escape, or is not an object.
     pub fn parse(text: &str) -> Result<ElementInput> {
         let value = json::parse(text).map_err(|e| {
-            Error::invalid_input("element", format!("the element is not valid JSON: {e}"))
+            Error::invalid_input("element", cat!("the element is not valid JSON: ", e))
         })?;
         ElementInput::new(value)
     }
@@ -135,19 +137,19 @@ fn clean_value(v: &mut Json, path: &str, policy: FourBytePolicy) -> Result<()> {
             } else {
                 Err(Error::invalid_input(
                     path,
-                    format!("field '{path}' holds an invalid JSON number"),
+                    cat!("field '", path, "' holds an invalid JSON number"),
                 ))
             }
         }
         Json::Arr(a) => {
             for (i, x) in a.iter_mut().enumerate() {
-                clean_value(x, &format!("{path}.{i}"), policy)?;
+                clean_value(x, &cat!(path, ".", i), policy)?;
             }
             Ok(())
         }
         Json::Obj(m) => {
             for (k, x) in m.iter_mut() {
-                let sub = format!("{path}.{k}");
+                let sub = cat!(path, ".", k);
                 clean_string(k, &sub, policy)?;
                 clean_value(x, &sub, policy)?;
             }
@@ -161,7 +163,7 @@ fn clean_string(s: &mut String, path: &str, policy: FourBytePolicy) -> Result<()
     if has_backslash_u_hex(s) {
         return Err(Error::invalid_input(
             path,
-            format!("field '{path}' contains a backslash followed by 'u' and 4 hex digits, which Vtiger's JSON decoder turns into another character"),
+            cat!("field '", path, "' contains a backslash followed by 'u' and 4 hex digits, which Vtiger's JSON decoder turns into another character"),
         ));
     }
     if !has_four_byte(s) {
@@ -175,9 +177,7 @@ fn clean_string(s: &mut String, path: &str, policy: FourBytePolicy) -> Result<()
         }
         FourBytePolicy::Reject => Err(Error::invalid_input(
             path,
-            format!(
-                "field '{path}' contains a character outside the Basic Multilingual Plane (such as an emoji); a stock Vtiger database (utf8mb3) silently stores it as '????'. Remove it, or choose the Replace or Send policy"
-            ),
+            cat!("field '", path, "' contains a character outside the Basic Multilingual Plane (such as an emoji); a stock Vtiger database (utf8mb3) silently stores it as '????'. Remove it, or choose the Replace or Send policy"),
         )),
     }
 }

@@ -3,6 +3,8 @@
 // `crate::Error` is deliberately rich (code, status, operation, field, snippet).
 #![allow(clippy::result_large_err)]
 
+use crate::prelude::*;
+
 use crate::error::{Error, Result};
 
 /// The normalised absolute URL of a CRM's `webservice.php`.
@@ -74,7 +76,7 @@ impl Endpoint {
             if b.is_ascii() {
                 url.push(char::from(b));
             } else {
-                url.push_str(&format!("%{b:02X}"));
+                cat_to!(&mut url; "%", crate::text::HexUpper(u64::from(b), 2));
             }
         }
         let ends_with_ws = path

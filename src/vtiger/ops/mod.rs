@@ -25,6 +25,8 @@
 // `crate::Error` is deliberately rich (code, status, operation, field, snippet).
 #![allow(clippy::result_large_err)]
 
+use crate::prelude::*;
+
 mod call;
 mod element;
 mod endpoint;
@@ -58,7 +60,7 @@ pub fn validate_module(name: &str, field: &str) -> Result<()> {
         let shown: String = name.chars().take(40).collect();
         Err(Error::invalid_input(
             field,
-            format!("'{shown}' is not a module name ([A-Za-z][A-Za-z0-9_]*)"),
+            cat!("'", shown, "' is not a module name ([A-Za-z][A-Za-z0-9_]*)"),
         ))
     }
 }
@@ -67,7 +69,7 @@ fn require_truthy(value: &str, field: &str) -> Result<()> {
     if php_falsy(value) {
         Err(Error::invalid_input(
             field,
-            format!("'{field}' must not be empty or \"0\""),
+            cat!("'", field, "' must not be empty or \"0\""),
         ))
     } else {
         Ok(())
@@ -162,8 +164,10 @@ fn element_with_id(op: &str, element: &ElementInput, id_field: &str) -> Result<C
             _ => {
                 return Err(Error::invalid_input(
                     id_field,
-                    format!(
-                        "the element needs '{id_field}' as a webservice id string (e.g. \"12x34\")"
+                    cat!(
+                        "the element needs '",
+                        id_field,
+                        "' as a webservice id string (e.g. \"12x34\")"
                     ),
                 ))
             }
@@ -186,12 +190,12 @@ pub fn revise(element: &ElementInput) -> Result<Call> {
 
 /// `retrieve` (GET): `id`.
 pub fn retrieve(id: WsId) -> Call {
-    Call::new("retrieve", vec![p("id", id.to_string())])
+    Call::new("retrieve", vec![p("id", id.text())])
 }
 
 /// `delete` (POST): `id`.
 pub fn delete(id: WsId) -> Call {
-    Call::new("delete", vec![p("id", id.to_string())])
+    Call::new("delete", vec![p("id", id.text())])
 }
 
 /// `query` (GET): `query` (VTQL text, sent as is).
@@ -217,7 +221,7 @@ pub fn sync(
                 "modifiedTime must be a Unix time in seconds (>= 0)",
             ));
         }
-        let mut params = vec![p("modifiedTime", modified_time.max(1).to_string())];
+        let mut params = vec![p("modifiedTime", modified_time.max(1).text())];
         if let Some(m) = element_type {
             validate_module(m, "elementType")?;
             params.push(p("elementType", m));
@@ -251,7 +255,7 @@ pub fn retrieve_related(id: WsId, related_label: &str, related_type: &str) -> Re
         Ok(Call::new(
             "retrieve_related",
             vec![
-                p("id", id.to_string()),
+                p("id", id.text()),
                 p("relatedType", related_type),
                 p("relatedLabel", related_label),
             ],
@@ -273,7 +277,7 @@ pub fn query_related(query: &str, id: WsId, related_label: &str) -> Result<Call>
             "query_related",
             vec![
                 p("query", q),
-                p("id", id.to_string()),
+                p("id", id.text()),
                 p("relatedLabel", related_label),
             ],
         ))
@@ -290,8 +294,8 @@ pub fn add_related(
     relation_label: Option<&str>,
 ) -> Result<Call> {
     let mut params = vec![
-        p("sourceRecordId", source_id.to_string()),
-        p("relatedRecordId", related_id.to_string()),
+        p("sourceRecordId", source_id.text()),
+        p("relatedRecordId", related_id.text()),
     ];
     if let Some(l) = relation_label {
         with_op("add_related", require_truthy(l, "relationIdLabel"))?;
@@ -310,13 +314,13 @@ pub fn convertlead(element: &ElementInput) -> Result<Call> {
 /// `imageattachmentids`), e.g. `15x290`.
 pub fn files_retrieve(id: &str) -> Result<Call> {
     let id = with_op("files_retrieve", WsId::parse_field(id, "id"))?;
-    Ok(Call::new("files_retrieve", vec![p("id", id.to_string())]))
+    Ok(Call::new("files_retrieve", vec![p("id", id.text())]))
 }
 
 /// `retrieve_inventory` (GET): `id` (HTTP 500 on stock 8.3/8.4; `retrieve` already returns
 /// line items).
 pub fn retrieve_inventory(id: WsId) -> Call {
-    Call::new("retrieve_inventory", vec![p("id", id.to_string())])
+    Call::new("retrieve_inventory", vec![p("id", id.text())])
 }
 
 /// `wsapp_register` (POST): `type` (e.g. `vtigerCRM`), `synctype` (`user`, `app`,
@@ -357,7 +361,7 @@ pub fn wsapp_get(key: &Secret, module: &str, token: i64) -> Result<Call> {
             vec![
                 p("key", key.expose()),
                 p("module", module),
-                p("token", token.max(1).to_string()),
+                p("token", token.max(1).text()),
             ],
         ))
     };

@@ -24,6 +24,8 @@
 // `crate::Error` is deliberately rich (code, status, operation, field, snippet).
 #![allow(clippy::result_large_err)]
 
+use crate::prelude::*;
+
 use super::{Call, Endpoint};
 use crate::error::{Error, ErrorCode, Result};
 use crate::http::{HttpRequest, Method};
@@ -47,7 +49,11 @@ pub fn multipart_request(
     if call.method != Method::Post {
         return Err(with_op(Error::invalid_input(
             "file",
-            format!("operation '{op}' is a GET operation: it cannot carry a file"),
+            cat!(
+                "operation '",
+                op,
+                "' is a GET operation: it cannot carry a file"
+            ),
         )));
     }
     call.check_params().map_err(with_op)?;
@@ -58,14 +64,18 @@ pub fn multipart_request(
             _ => {
                 return Err(with_op(Error::new(
                     ErrorCode::AuthenticationRequired,
-                    format!("operation '{op}' needs a session: log in first"),
+                    cat!("operation '", op, "' needs a session: log in first"),
                 )))
             }
         }
     }
     texts.extend(call.params.iter().map(|(k, v)| (k.as_str(), v.as_str())));
     let boundary = loop {
-        let b = format!("crmwire-{:016x}{:016x}", rng.next_u64(), rng.next_u64());
+        let b = cat!(
+            "crmwire-",
+            crate::text::Hex(rng.next_u64(), 16),
+            crate::text::Hex(rng.next_u64(), 16)
+        );
         let clash = |s: &str| s.as_bytes().windows(b.len()).any(|w| w == b.as_bytes());
         if !texts.iter().any(|(k, v)| clash(k) || clash(v)) && !clash(&upload.name) {
             break b;
@@ -98,7 +108,7 @@ pub fn multipart_request(
         ("Accept".to_owned(), "application/json".to_owned()),
         (
             "Content-Type".to_owned(),
-            format!("multipart/form-data; boundary={boundary}"),
+            cat!("multipart/form-data; boundary=", boundary),
         ),
     ];
     Ok((
@@ -113,7 +123,7 @@ pub fn multipart_request(
 }
 
 /// A name in a `Content-Disposition` header: `"`, CR and LF percent-encoded (WHATWG).
-fn escape(s: &str) -> std::borrow::Cow<'_, str> {
+fn escape(s: &str) -> alloc::borrow::Cow<'_, str> {
     if !s.contains(['"', '\r', '\n']) {
         return s.into();
     }

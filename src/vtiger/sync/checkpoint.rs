@@ -4,6 +4,7 @@
 use super::time::MAX_TIME;
 use super::{bad_since, Strategy};
 use crate::error::Result;
+use crate::prelude::*;
 use crate::vtiger::id::WsId;
 use crate::vtiger::vtql;
 
@@ -15,12 +16,12 @@ pub(super) type Entry = (WsId, u64);
 
 /// `v1:<strategy>:<module>:<unix seconds T>:<id>.<hash>,<id>.<hash>…`
 pub(super) fn format(strategy: &str, module: &str, t: i64, boundary: &[Entry]) -> String {
-    let mut out = format!("v1:{strategy}:{module}:{t}:");
+    let mut out = cat!("v1:", strategy, ":", module, ":", t, ":");
     for (i, (id, h)) in boundary.iter().enumerate() {
         if i > 0 {
             out.push(',');
         }
-        out.push_str(&format!("{id}.{h:016x}"));
+        cat_to!(&mut out; id, ".", crate::text::Hex(*h, 16));
     }
     out
 }

@@ -81,17 +81,19 @@
 // `Error` is the crate-wide error type; its size is a crate-level decision.
 #![allow(clippy::result_large_err)]
 
+use crate::prelude::*;
+
 use crate::error::{Error, ErrorCode, Result};
 use crate::http::HttpResponse;
 use crate::json::{self, Json};
 use crate::secret::Secret;
+use crate::set::Set;
 use crate::vtiger::envelope;
 use crate::vtiger::id::WsId;
 use crate::vtiger::ops::{self, Call};
 use crate::vtiger::paging::{scan_records, scan_records_at, string_member, RecordSpan};
 use crate::vtiger::vtql;
-use std::collections::HashSet;
-use std::ops::Range;
+use core::ops::Range;
 
 mod checkpoint;
 mod time;
@@ -199,7 +201,7 @@ pub struct SyncRun {
     /// The `modifiedTime`/`token` the next native or wsapp call sends.
     send: i64,
     /// Deleted ids of the previous page (overlap de-duplication).
-    last_deleted: HashSet<String>,
+    last_deleted: Set<String>,
     /// Strategy a finished run ended with.
     done_strategy: Strategy,
 }
@@ -219,9 +221,12 @@ impl SyncRun {
         }
         let cp = Checkpoint::parse(s)?;
         if cp.module != module {
-            return Err(bad_since(&format!(
-                "the checkpoint is for module '{}', not '{module}'",
-                cp.module
+            return Err(bad_since(&cat!(
+                "the checkpoint is for module '",
+                cp.module,
+                "', not '",
+                module,
+                "'"
             )));
         }
         let mut sync = SyncRun::start(module, cp.time, cp.entries);
@@ -259,7 +264,7 @@ impl SyncRun {
             t,
             boundary,
             send: (t - 1).max(1),
-            last_deleted: HashSet::new(),
+            last_deleted: Set::new(),
             done_strategy: Strategy::Sync,
         }
     }
@@ -325,10 +330,12 @@ impl SyncRun {
             Phase::WsappGet { key, .. } => ops::wsapp_get(key, &self.module, self.send).ok(),
             Phase::WsappDeregister { key, .. } => ops::wsapp_deregister(WSAPP_TYPE, key).ok(),
             Phase::QuerySecond { t, after } => ops::query(&self.second_query(*t, *after)).ok(),
-            Phase::QueryAfter { t } => ops::query(&format!(
-                "SELECT * FROM {} WHERE modifiedtime > '{}' ORDER BY modifiedtime LIMIT 100;",
+            Phase::QueryAfter { t } => ops::query(&cat!(
+                "SELECT * FROM ",
                 self.module,
-                unix_to_datetime(*t)
+                " WHERE modifiedtime > '",
+                unix_to_datetime(*t),
+                "' ORDER BY modifiedtime LIMIT 100;"
             ))
             .ok(),
             Phase::Done => None,
@@ -336,13 +343,15 @@ impl SyncRun {
     }
 
     fn second_query(&self, t: i64, after: Option<WsId>) -> String {
-        let mut q = format!(
-            "SELECT * FROM {} WHERE modifiedtime = '{}'",
+        let mut q = cat!(
+            "SELECT * FROM ",
             self.module,
-            unix_to_datetime(t)
+            " WHERE modifiedtime = '",
+            unix_to_datetime(t),
+            "'"
         );
         if let Some(id) = after {
-            q.push_str(&format!(" AND id > '{id}'"));
+            cat_to!(&mut q; " AND id > '", id, "'");
         }
         q.push_str(" ORDER BY id LIMIT 100;");
         q
@@ -479,7 +488,7 @@ impl SyncRun {
                 let mut scan = ResultScan::default();
                 scan_result(text, 0, &mut scan)
                     .and_then(|end| json::scan::expect_end(text, end))
-                    .map_err(|e| bad(format!("the result is not an object: {e}")))?;
+                    .map_err(|e| bad(cat!("the result is not an object: ", e)))?;
                 scan
             }
         };
@@ -487,7 +496,7 @@ impl SyncRun {
         let more = match member(MORE).map(str::trim) {
             None | Some("false") | Some("null") | Some("0") => false,
             Some("true") | Some("1") => true,
-            Some(other) => return Err(bad(format!("'more' is not a boolean: {}", short(other)))),
+            Some(other) => return Err(bad(cat!("'more' is not a boolean: ", short(other)))),
         };
         let last = member(LAST_MODIFIED)
             .map(|raw| raw.trim().trim_matches('"'))
@@ -495,8 +504,10 @@ impl SyncRun {
             .ok_or_else(|| bad("the result has no integer lastModifiedTime".to_owned()))?;
         // A checkpoint at that time could not be resumed (found by fuzzing, tests/fuzz sync).
         if !(0..=MAX_TIME).contains(&last) {
-            return Err(bad(format!(
-                "lastModifiedTime {last} is not a Unix time between 0 and year 9999"
+            return Err(bad(cat!(
+                "lastModifiedTime ",
+                last,
+                " is not a Unix time between 0 and year 9999"
             )));
         }
         // Record ranges are in `rec_text`.
@@ -504,7 +515,7 @@ impl SyncRun {
             Some(recs) => (recs, text),
             None => {
                 let updated_text = member(UPDATED).unwrap_or("[]");
-                let recs = scan_records(updated_text).map_err(|m| bad(format!("updated: {m}")))?;
+                let recs = scan_records(updated_text).map_err(|m| bad(cat!("updated: ", m)))?;
                 (recs, updated_text)
             }
         };
@@ -523,9 +534,12 @@ impl SyncRun {
             },
         };
         if last < self.send || (more && last == self.send) {
-            return Err(bad(format!(
-                "lastModifiedTime {last} does not move past the requested {}; stopping instead of looping",
-                self.send
+            return Err(bad(cat!(
+                "lastModifiedTime ",
+                last,
+                " does not move past the requested ",
+                self.send,
+                "; stopping instead of looping"
             )));
         }
         // Validate every record before changing any state.
@@ -536,7 +550,7 @@ impl SyncRun {
         let old_t = self.t;
         let new_t = last.max(old_t);
         let mut batch = self.collect(rec_text, &recs, &infos, new_t, strategy);
-        let mut deleted_now = HashSet::with_capacity(deleted_all.len());
+        let mut deleted_now = Set::new();
         for d in deleted_all {
             if deleted_now.insert(d.clone()) && !self.last_deleted.contains(&d) {
                 batch.deleted.push(d);
@@ -568,14 +582,14 @@ impl SyncRun {
         new_t: i64,
         strategy: Strategy,
     ) -> Batch {
-        let seen: HashSet<Entry> = self.boundary.iter().copied().collect();
-        let seen_ids: HashSet<WsId> = self.boundary.iter().map(|(id, _)| *id).collect();
+        let seen: Set<Entry> = self.boundary.iter().copied().collect();
+        let seen_ids: Set<WsId> = self.boundary.iter().map(|(id, _)| *id).collect();
         let mut next_boundary: Vec<Entry> = if new_t == self.t {
             self.boundary.clone()
         } else {
             Vec::new()
         };
-        let mut in_boundary: HashSet<Entry> = next_boundary.iter().copied().collect();
+        let mut in_boundary: Set<Entry> = next_boundary.iter().copied().collect();
         let mut json_out = String::with_capacity(text.len());
         json_out.push('[');
         let mut count = 0;
@@ -619,18 +633,20 @@ impl SyncRun {
         let bad = |m: String| invalid("query", m);
         let (recs, infos) = scan_page(text).map_err(&bad)?;
         if let Some(i) = infos.iter().find(|i| i.second != Some(t)) {
-            return Err(bad(format!(
-                "record {} is not from the requested second",
-                i.id
+            return Err(bad(cat!(
+                "record ",
+                i.id,
+                " is not from the requested second"
             )));
         }
         // Ids must increase through the page and past the keyset.
         let mut prev = after.map(|a| a.record);
         for i in &infos {
             if prev.is_some_and(|p| i.id.record <= p) {
-                return Err(bad(format!(
-                    "id {} does not follow the keyset; stopping instead of looping",
-                    i.id
+                return Err(bad(cat!(
+                    "id ",
+                    i.id,
+                    " does not follow the keyset; stopping instead of looping"
                 )));
             }
             prev = Some(i.id.record);
@@ -659,9 +675,10 @@ impl SyncRun {
             match i.second {
                 Some(s) if s > t => tmax = tmax.max(Some(s)),
                 _ => {
-                    return Err(bad(format!(
-                        "record {} has no modifiedtime after the requested second",
-                        i.id
+                    return Err(bad(cat!(
+                        "record ",
+                        i.id,
+                        " has no modifiedtime after the requested second"
                     )))
                 }
             }
@@ -728,7 +745,7 @@ fn scan_result(
     text: &str,
     depth: usize,
     out: &mut ResultScan,
-) -> std::result::Result<usize, json::JsonError> {
+) -> core::result::Result<usize, json::JsonError> {
     let ResultScan { found, records } = out;
     json::scan::keys_with(text, 0, depth, &RESULT_KEYS, found, |k, vs| {
         if k != UPDATED {
@@ -745,7 +762,7 @@ fn scan_result(
 fn decode_result<'r>(
     resp: &'r HttpResponse,
     op: &str,
-) -> Result<(std::borrow::Cow<'r, str>, Option<ResultScan>)> {
+) -> Result<(alloc::borrow::Cow<'r, str>, Option<ResultScan>)> {
     let mut scan = ResultScan::default();
     let (text, same) = envelope::decode_raw_scan(resp, op, &mut |value| {
         scan = ResultScan::default();
@@ -764,19 +781,19 @@ struct RecInfo {
 }
 
 /// The records of a query page and what the machine reads from each.
-fn scan_page(text: &str) -> std::result::Result<(Vec<RecordSpan>, Vec<RecInfo>), String> {
+fn scan_page(text: &str) -> core::result::Result<(Vec<RecordSpan>, Vec<RecInfo>), String> {
     let recs = scan_records(text)?;
     let infos = recs
         .iter()
         .map(|r| record_info(text, r))
-        .collect::<std::result::Result<Vec<_>, _>>()?;
+        .collect::<core::result::Result<Vec<_>, _>>()?;
     Ok((recs, infos))
 }
 
-fn record_info(text: &str, rec: &RecordSpan) -> std::result::Result<RecInfo, String> {
+fn record_info(text: &str, rec: &RecordSpan) -> core::result::Result<RecInfo, String> {
     let id_text = string_member(text, rec.id.as_ref(), "id")?;
     let id = WsId::parse_field(&id_text, "id")
-        .map_err(|_| format!("record id '{}' is not a webservice id", short(&id_text)))?;
+        .map_err(|_| cat!("record id '", short(&id_text), "' is not a webservice id"))?;
     let second = string_member(text, rec.modifiedtime.as_ref(), "modifiedtime")
         .ok()
         .and_then(|m| datetime_to_unix(&m));

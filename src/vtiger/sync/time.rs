@@ -1,6 +1,7 @@
 //! Datetimes as the Vtiger database writes them (`YYYY-MM-DD HH:MM:SS`, UTC on a stock
 //! install) and Unix seconds, both ways, without a clock or a time library.
 
+use crate::prelude::*;
 /// Latest accepted time: 9999-12-31 23:59:59 UTC.
 pub const MAX_TIME: i64 = 253_402_300_799;
 
@@ -35,11 +36,18 @@ pub fn unix_to_datetime(secs: i64) -> String {
     let secs = secs.clamp(0, MAX_TIME);
     let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
     let (y, m, d) = civil_from_days(days);
-    format!(
-        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
+    cat!(
+        crate::text::Zero(y, 4),
+        "-",
+        crate::text::Zero(m, 2),
+        "-",
+        crate::text::Zero(d, 2),
+        " ",
+        crate::text::Zero(rem / 3600, 2),
+        ":",
+        crate::text::Zero(rem % 3600 / 60, 2),
+        ":",
+        crate::text::Zero(rem % 60, 2)
     )
 }
 
@@ -56,7 +64,7 @@ pub fn datetime_to_unix(s: &str) -> Option<i64> {
     {
         return None;
     }
-    let num = |r: std::ops::Range<usize>| -> Option<i64> {
+    let num = |r: core::ops::Range<usize>| -> Option<i64> {
         let part = &s[r];
         if part.bytes().all(|c| c.is_ascii_digit()) {
             part.parse().ok()

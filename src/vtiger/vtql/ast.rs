@@ -6,6 +6,7 @@ use super::literal::{
     check_ident, is_id_valued, is_strict_int, is_strict_number, literal, shorten,
 };
 use crate::error::{Error, Result};
+use crate::prelude::*;
 use crate::vtiger::id::WsId;
 
 /// The server's row cap per `query` call.
@@ -38,14 +39,14 @@ impl Value {
     }
     /// An integer value.
     pub fn int(n: i64) -> Value {
-        Value::Num(n.to_string())
+        Value::Num(n.text())
     }
     /// A number given as text; must match `-?[0-9]+(\.[0-9]+)?`.
     pub fn num(s: &str) -> Result<Value> {
         if !is_strict_number(s) {
             return Err(Error::invalid_input(
                 "value",
-                format!("'{}' is not a number", shorten(s)),
+                cat!("'", shorten(s), "' is not a number"),
             ));
         }
         Ok(Value::Num(s.to_owned()))
@@ -144,10 +145,7 @@ impl Op {
             _ => {
                 return Err(Error::invalid_input(
                     "op",
-                    format!(
-                        "'{}' is not a VTQL operator (supported: = != < > <= >= IN LIKE, and contains, startsWith, endsWith in the object form; there is no NOT, NOT LIKE, NOT IN, IS NULL or BETWEEN)",
-                        shorten(t)
-                    ),
+                    cat!("'", shorten(t), "' is not a VTQL operator (supported: = != < > <= >= IN LIKE, and contains, startsWith, endsWith in the object form; there is no NOT, NOT LIKE, NOT IN, IS NULL or BETWEEN)"),
                 ))
             }
         })
@@ -185,7 +183,7 @@ impl Term {
                 if items.is_empty() {
                     return Err(Error::invalid_input(
                         "value",
-                        format!("IN on '{}' needs at least one value", self.field),
+                        cat!("IN on '", self.field, "' needs at least one value"),
                     ));
                 }
                 let mut out = Vec::with_capacity(items.len());
@@ -200,8 +198,8 @@ impl Term {
             (Value::List(_), op) => {
                 return Err(Error::invalid_input(
                     "value",
-                    format!(
-                        "a list of values is only allowed with IN, not with {}",
+                    cat!(
+                        "a list of values is only allowed with IN, not with ",
                         op.as_str()
                     ),
                 ))
@@ -222,9 +220,12 @@ fn check_scalar(field: &str, id_valued: bool, v: &Value) -> Result<Value> {
             Ok(id) => Ok(Value::Id(id)),
             Err(_) => Err(Error::invalid_input(
                 field,
-                format!(
-                    "'{}' is not a webservice id (<prefix>x<record>, e.g. 12x34); '{field}' takes ids only",
-                    shorten(s)
+                cat!(
+                    "'",
+                    shorten(s),
+                    "' is not a webservice id (<prefix>x<record>, e.g. 12x34); '",
+                    field,
+                    "' takes ids only"
                 ),
             )),
         },
@@ -237,7 +238,11 @@ fn check_scalar(field: &str, id_valued: bool, v: &Value) -> Result<Value> {
         // the raw parser does (`account_id LIKE '1'` is not an id either).
         Value::Num(_) | Value::Int(_) if id_valued => Err(Error::invalid_input(
             field,
-            format!("'{field}' takes webservice ids (<prefix>x<record>), not bare numbers"),
+            cat!(
+                "'",
+                field,
+                "' takes webservice ids (<prefix>x<record>), not bare numbers"
+            ),
         )),
         Value::Num(n) => Value::num(n),
         Value::Int(n) => {
@@ -246,7 +251,7 @@ fn check_scalar(field: &str, id_valued: bool, v: &Value) -> Result<Value> {
             } else {
                 Err(Error::invalid_input(
                     "value",
-                    format!("'{}' is not an integer", shorten(n)),
+                    cat!("'", shorten(n), "' is not an integer"),
                 ))
             }
         }
@@ -280,15 +285,15 @@ impl Cond {
     }
     /// `field LIKE '%text%'` with `text` taken literally (`%`, `_` and `\` escaped).
     pub fn contains(field: impl Into<String>, text: &str) -> Cond {
-        Cond::term(field, Op::Like, format!("%{}%", like_escape(text)))
+        Cond::term(field, Op::Like, cat!("%", like_escape(text), "%"))
     }
     /// `field LIKE 'text%'` with `text` taken literally.
     pub fn starts_with(field: impl Into<String>, text: &str) -> Cond {
-        Cond::term(field, Op::Like, format!("{}%", like_escape(text)))
+        Cond::term(field, Op::Like, cat!(like_escape(text), "%"))
     }
     /// `field LIKE '%text'` with `text` taken literally.
     pub fn ends_with(field: impl Into<String>, text: &str) -> Cond {
-        Cond::term(field, Op::Like, format!("%{}", like_escape(text)))
+        Cond::term(field, Op::Like, cat!("%", like_escape(text)))
     }
     /// `self AND other`.
     pub fn and(self, other: Cond) -> Cond {
@@ -373,9 +378,7 @@ impl Cond {
 fn too_complex(n: usize) -> Error {
     Error::invalid_input(
         "where",
-        format!(
-            "VTQL has no parentheses, so the condition must be written as an OR of AND groups; this one expands to {n} terms (limit {MAX_DNF_TERMS}). Simplify it (an IN list can replace ORs on one field)"
-        ),
+        cat!("VTQL has no parentheses, so the condition must be written as an OR of AND groups; this one expands to ", n, " terms (limit ", MAX_DNF_TERMS, "). Simplify it (an IN list can replace ORs on one field)"),
     )
 }
 /// Sort direction.
@@ -398,7 +401,7 @@ impl Dir {
         } else {
             Err(Error::invalid_input(
                 "orderBy",
-                format!("'{}' is not a direction (asc or desc)", shorten(s)),
+                cat!("'", shorten(s), "' is not a direction (asc or desc)"),
             ))
         }
     }

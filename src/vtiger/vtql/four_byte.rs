@@ -13,14 +13,12 @@
 use super::ast::{Cond, Select, Value};
 use crate::error::{Error, Result};
 use crate::vtiger::ops::{has_four_byte, replace_four_byte, FourBytePolicy};
-use std::borrow::Cow;
+use alloc::borrow::Cow;
 
 fn refused(field: &str, what: &str) -> Error {
     Error::invalid_input(
         field,
-        format!(
-            "{what} contains a character outside the Basic Multilingual Plane (such as an emoji); a stock Vtiger database (utf8mb3) never matches it and the query would silently answer nothing. Remove it, or choose fourByteChars 'replace' (finds what a create under 'replace' stored) or 'send' (utf8mb4 databases)"
-        ),
+        cat!(what, " contains a character outside the Basic Multilingual Plane (such as an emoji); a stock Vtiger database (utf8mb3) never matches it and the query would silently answer nothing. Remove it, or choose fourByteChars 'replace' (finds what a create under 'replace' stored) or 'send' (utf8mb4 databases)"),
     )
 }
 
@@ -50,7 +48,7 @@ fn value(field: &str, v: &mut Value, policy: FourBytePolicy) -> Result<()> {
         Value::Str(s) if has_four_byte(s) => match policy {
             FourBytePolicy::Reject => Err(refused(
                 field,
-                &format!("the value compared with '{field}'"),
+                &cat!("the value compared with '", field, "'"),
             )),
             FourBytePolicy::Replace => {
                 *s = replace_four_byte(s);

@@ -18,6 +18,7 @@
 //! a LIKE literal the way MySQL does and brings it back to this syntax with [`from_mysql`], so
 //! that re-rendered raw VTQL means what its text meant.
 
+use crate::prelude::*;
 /// Plain text as a pattern that matches exactly that text: `%`, `_` and `\` are escaped.
 pub fn like_escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 4);

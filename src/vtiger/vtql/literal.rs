@@ -2,6 +2,7 @@
 //! checks (numbers, id-valued fields) the tree and the parser share.
 
 use crate::error::{Error, Result};
+use crate::prelude::*;
 
 /// Longest identifier accepted (MySQL's column-name limit).
 const MAX_IDENT_LEN: usize = 64;
@@ -63,16 +64,21 @@ pub fn check_ident(name: &str, field: &str) -> Result<()> {
     if !ok {
         return Err(Error::invalid_input(
             field,
-            format!(
-                "'{}' is not a valid VTQL name (letters, digits and _, not starting with a digit)",
-                shorten(name)
+            cat!(
+                "'",
+                shorten(name),
+                "' is not a valid VTQL name (letters, digits and _, not starting with a digit)"
             ),
         ));
     }
     if KEYWORDS.iter().any(|k| k.eq_ignore_ascii_case(name)) {
         return Err(Error::invalid_input(
             field,
-            format!("'{name}' is a VTQL keyword and cannot be used as a name"),
+            cat!(
+                "'",
+                name,
+                "' is a VTQL keyword and cannot be used as a name"
+            ),
         ));
     }
     Ok(())

@@ -4,6 +4,7 @@ use super::ast::{Cond, Dir, Limit, Op, Select, Term, Value};
 use super::like;
 use super::literal::{check_ident, shorten};
 use crate::error::{Error, ErrorCode, Result};
+use crate::prelude::*;
 
 impl Select {
     /// Parses raw VTQL text of the shape
@@ -113,9 +114,10 @@ fn lex(s: &str) -> Result<Vec<Tok>> {
             }
             _ => {
                 let ch = s[i..].chars().next().unwrap_or(' ');
-                return Err(err(format!(
-                    "unexpected character '{}' in VTQL",
-                    ch.escape_default()
+                return Err(err(cat!(
+                    "unexpected character '",
+                    ch.escape_default().collect::<String>(),
+                    "' in VTQL"
                 )));
             }
         }
@@ -185,7 +187,7 @@ impl P {
             self.pos += 1;
             Ok(())
         } else {
-            Err(err(format!("expected {}", kw.to_ascii_uppercase())))
+            Err(err(cat!("expected ", kw.to_ascii_uppercase())))
         }
     }
     fn is_sym(&self, s: &str) -> bool {
@@ -196,7 +198,7 @@ impl P {
             self.pos += 1;
             Ok(())
         } else {
-            Err(err(format!("expected '{s}'")))
+            Err(err(cat!("expected '", s, "'")))
         }
     }
     fn ident(&mut self, field: &str) -> Result<String> {
@@ -205,7 +207,7 @@ impl P {
                 check_ident(&w, field).map_err(|e| err(e.message))?;
                 Ok(w)
             }
-            _ => Err(err(format!("expected a name ({field})"))),
+            _ => Err(err(cat!("expected a name (", field, ")"))),
         }
     }
     fn uint(&mut self) -> Result<u32> {
@@ -338,7 +340,7 @@ fn parse_cond(p: &mut P) -> Result<Cond> {
             p.pos += 1;
         } else if p.is_kw("or") {
             p.pos += 1;
-            ors.push(group(std::mem::take(&mut ands)));
+            ors.push(group(core::mem::take(&mut ands)));
         } else {
             break;
         }
@@ -368,7 +370,7 @@ fn parse_term(p: &mut P) -> Result<Term> {
         Some(Tok::Word(w)) if w.eq_ignore_ascii_case("not") || w.eq_ignore_ascii_case("is") => {
             return Err(err("VTQL has no NOT / IS NULL"))
         }
-        _ => return Err(err(format!("expected an operator after '{field}'"))),
+        _ => return Err(err(cat!("expected an operator after '", field, "'"))),
     };
     let mut values = Vec::new();
     let paren = p.is_sym("(");
@@ -382,12 +384,13 @@ fn parse_term(p: &mut P) -> Result<Term> {
             Some(Tok::Lit(s)) => Value::Str(s),
             Some(Tok::Int(n)) => Value::Int(n),
             Some(Tok::Word(w)) => {
-                return Err(err(format!(
-                    "bare word '{}' as a value: MySQL would read it as a column name; quote it",
-                    shorten(&w)
+                return Err(err(cat!(
+                    "bare word '",
+                    shorten(&w),
+                    "' as a value: MySQL would read it as a column name; quote it"
                 )))
             }
-            _ => return Err(err(format!("expected a value for '{field}'"))),
+            _ => return Err(err(cat!("expected a value for '", field, "'"))),
         });
         if p.is_sym(",") {
             p.pos += 1;
@@ -406,8 +409,10 @@ fn parse_term(p: &mut P) -> Result<Term> {
         }
     } else {
         if paren || values.len() != 1 {
-            return Err(err(format!(
-                "several values are only allowed with IN ('{field}')"
+            return Err(err(cat!(
+                "several values are only allowed with IN ('",
+                field,
+                "')"
             )));
         }
         values.pop().unwrap_or(Value::List(Vec::new()))

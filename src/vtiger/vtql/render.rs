@@ -13,7 +13,7 @@ use super::ast::{Dir, Dnf, Op, Select, Term, Value, MAX_ROWS};
 use super::like;
 use super::literal::{ends_with_from, is_strict_int, is_strict_number, literal, shorten};
 use crate::error::{Error, Result};
-use std::fmt::Write as _;
+use crate::prelude::*;
 
 /// Where rendered text goes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -81,13 +81,13 @@ fn render_scalar(v: &Value, out: &mut String, style: Style) -> Result<()> {
     match v {
         Value::Str(s) => quote(s, out, style)?,
         Value::Id(id) => {
-            let _ = write!(out, "'{id}'");
+            cat_to!(out; "'", id, "'");
         }
         Value::Num(n) => {
             if !is_strict_number(n) {
                 return Err(Error::invalid_input(
                     "value",
-                    format!("'{}' is not a number", shorten(n)),
+                    cat!("'", shorten(n), "' is not a number"),
                 ));
             }
             out.push('\'');
@@ -98,7 +98,7 @@ fn render_scalar(v: &Value, out: &mut String, style: Style) -> Result<()> {
             if !is_strict_int(n) {
                 return Err(Error::invalid_input(
                     "value",
-                    format!("'{}' is not an integer", shorten(n)),
+                    cat!("'", shorten(n), "' is not an integer"),
                 ));
             }
             out.push_str(n);
@@ -217,10 +217,7 @@ impl Select {
             if l.count > MAX_ROWS {
                 return Err(Error::invalid_input(
                     "limit",
-                    format!(
-                        "LIMIT {} exceeds the server's cap of {MAX_ROWS} rows per query (it would silently return 100); use queryAll to page through more",
-                        l.count
-                    ),
+                    cat!("LIMIT ", l.count, " exceeds the server's cap of ", MAX_ROWS, " rows per query (it would silently return 100); use queryAll to page through more"),
                 ));
             }
         }
@@ -229,12 +226,7 @@ impl Select {
             None => None,
         };
         let mut out = String::with_capacity(64);
-        let _ = write!(
-            out,
-            "SELECT {} FROM {}",
-            self.select_list(false),
-            self.module
-        );
+        cat_to!(&mut out; "SELECT ", self.select_list(false), " FROM ", self.module);
         if let Some(w) = where_ {
             out.push_str(" WHERE ");
             out.push_str(&w);
@@ -243,10 +235,10 @@ impl Select {
         if let Some(l) = self.limit {
             match l.offset {
                 Some(o) => {
-                    let _ = write!(out, " LIMIT {o}, {}", l.count);
+                    cat_to!(&mut out; " LIMIT ", o, ", ", l.count);
                 }
                 None => {
-                    let _ = write!(out, " LIMIT {}", l.count);
+                    cat_to!(&mut out; " LIMIT ", l.count);
                 }
             }
         }

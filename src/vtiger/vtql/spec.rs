@@ -4,6 +4,7 @@ use super::ast::{Cond, Dir, Op, Select, Term, Value};
 use super::literal::shorten;
 use crate::error::{Error, Result};
 use crate::json::Json;
+use crate::prelude::*;
 
 impl Select {
     /// Builds a statement from its JSON object form (what the JavaScript layer passes):
@@ -40,7 +41,7 @@ impl Select {
     /// [`Select::from_spec`] on JSON text.
     pub fn from_spec_text(text: &str) -> Result<Select> {
         let json = crate::json::parse(text).map_err(|e| {
-            Error::invalid_input("spec", format!("the query spec is not valid JSON: {e}"))
+            Error::invalid_input("spec", cat!("the query spec is not valid JSON: ", e))
         })?;
         Select::from_spec(&json)
     }
@@ -63,7 +64,7 @@ fn from_spec(spec: &Json) -> Result<Select> {
             k.as_str(),
             "module" | "fields" | "count" | "where" | "orderBy" | "limit" | "offset"
         ) {
-            return Err(bad(k, format!("unknown query spec key '{}'", shorten(k))));
+            return Err(bad(k, cat!("unknown query spec key '", shorten(k), "'")));
         }
     }
     let module = match get(obj, "module") {
@@ -140,11 +141,8 @@ fn opt_u32(v: Option<&Json>, field: &str) -> Result<Option<u32>> {
         Some(Json::Num(n)) => n
             .parse::<u32>()
             .map(Some)
-            .map_err(|_| bad(field, format!("{field} must be a non-negative integer"))),
-        Some(_) => Err(bad(
-            field,
-            format!("{field} must be a non-negative integer"),
-        )),
+            .map_err(|_| bad(field, cat!(field, " must be a non-negative integer"))),
+        Some(_) => Err(bad(field, cat!(field, " must be a non-negative integer"))),
     }
 }
 
@@ -206,7 +204,7 @@ fn where_item(w: &Json) -> Result<Cond> {
         if !matches!(k.as_str(), "field" | "op" | "value") {
             return Err(bad(
                 "where",
-                format!("unknown condition key '{}'", shorten(k)),
+                cat!("unknown condition key '", shorten(k), "'"),
             ));
         }
     }
