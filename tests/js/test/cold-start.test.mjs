@@ -9,64 +9,48 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { WasmCursor } from '../tools/wasm-cursor.mjs';
 
 const GEN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../pkg/gen');
 
 /** The result count of each exported function of a wasm binary: { name: results }. */
 function exportResults(b) {
-  let at = 8;
-  const skip = (n) => {
-    at += n;
-  };
-  const leb = () => {
-    let v = 0;
-    let s = 0;
-    for (;;) {
-      const x = b[at++];
-      v += (x & 0x7f) * 2 ** s;
-      s += 7;
-      if (!(x & 0x80)) return v;
-    }
-  };
+  const c = new WasmCursor(b);
   const types = [];
   const funcs = []; // type index of each function, imports first
+  const limits = () => (c.u8() & 1 ? (c.leb(), c.leb()) : c.leb());
   const out = {};
-  while (at < b.length) {
-    const id = b[at++];
-    const len = leb();
-    const end = at + len;
+  for (const { id } of c.sections()) {
     if (id === 1) {
-      for (let n = leb(); n > 0; n--) {
-        assert.equal(b[at++], 0x60, 'a func type');
-        skip(leb()); // params: one byte each (numeric and reference types)
-        const results = leb();
-        skip(results);
+      for (let n = c.leb(); n > 0; n--) {
+        assert.equal(c.u8(), 0x60, 'a func type');
+        c.skip(c.leb()); // params: one byte each (numeric and reference types)
+        const results = c.leb();
+        c.skip(results);
         types.push(results);
       }
     } else if (id === 2) {
-      for (let n = leb(); n > 0; n--) {
-        skip(leb()); // module
-        skip(leb()); // name
-        const kind = b[at++];
-        if (kind === 0) funcs.push(leb());
-        else if (kind === 1) { at++; if (b[at++] & 1) { leb(); leb(); } else leb(); } // table: reftype, limits
-        else if (kind === 2) { if (b[at++] & 1) { leb(); leb(); } else leb(); } // memory: limits
-        else if (kind === 3) at += 2; // global: valtype, mutability
-        else at += 2; // tag
+      for (let n = c.leb(); n > 0; n--) {
+        c.name(); // module
+        c.name(); // field
+        const kind = c.u8();
+        if (kind === 0) funcs.push(c.leb());
+        else if (kind === 1) {
+          c.skip(1); // table: reftype, limits
+          limits();
+        } else if (kind === 2) limits(); // memory
+        else c.skip(2); // global (valtype, mutability), tag
       }
     } else if (id === 3) {
-      for (let n = leb(); n > 0; n--) funcs.push(leb());
+      for (let n = c.leb(); n > 0; n--) funcs.push(c.leb());
     } else if (id === 7) {
-      for (let n = leb(); n > 0; n--) {
-        const nl = leb();
-        const name = Buffer.from(b.subarray(at, at + nl)).toString('utf8');
-        at += nl;
-        const kind = b[at++];
-        const index = leb();
+      for (let n = c.leb(); n > 0; n--) {
+        const name = c.name();
+        const kind = c.u8();
+        const index = c.leb();
         if (kind === 0) out[name] = types[funcs[index]];
       }
     }
-    at = end;
   }
   return out;
 }

@@ -11,46 +11,26 @@
 //
 //   node tests/js/tools/single-value.mjs <in.wasm> <out.wasm>
 import { readFileSync, writeFileSync } from 'node:fs';
+import { WasmCursor } from './wasm-cursor.mjs';
 
 const [src, dst] = process.argv.slice(2);
 if (!src || !dst) throw new Error('usage: single-value.mjs <in.wasm> <out.wasm>');
 const b = Buffer.from(readFileSync(src));
 
-const leb = (at) => {
-  let v = 0;
-  let shift = 0;
-  for (;;) {
-    const x = b[at++];
-    v += (x & 0x7f) * 2 ** shift;
-    shift += 7;
-    if (!(x & 0x80)) return [v, at];
-  }
-};
-
-// Walk the sections; in the custom section "target_features" (a vector of (prefix, name)), turn
-// `+multivalue` into `-multivalue` in place (same length).
-let at = 8;
+// In the custom section "target_features" (a vector of (prefix, name)), turn `+multivalue` into
+// `-multivalue` in place (same length).
+const c = new WasmCursor(b);
 let patched = false;
-while (at < b.length) {
-  const id = b[at];
-  const [len, body] = leb(at + 1);
-  const end = body + len;
-  if (id === 0) {
-    const [nlen, name] = leb(body);
-    if (b.toString('utf8', name, name + nlen) === 'target_features') {
-      let [count, p] = leb(name + nlen);
-      for (; count > 0; count--) {
-        const prefix = p;
-        const [flen, f] = leb(p + 1);
-        if (b.toString('utf8', f, f + flen) === 'multivalue' && b[prefix] === 0x2b) {
-          b[prefix] = 0x2d;
-          patched = true;
-        }
-        p = f + flen;
-      }
+for (const { id } of c.sections()) {
+  if (id !== 0 || c.name() !== 'target_features') continue;
+  for (let n = c.leb(); n > 0; n--) {
+    const prefix = c.at;
+    c.skip(1);
+    if (c.name() === 'multivalue' && b[prefix] === 0x2b) {
+      b[prefix] = 0x2d;
+      patched = true;
     }
   }
-  at = end;
 }
 writeFileSync(dst, b);
 console.log(`single-value: ${dst}${patched ? '' : ' (no +multivalue feature: copied as is)'}`);
