@@ -8,7 +8,7 @@ import { namedBindgen } from './twiggy.mjs';
 
 /**
  * A temporary copy of pkg/ whose wasm keeps its name section (wasm-bindgen output before wasm-opt), so the
- * profile names Rust functions. The code is not wasm-opt'd, so absolute timings differ slightly from the shipped
+ * profile names Rust functions, and whose `node` entry is the unbundled node.js, so it names the JS ones. The code is not wasm-opt'd, so absolute timings differ slightly from the shipped
  * build; the split between layers is what this is for. Returns { dir, cleanup } or { error }.
  */
 export function namedPkgCopy() {
@@ -19,6 +19,11 @@ export function namedPkgCopy() {
   copyFileSync(nb.wasm, join(dir, 'gen', 'crmwire_bg.wasm'));
   copyFileSync(nb.glue, join(dir, 'gen', 'crmwire.js'));
   rmSync(nb.dir, { recursive: true, force: true });
+  // Node loads the source modules (node.js → core.js → gen/crmwire.js, the named glue), not the minified bundle:
+  // the same code, with its own function names in the profile.
+  const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+  manifest.exports['.'].node = './node.js';
+  writeFileSync(join(dir, 'package.json'), JSON.stringify(manifest, null, 2));
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 

@@ -55,7 +55,11 @@ export function namedBindgen() {
   if (!source) return { error: 'cargo output crmwire.wasm not found (run make pkg, or set BENCH_CARGO_WASM)' };
   const dir = mkdtempSync(join(tmpdir(), 'crmwire-named-'));
   try {
-    execFileSync('wasm-bindgen', ['--target', 'web', '--weak-refs', '--out-dir', dir, '--out-name', 'crmwire', source], { stdio: ['ignore', 'ignore', 'pipe'] });
+    // The shipped build's calling convention (Makefile: single-value.mjs before wasm-bindgen), so the glue is the same.
+    const sv = join(dir, 'single-value.wasm');
+    execFileSync(process.execPath, [join(REPO, 'tests/js/tools/single-value.mjs'), source, sv], { stdio: ['ignore', 'ignore', 'pipe'] });
+    execFileSync('wasm-bindgen', ['--target', 'web', '--weak-refs', '--out-dir', dir, '--out-name', 'crmwire', sv], { stdio: ['ignore', 'ignore', 'pipe'] });
+    rmSync(sv);
   } catch (e) {
     rmSync(dir, { recursive: true, force: true });
     return { error: `wasm-bindgen failed: ${String(e.stderr || e.message).trim().split('\n')[0]}` };
