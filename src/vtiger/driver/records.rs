@@ -255,6 +255,7 @@ impl Driver {
     }
 
     /// The next request of a write, describe or files exchange.
+    #[inline(never)]
     pub(super) fn plan_records(&mut self, id: ExchangeId) -> Plan {
         match self.plan_inner(id) {
             Ok(p) => p,
@@ -355,6 +356,7 @@ impl Driver {
     }
 
     /// The multipart request of a write with a file, and where the host inserts the bytes.
+    #[inline(never)]
     pub(super) fn upload_request(
         &mut self,
         call: &Call,
@@ -415,6 +417,7 @@ impl Driver {
 
     /// Stores what an answer taught (after the exchange's borrow ended); `led` is the
     /// module of the describe the exchange had on the wire.
+    #[inline(never)]
     pub(super) fn learn(&mut self, l: Learned, led: Option<String>) {
         match l {
             Learned::Described(info) => {
@@ -429,6 +432,7 @@ impl Driver {
 
     /// A logout that failed (the server's answer or the transport): the session is gone
     /// locally, the exchange ends with `{"message","error"}` instead of an error.
+    #[inline(never)]
     pub(super) fn logout_failed(&mut self, id: ExchangeId, e: &Error) -> Step {
         self.exchanges.remove(id);
         let mut out = String::from("{\"message\":");
@@ -450,6 +454,7 @@ impl Driver {
 }
 
 /// Reads the answer of a write, describe or files exchange.
+#[inline(never)]
 pub(super) fn answer(task: &mut Task, op: &str, resp: &HttpResponse) -> Result<Learned> {
     match (task, op) {
         (Task::Write(w), "describe") => match results::parse_describe(resp) {
