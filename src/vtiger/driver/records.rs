@@ -178,10 +178,10 @@ impl WriteRun {
     ) -> Result<WriteRun> {
         // What the request builder refuses (4-byte characters, `\uXXXX` text, a missing id, a
         // bad module name) is refused now, before any describe is sent.
-        match (kind, module) {
-            (WriteKind::Create, m) => ops::create(m.unwrap_or(""), &element).map(drop)?,
-            (WriteKind::Update, _) => ops::update(&element).map(drop)?,
-            (WriteKind::Revise, _) => ops::revise(&element).map(drop)?,
+        match kind {
+            WriteKind::Create => ops::check_write("create", Some(module.unwrap_or("")), &element)?,
+            WriteKind::Update => ops::check_write("update", None, &element)?,
+            WriteKind::Revise => ops::check_write("revise", None, &element)?,
         }
         Ok(WriteRun {
             kind,
