@@ -1759,7 +1759,7 @@ pub fn login_info_json(info: &LoginInfo) -> String {
         push("username", u);
     }
     out.push_str(",\"profile\":");
-    out.push_str(&info.profile.to_json());
+    info.profile.write_json(&mut out);
     out.push('}');
     out
 }
