@@ -84,7 +84,7 @@ wasm-build: $(FLAVOURS:%=$(WASM_STAGE)/%.wasm)
 # Together about 1 KB gzip. -ocimfs 0: no inlining of a function into its only caller beyond -Oz's
 # size rules (binaryen's default inlines any size), so the driver's per-task arms, kept out of line
 # in Rust, stay functions of their own: V8 compiles a wasm function whole on its first call, and
-# one export with the whole driver inlined cost a first login ~3 ms. Also 5 KB gzip smaller.
+# one export with the whole driver inlined cost a first login ~2 ms. Also 5 KB gzip smaller.
 # The benchmark's size floor (tests/bench/lib/twiggy.mjs) reads these two lines: keep them one line each.
 WASM_BINDGEN_FLAGS := --target web --weak-refs --remove-name-section --remove-producers-section
 WASM_OPT_FLAGS := -Oz --converge --low-memory-unused -ocimfs 0
