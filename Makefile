@@ -81,10 +81,13 @@ wasm-build: $(FLAVOURS:%=$(WASM_STAGE)/%.wasm)
 # entries pick the loader (tests/js/tools/bundle.mjs). wasm-opt from npm binaryen (Debian's 108
 # corrupts the module, toolchain.md G3). --converge repeats -Oz until it stops shrinking;
 # --low-memory-unused lets it fold addresses below 1 KB (Rust's data and stack start at 1 MiB).
-# Together about 1 KB gzip.
+# Together about 1 KB gzip. -ocimfs 0: no inlining of a function into its only caller beyond -Oz's
+# size rules (binaryen's default inlines any size), so the driver's per-task arms, kept out of line
+# in Rust, stay functions of their own: V8 compiles a wasm function whole on its first call, and
+# one export with the whole driver inlined cost a first login ~2 ms. Also 5 KB gzip smaller.
 # The benchmark's size floor (tests/bench/lib/twiggy.mjs) reads these two lines: keep them one line each.
 WASM_BINDGEN_FLAGS := --target web --weak-refs --remove-name-section --remove-producers-section
-WASM_OPT_FLAGS := -Oz --converge --low-memory-unused
+WASM_OPT_FLAGS := -Oz --converge --low-memory-unused -ocimfs 0
 # Each step is redone only when its inputs changed (a warm `make demo` skips the slow wasm-opt pass).
 # single-value.mjs: exports return one value each (Node 20 compiles the module about 4 ms faster).
 $(GEN)/%_bg.wasm: $(WASM_STAGE)/%.wasm Makefile $(JS)/tools/strip-glue.mjs $(JS)/tools/single-value.mjs $(WASM_OPT)

@@ -603,6 +603,69 @@ fn element_must_be_an_object_without_lone_surrogates() {
 }
 
 #[test]
+fn a_write_is_checked_before_its_describe_exactly_as_its_request_is_built() {
+    // ops::check_write (run when a create/update/revise starts, before any describe is sent)
+    // walks the element without copying or writing it: it must refuse what building the
+    // request refuses, with the same error, and accept the rest.
+    let elements = [
+        r#"{"lastname":"x","id":"12x3"}"#,
+        r#"{"lastname":"Emoji \ud83d\ude00","id":"12x3"}"#,
+        r#"{"\ud83d\ude00":"key","id":"12x3"}"#,
+        r#"{"a":"\ud83d\ude00","\ud83d\ude00":"key","id":"12x3"}"#,
+        r#"{"id":"12x3","tags":["a",{"k\ud83d\ude00":"v"}]}"#,
+        r#"{"id":"12x3","nested":{"a":["ok","C:\\u0041"]}}"#,
+        r#"{"description":"path C:\\u0041dir","id":"12x3"}"#,
+        r#"{"lastname":"x"}"#,
+        r#"{"lastname":"x","id":"12x"}"#,
+        r#"{"lastname":"x","id":7}"#,
+        r#"{"subject":"s","activitytype":"","id":"12x3"}"#,
+    ];
+    let err =
+        |r: Result<(), crmwire::Error>| r.err().map(|e| (e.code, e.field, e.message, e.operation));
+    let mut refused = 0;
+    for text in elements {
+        for policy in [
+            FourBytePolicy::Reject,
+            FourBytePolicy::Replace,
+            FourBytePolicy::Send,
+        ] {
+            let el = ElementInput::parse(text).unwrap().with_policy(policy);
+            for module in ["Contacts", "Calendar", "", "Bad Module"] {
+                let built = err(ops::create(module, &el).map(drop));
+                refused += usize::from(built.is_some());
+                assert_eq!(
+                    err(ops::check_write("create", Some(module), &el)),
+                    built,
+                    "create {module} {text} {policy:?}"
+                );
+            }
+            for op in ["update", "revise"] {
+                let built = if op == "update" {
+                    ops::update(&el)
+                } else {
+                    ops::revise(&el)
+                };
+                let built = err(built.map(drop));
+                refused += usize::from(built.is_some());
+                assert_eq!(
+                    err(ops::check_write(op, None, &el)),
+                    built,
+                    "{op} {text} {policy:?}"
+                );
+            }
+        }
+    }
+    // Every refusal the list holds (bad module names, ids, text), none lost to a shortcut.
+    assert_eq!(refused, 124);
+    // The element as written: unchanged members in their order, raw UTF-8.
+    let el = ElementInput::parse(r#"{"b":"é","a":[1,null,{"c":true}],"n":-1.5e3}"#).unwrap();
+    assert_eq!(
+        el.encode(Some("Contacts")).unwrap(),
+        r#"{"b":"é","a":[1,null,{"c":true}],"n":-1.5e3}"#
+    );
+}
+
+#[test]
 fn calendar_create_gets_activitytype_task() {
     let fx = load("vtiger-8.4.0", "227");
     let el = ElementInput::parse(fx.param("element").unwrap()).unwrap();

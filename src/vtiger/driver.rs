@@ -844,6 +844,7 @@ impl Driver {
     /// The host parsed the last answer itself (a clean success envelope, [`Read::Clean`]);
     /// for [`Read::CleanRows`], `rows` is the result array's length and `last_id` its last
     /// row's `id`.
+    #[inline(never)]
     pub fn clean(&mut self, id: ExchangeId, rows: usize, last_id: Option<&str>) -> Result<Step> {
         let ex = self.exchanges.get_mut(id).ok_or_else(unknown_exchange)?;
         let t = match core::mem::replace(&mut ex.state, State::Next) {
@@ -1071,6 +1072,7 @@ impl Driver {
         }
     }
 
+    #[inline(never)]
     fn on_challenge(
         &mut self,
         id: ExchangeId,
@@ -1104,6 +1106,7 @@ impl Driver {
         }
     }
 
+    #[inline(never)]
     fn on_login(&mut self, id: ExchangeId, mut run: LoginRun, resp: &HttpResponse) -> Result<Step> {
         let lost_race = |e: &Error| {
             matches!(
@@ -1161,77 +1164,16 @@ impl Driver {
             Task::Forward(c) => Plan::Send(c.clone(), Read::Core),
             Task::Query {
                 texts, next, rows, ..
-            } => match texts.get(*next) {
-                Some(t) => {
-                    let read = if texts.len() == 1 {
-                        Read::Clean
-                    } else {
-                        Read::Core
-                    };
-                    match ops::query(t) {
-                        Ok(c) => Plan::Send(c, read),
-                        Err(e) => Plan::Fail(e),
-                    }
-                }
-                None => Plan::Done(Value::Text(bracket(rows))),
-            },
+            } => query_plan(texts, *next, rows),
             Task::Pages {
                 parts,
                 split,
                 count,
                 seen,
                 done_rows,
-            } => {
-                let mut q = None;
-                while let Some(p) = parts.front() {
-                    if let Some(text) = p.next_query() {
-                        q = Some(text);
-                        break;
-                    }
-                    if let Some(p) = parts.pop_front() {
-                        *done_rows += p.rows();
-                    }
-                }
-                match q {
-                    Some(text) => match ops::query(&text) {
-                        Ok(c) => Plan::Send(c, if *split { Read::Core } else { Read::CleanRows }),
-                        Err(e) => Plan::Fail(e),
-                    },
-                    None if *count => Plan::Done(Value::Text(
-                        if *split {
-                            seen.len() as u64
-                        } else {
-                            *done_rows
-                        }
-                        .text(),
-                    )),
-                    None => Plan::Done(Value::Nothing),
-                }
-            }
-            Task::Related { plan, rows } => match plan.next_query() {
-                Some(text) => match ops::query_related(&text, plan.source(), plan.label()) {
-                    Ok(c) => Plan::Send(c, Read::Core),
-                    Err(e) => Plan::Fail(e),
-                },
-                None => Plan::Done(
-                    rows.as_deref()
-                        .map_or(Value::Nothing, |r| Value::Text(bracket(r))),
-                ),
-            },
-            Task::Sync { run, op } => match run.next_call() {
-                Some(mut c) => {
-                    if proxy && c.operation == "wsapp_register" {
-                        // crmwire/proxy binds the key it hands out to this module (a proxy
-                        // with a module allowlist refuses a registration without it); the
-                        // server reads only `type` and `synctype`, and the proxy drops it.
-                        c.params
-                            .push(("elementType".to_owned(), run.module().to_owned()));
-                    }
-                    op.clone_from(&c.operation);
-                    Plan::Send(c, Read::Core)
-                }
-                None => Plan::Done(Value::Nothing),
-            },
+            } => pages_plan(parts, *split, *count, seen.len(), done_rows),
+            Task::Related { plan, rows } => related_plan(plan, rows.as_deref()),
+            Task::Sync { run, op } => sync_plan(run, op, proxy),
             Task::Release => Plan::Done(Value::Nothing),
             Task::Login { begun } => {
                 if *begun && has_session && !login_running {
@@ -1267,18 +1209,7 @@ impl Driver {
             }
             Plan::Fail(e) => return self.finish_err(id, e),
             Plan::Login => return self.need_login(id),
-            Plan::Logout(session) => {
-                let req = ops::logout().to_request(&self.cfg.endpoint, session.as_ref());
-                return match req {
-                    Ok(req) => {
-                        let t = Transfer::new("logout", req, Read::Core);
-                        let step = t.send();
-                        self.set_state(id, State::Sent(t));
-                        Ok(step)
-                    }
-                    Err(e) => self.finish_err(id, e),
-                };
-            }
+            Plan::Logout(session) => return self.send_logout(id, session),
         };
         if call.needs_session && !proxy && !has_session {
             return self.need_login(id);
@@ -1302,7 +1233,23 @@ impl Driver {
         }
     }
 
+    /// Sends `logout` with the session just dropped.
+    #[inline(never)]
+    fn send_logout(&mut self, id: ExchangeId, session: Option<Secret>) -> Result<Step> {
+        let req = ops::logout().to_request(&self.cfg.endpoint, session.as_ref());
+        match req {
+            Ok(req) => {
+                let t = Transfer::new("logout", req, Read::Core);
+                let step = t.send();
+                self.set_state(id, State::Sent(t));
+                Ok(step)
+            }
+            Err(e) => self.finish_err(id, e),
+        }
+    }
+
     /// An answer the protocol reads (after [`Transfer::check`]).
+    #[inline(never)]
     fn answer(&mut self, id: ExchangeId, t: Transfer, resp: &HttpResponse) -> Result<Step> {
         let op = t.operation.as_str();
         let proxy = self.is_proxy();
@@ -1338,77 +1285,21 @@ impl Driver {
             },
             Task::Query {
                 next, rows, seen, ..
-            } => envelope::decode_raw_ref(resp, op).and_then(|text| {
-                merge_rows(&text, rows, seen)?;
-                *next += 1;
-                Ok(None)
-            }),
+            } => query_answer(resp, op, next, rows, seen),
             Task::Pages {
                 parts,
                 split,
                 count,
                 seen,
                 done_rows,
-            } => envelope::decode_raw_ref(resp, op).and_then(|text| {
-                let part = parts.front_mut().ok_or_else(unknown_exchange)?;
-                part.advance_page(&text)?;
-                if part.next_query().is_none() {
-                    if let Some(p) = parts.pop_front() {
-                        *done_rows += p.rows();
-                    }
-                }
-                let mut fresh = String::new();
-                if *split {
-                    merge_rows(&text, &mut fresh, seen)?;
-                } else if !*count {
-                    // Only PHP's `{}` for an empty list, or text the host could not parse.
-                    append_rows(&text, &mut fresh)?;
-                }
-                Ok(if *count || fresh.is_empty() {
-                    None
-                } else {
-                    Some(Step::Yield(Value::Text(bracket(&fresh))))
-                })
-            }),
-            Task::Related { plan, rows } => envelope::decode_raw_ref(resp, op).and_then(|text| {
-                let fresh = plan.advance_page(&text)?;
-                Ok(match rows {
-                    Some(all) => {
-                        if !fresh.is_empty() {
-                            if !all.is_empty() {
-                                all.push(',');
-                            }
-                            all.push_str(&fresh);
-                        }
-                        None
-                    }
-                    None if fresh.is_empty() => None,
-                    None => Some(Step::Yield(Value::Text(bracket(&fresh)))),
-                })
-            }),
-            Task::Sync { run, op: sop } => {
-                let before = run.strategy();
-                run.handle(resp).map(|batch| {
-                    sync_note = Some((sop.clone(), before, run.strategy(), batch.is_some()));
-                    batch.map(|b| Step::Yield(Value::Text(batch_json(&b))))
-                })
-            }
+            } => pages_answer(resp, op, parts, *split, *count, seen, done_rows),
+            Task::Related { plan, rows } => related_answer(resp, op, plan, rows.as_mut()),
+            Task::Sync { run, op: sop } => sync_answer(resp, run, sop, &mut sync_note),
             // Best effort: whatever the answer, the release is over.
             Task::Release => Ok(Some(Step::Done(Value::Nothing))),
             Task::Login { .. } => Err(unknown_exchange()),
-            Task::Logout => envelope::decode_raw(resp, op).map(|text| {
-                let text = if text == "null" {
-                    "{}".to_owned()
-                } else {
-                    text
-                };
-                Some(Step::Done(Value::Text(text)))
-            }),
-            Task::Extend => results::parse_extendsession(resp).map(|info| {
-                let text = login_info_json(&info);
-                new_session = Some(info.session);
-                Some(Step::Done(Value::Text(text)))
-            }),
+            Task::Logout => logout_answer(resp, op),
+            Task::Extend => extend_answer(resp, &mut new_session),
         };
         let release = matches!(ex.task, Task::Release);
         let is_sync = matches!(ex.task, Task::Sync { .. });
@@ -1573,6 +1464,194 @@ impl Driver {
     }
 }
 
+// The per-task arms of `Driver::advance` and `Driver::answer`, kept out of line: V8 compiles a
+// wasm function whole on its first call (Liftoff), so a first login or retrieve must not pay
+// for the query, paging, related and sync code inlined into the functions it runs.
+
+#[inline(never)]
+fn query_plan(texts: &[String], next: usize, rows: &str) -> Plan {
+    match texts.get(next) {
+        Some(t) => {
+            let read = if texts.len() == 1 {
+                Read::Clean
+            } else {
+                Read::Core
+            };
+            match ops::query(t) {
+                Ok(c) => Plan::Send(c, read),
+                Err(e) => Plan::Fail(e),
+            }
+        }
+        None => Plan::Done(Value::Text(bracket(rows))),
+    }
+}
+
+#[inline(never)]
+fn pages_plan(
+    parts: &mut VecDeque<Part>,
+    split: bool,
+    count: bool,
+    seen: usize,
+    done_rows: &mut u64,
+) -> Plan {
+    let mut q = None;
+    while let Some(p) = parts.front() {
+        if let Some(text) = p.next_query() {
+            q = Some(text);
+            break;
+        }
+        if let Some(p) = parts.pop_front() {
+            *done_rows += p.rows();
+        }
+    }
+    match q {
+        Some(text) => match ops::query(&text) {
+            Ok(c) => Plan::Send(c, if split { Read::Core } else { Read::CleanRows }),
+            Err(e) => Plan::Fail(e),
+        },
+        None if count => Plan::Done(Value::Text(
+            if split { seen as u64 } else { *done_rows }.text(),
+        )),
+        None => Plan::Done(Value::Nothing),
+    }
+}
+
+#[inline(never)]
+fn related_plan(plan: &mut RelatedPlan, rows: Option<&str>) -> Plan {
+    match plan.next_query() {
+        Some(text) => match ops::query_related(&text, plan.source(), plan.label()) {
+            Ok(c) => Plan::Send(c, Read::Core),
+            Err(e) => Plan::Fail(e),
+        },
+        None => Plan::Done(rows.map_or(Value::Nothing, |r| Value::Text(bracket(r)))),
+    }
+}
+
+#[inline(never)]
+fn sync_plan(run: &mut SyncRun, op: &mut String, proxy: bool) -> Plan {
+    match run.next_call() {
+        Some(mut c) => {
+            if proxy && c.operation == "wsapp_register" {
+                // crmwire/proxy binds the key it hands out to this module (a proxy
+                // with a module allowlist refuses a registration without it); the
+                // server reads only `type` and `synctype`, and the proxy drops it.
+                c.params
+                    .push(("elementType".to_owned(), run.module().to_owned()));
+            }
+            op.clone_from(&c.operation);
+            Plan::Send(c, Read::Core)
+        }
+        None => Plan::Done(Value::Nothing),
+    }
+}
+
+#[inline(never)]
+fn query_answer(
+    resp: &HttpResponse,
+    op: &str,
+    next: &mut usize,
+    rows: &mut String,
+    seen: &mut Set<String>,
+) -> Result<Option<Step>> {
+    let text = envelope::decode_raw_ref(resp, op)?;
+    merge_rows(&text, rows, seen)?;
+    *next += 1;
+    Ok(None)
+}
+
+#[inline(never)]
+fn pages_answer(
+    resp: &HttpResponse,
+    op: &str,
+    parts: &mut VecDeque<Part>,
+    split: bool,
+    count: bool,
+    seen: &mut Set<String>,
+    done_rows: &mut u64,
+) -> Result<Option<Step>> {
+    let text = envelope::decode_raw_ref(resp, op)?;
+    let part = parts.front_mut().ok_or_else(unknown_exchange)?;
+    part.advance_page(&text)?;
+    if part.next_query().is_none() {
+        if let Some(p) = parts.pop_front() {
+            *done_rows += p.rows();
+        }
+    }
+    let mut fresh = String::new();
+    if split {
+        merge_rows(&text, &mut fresh, seen)?;
+    } else if !count {
+        // Only PHP's `{}` for an empty list, or text the host could not parse.
+        append_rows(&text, &mut fresh)?;
+    }
+    Ok(if count || fresh.is_empty() {
+        None
+    } else {
+        Some(Step::Yield(Value::Text(bracket(&fresh))))
+    })
+}
+
+#[inline(never)]
+fn related_answer(
+    resp: &HttpResponse,
+    op: &str,
+    plan: &mut RelatedPlan,
+    rows: Option<&mut String>,
+) -> Result<Option<Step>> {
+    let text = envelope::decode_raw_ref(resp, op)?;
+    let fresh = plan.advance_page(&text)?;
+    Ok(match rows {
+        Some(all) => {
+            if !fresh.is_empty() {
+                if !all.is_empty() {
+                    all.push(',');
+                }
+                all.push_str(&fresh);
+            }
+            None
+        }
+        None if fresh.is_empty() => None,
+        None => Some(Step::Yield(Value::Text(bracket(&fresh)))),
+    })
+}
+
+type SyncNote = Option<(String, &'static str, &'static str, bool)>;
+
+#[inline(never)]
+fn sync_answer(
+    resp: &HttpResponse,
+    run: &mut SyncRun,
+    sop: &str,
+    note: &mut SyncNote,
+) -> Result<Option<Step>> {
+    let before = run.strategy();
+    run.handle(resp).map(|batch| {
+        *note = Some((sop.to_owned(), before, run.strategy(), batch.is_some()));
+        batch.map(|b| Step::Yield(Value::Text(batch_json(&b))))
+    })
+}
+
+#[inline(never)]
+fn logout_answer(resp: &HttpResponse, op: &str) -> Result<Option<Step>> {
+    envelope::decode_raw(resp, op).map(|text| {
+        let text = if text == "null" {
+            "{}".to_owned()
+        } else {
+            text
+        };
+        Some(Step::Done(Value::Text(text)))
+    })
+}
+
+#[inline(never)]
+fn extend_answer(resp: &HttpResponse, new_session: &mut Option<Secret>) -> Result<Option<Step>> {
+    results::parse_extendsession(resp).map(|info| {
+        let text = login_info_json(&info);
+        *new_session = Some(info.session);
+        Some(Step::Done(Value::Text(text)))
+    })
+}
+
 /// True when `needle` occurs in `hay`.
 fn contains(hay: &[u8], needle: &[u8]) -> bool {
     let Some(&first) = needle.first() else {
@@ -1680,7 +1759,7 @@ pub fn login_info_json(info: &LoginInfo) -> String {
         push("username", u);
     }
     out.push_str(",\"profile\":");
-    out.push_str(&info.profile.to_json());
+    info.profile.write_json(&mut out);
     out.push('}');
     out
 }

@@ -193,7 +193,7 @@ pub fn parse_challenge(resp: &HttpResponse) -> Result<Challenge> {
 
 fn parse_session(resp: &HttpResponse, op: &str) -> Result<LoginInfo> {
     let r = envelope::decode(resp, op)?;
-    let members = as_obj(resp, op, &r)?;
+    as_obj(resp, op, &r)?;
     let session = match r.get("sessionName") {
         Some(Json::Str(s)) if !s.is_empty() => Secret::new(s.clone()),
         _ => {
@@ -204,20 +204,24 @@ fn parse_session(resp: &HttpResponse, op: &str) -> Result<LoginInfo> {
             ))
         }
     };
-    let profile = Json::Obj(
-        members
-            .iter()
-            .filter(|(k, _)| !is_secret_name(k) && !contains_password(k))
-            .cloned()
-            .collect(),
-    );
+    let user_id = req_str(resp, op, &r, "userId")?;
+    let version = req_str(resp, op, &r, "version")?;
+    let vtiger_version = req_str(resp, op, &r, "vtigerVersion")?;
+    let username = r.get("username").and_then(Json::as_str).map(str::to_owned);
+    // The decoded result is not needed any more: its members move into the profile (it is
+    // an object, checked above).
+    let mut members = match r {
+        Json::Obj(m) => m,
+        _ => Vec::new(),
+    };
+    members.retain(|(k, _)| !is_secret_name(k) && !contains_password(k));
     Ok(LoginInfo {
         session,
-        user_id: req_str(resp, op, &r, "userId")?,
-        version: req_str(resp, op, &r, "version")?,
-        vtiger_version: req_str(resp, op, &r, "vtigerVersion")?,
-        username: r.get("username").and_then(Json::as_str).map(str::to_owned),
-        profile,
+        user_id,
+        version,
+        vtiger_version,
+        username,
+        profile: Json::Obj(members),
     })
 }
 

@@ -178,10 +178,10 @@ impl WriteRun {
     ) -> Result<WriteRun> {
         // What the request builder refuses (4-byte characters, `\uXXXX` text, a missing id, a
         // bad module name) is refused now, before any describe is sent.
-        match (kind, module) {
-            (WriteKind::Create, m) => ops::create(m.unwrap_or(""), &element).map(drop)?,
-            (WriteKind::Update, _) => ops::update(&element).map(drop)?,
-            (WriteKind::Revise, _) => ops::revise(&element).map(drop)?,
+        match kind {
+            WriteKind::Create => ops::check_write("create", Some(module.unwrap_or("")), &element)?,
+            WriteKind::Update => ops::check_write("update", None, &element)?,
+            WriteKind::Revise => ops::check_write("revise", None, &element)?,
         }
         Ok(WriteRun {
             kind,
@@ -255,6 +255,7 @@ impl Driver {
     }
 
     /// The next request of a write, describe or files exchange.
+    #[inline(never)]
     pub(super) fn plan_records(&mut self, id: ExchangeId) -> Plan {
         match self.plan_inner(id) {
             Ok(p) => p,
@@ -355,6 +356,7 @@ impl Driver {
     }
 
     /// The multipart request of a write with a file, and where the host inserts the bytes.
+    #[inline(never)]
     pub(super) fn upload_request(
         &mut self,
         call: &Call,
@@ -415,6 +417,7 @@ impl Driver {
 
     /// Stores what an answer taught (after the exchange's borrow ended); `led` is the
     /// module of the describe the exchange had on the wire.
+    #[inline(never)]
     pub(super) fn learn(&mut self, l: Learned, led: Option<String>) {
         match l {
             Learned::Described(info) => {
@@ -429,6 +432,7 @@ impl Driver {
 
     /// A logout that failed (the server's answer or the transport): the session is gone
     /// locally, the exchange ends with `{"message","error"}` instead of an error.
+    #[inline(never)]
     pub(super) fn logout_failed(&mut self, id: ExchangeId, e: &Error) -> Step {
         self.exchanges.remove(id);
         let mut out = String::from("{\"message\":");
@@ -450,6 +454,7 @@ impl Driver {
 }
 
 /// Reads the answer of a write, describe or files exchange.
+#[inline(never)]
 pub(super) fn answer(task: &mut Task, op: &str, resp: &HttpResponse) -> Result<Learned> {
     match (task, op) {
         (Task::Write(w), "describe") => match results::parse_describe(resp) {

@@ -88,6 +88,15 @@ impl ElementInput {
     pub fn encode(&self, module: Option<&str>) -> Result<String> {
         encode_element(&self.value, module, self.policy)
     }
+
+    /// What [`ElementInput::encode`] would refuse, without building the text (unless there
+    /// is something to refuse or replace).
+    pub fn check(&self) -> Result<()> {
+        if matches!(self.value, Json::Obj(_)) && plain(&self.value) {
+            return Ok(());
+        }
+        self.encode(None).map(drop)
+    }
 }
 
 /// Serialises an element for the wire: compact, raw UTF-8 (never `\uXXXX` for non-ASCII, no
@@ -107,6 +116,10 @@ pub fn encode_element(
             "the element must be a JSON object",
         ));
     };
+    // Most elements go out as they are: checked in place, written without a copy.
+    if module != Some("Calendar") && plain(element) {
+        return Ok(element.to_json());
+    }
     let mut members = members.clone();
     for (k, v) in members.iter_mut() {
         clean_value(v, k, policy)?;
@@ -126,6 +139,23 @@ pub fn encode_element(
         }
     }
     Ok(Json::Obj(members).to_json())
+}
+
+/// True when nothing in `v` needs [`encode_element`]'s cleaning: no character outside the BMP,
+/// no backslash-u-hex text, only valid numbers (keys included). Anything else takes the copying
+/// path, which also words every error.
+fn plain(v: &Json) -> bool {
+    match v {
+        Json::Str(s) => plain_str(s),
+        Json::Num(n) => json::is_number(n),
+        Json::Arr(a) => a.iter().all(plain),
+        Json::Obj(m) => m.iter().all(|(k, x)| plain_str(k) && plain(x)),
+        Json::Null | Json::Bool(_) => true,
+    }
+}
+
+fn plain_str(s: &str) -> bool {
+    !has_four_byte(s) && !has_backslash_u_hex(s)
 }
 
 fn clean_value(v: &mut Json, path: &str, policy: FourBytePolicy) -> Result<()> {

@@ -155,23 +155,36 @@ pub fn create(module: &str, element: &ElementInput) -> Result<Call> {
     with_op("create", run())
 }
 
+/// What [`create`] (`Some(module)`), [`update`] or [`revise`] (`None`, with `op`) would
+/// refuse, the same error, without building the request.
+pub fn check_write(op: &str, module: Option<&str>, element: &ElementInput) -> Result<()> {
+    let run = || -> Result<()> {
+        match module {
+            Some(m) => validate_module(m, "elementType")?,
+            None => check_id(element, "id")?,
+        }
+        element.check()
+    };
+    with_op(op, run())
+}
+
+fn check_id(element: &ElementInput, id_field: &str) -> Result<()> {
+    match element.get(id_field) {
+        Some(Json::Str(s)) => WsId::parse_field(s, id_field).map(drop),
+        _ => Err(Error::invalid_input(
+            id_field,
+            cat!(
+                "the element needs '",
+                id_field,
+                "' as a webservice id string (e.g. \"12x34\")"
+            ),
+        )),
+    }
+}
+
 fn element_with_id(op: &str, element: &ElementInput, id_field: &str) -> Result<Call> {
     let run = || -> Result<Call> {
-        match element.get(id_field) {
-            Some(Json::Str(s)) => {
-                WsId::parse_field(s, id_field)?;
-            }
-            _ => {
-                return Err(Error::invalid_input(
-                    id_field,
-                    cat!(
-                        "the element needs '",
-                        id_field,
-                        "' as a webservice id string (e.g. \"12x34\")"
-                    ),
-                ))
-            }
-        }
+        check_id(element, id_field)?;
         let el = element.encode(None)?;
         Ok(Call::new(op, vec![p("element", el)]))
     };
