@@ -139,6 +139,9 @@ test-lint:
 	cargo fmt --all -- --check
 	cargo clippy --locked --workspace --all-targets -- -D warnings
 	cargo clippy --locked -p crmwire --lib --test wasm_node --test wasm_browser --target wasm32-unknown-unknown -- -D warnings
+	@# The shipped modules' feature sets (no std, one protocol each), as `make pkg` builds them: about 7 s.
+	for feats in $(foreach f,$(FLAVOURS),slim,$(FEATURES_$(f))); do \
+	  cargo clippy --locked -p crmwire --lib --target wasm32-unknown-unknown --no-default-features --features $$feats -- -D warnings; done
 	@# wasm_bindgen / js_sys / web_sys belong in src/wasm/ only (the core stays sans-IO).
 	@if grep -rnE '\b(wasm_bindgen|js_sys|web_sys)\b' src --include='*.rs' | grep -v '^src/wasm/'; then \
 	  echo "error: wasm_bindgen/js_sys/web_sys used outside src/wasm/"; exit 1; fi
