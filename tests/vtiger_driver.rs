@@ -17,22 +17,11 @@ use crmwire::step::{Read, Step, Value};
 use crmwire::vtiger::driver::{Config, Driver, ExchangeId, QueryText};
 use crmwire::vtiger::ops::{self, Endpoint};
 use crmwire::vtiger::WsId;
-use crmwire::{Error, ErrorCode, HttpResponse, Method};
+use crmwire::{Error, ErrorCode, HttpResponse};
 use std::collections::VecDeque;
 
 fn driver() -> Driver {
     Driver::new(config())
-}
-
-/// The request a Send step carries, as one line.
-fn line(step: &Step) -> String {
-    match step {
-        Step::Send { request, .. } => match request.method {
-            Method::Get => format!("GET {}", request.url),
-            _ => format!("{} {} {}", request.method, request.url, request.body_text()),
-        },
-        other => panic!("expected a request, got {other:?}"),
-    }
 }
 
 fn read(step: &Step) -> Read {

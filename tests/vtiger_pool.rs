@@ -14,17 +14,7 @@ use crmwire::vtiger::driver::{Config, ExchangeId};
 use crmwire::vtiger::ops::{self, Endpoint};
 use crmwire::vtiger::pool::Pool;
 use crmwire::vtiger::WsId;
-use crmwire::{ErrorCode, HttpResponse, Method};
-
-fn line(step: &Step) -> String {
-    match step {
-        Step::Send { request, .. } => match request.method {
-            Method::Get => format!("GET {}", request.url),
-            _ => format!("{} {} {}", request.method, request.url, request.body_text()),
-        },
-        other => panic!("expected a request, got {other:?}"),
-    }
-}
+use crmwire::{ErrorCode, HttpResponse};
 
 fn get_retrieve(session: &str, id: &str) -> String {
     format!("GET {EP}?operation=retrieve&sessionName={session}&id={id}")
@@ -44,10 +34,13 @@ fn log_in(p: &mut Pool, id: ExchangeId, step: &Step, token: &str, session: &str)
     p.handle(id, &logged_in(session), None).unwrap()
 }
 
-fn done(p: &mut Pool, id: ExchangeId, step: &Step, want: &str, result: &str) {
-    assert_eq!(line(step), want);
-    let step = p.handle(id, &ok(result), None).unwrap();
-    assert_eq!(step, Step::Done(Value::Text(result.to_owned())));
+/// Checks that `step` is the retrieve of `record` under `session`, answers it with
+/// `{"id":"<record>"}` and checks that the exchange is done with that result.
+fn retrieved(p: &mut Pool, id: ExchangeId, step: &Step, session: &str, record: &str) {
+    assert_eq!(line(step), get_retrieve(session, record));
+    let result = format!(r#"{{"id":"{record}"}}"#);
+    let step = p.handle(id, &ok(&result), None).unwrap();
+    assert_eq!(step, Step::Done(Value::Text(result)));
 }
 
 #[test]
@@ -79,20 +72,8 @@ fn one_session_is_one_driver_its_calls_wait_for_its_one_login() {
     let sa = log_in(&mut p, a, &sa, "t1", "S0");
     assert!(p.take_wake());
     let sb = p.resume(b).unwrap();
-    done(
-        &mut p,
-        a,
-        &sa,
-        &get_retrieve("S0", "12x1"),
-        r#"{"id":"12x1"}"#,
-    );
-    done(
-        &mut p,
-        b,
-        &sb,
-        &get_retrieve("S0", "12x2"),
-        r#"{"id":"12x2"}"#,
-    );
+    retrieved(&mut p, a, &sa, "S0", "12x1");
+    retrieved(&mut p, b, &sb, "S0", "12x2");
     assert_eq!(p.open_slots(), 1);
 }
 
@@ -133,51 +114,21 @@ fn calls_spread_over_the_least_busy_session_and_logins_run_one_at_a_time() {
     assert_eq!(p.logging_in(), Some(2));
     assert_eq!(p.resume(b).unwrap(), Step::Wait, "slot 1 waits again");
     let sd = p.resume(d).unwrap();
-    done(
-        &mut p,
-        d,
-        &sd,
-        &get_retrieve("S0", "12x4"),
-        r#"{"id":"12x4"}"#,
-    );
-    done(
-        &mut p,
-        a,
-        &sa,
-        &get_retrieve("S0", "12x1"),
-        r#"{"id":"12x1"}"#,
-    );
+    retrieved(&mut p, d, &sd, "S0", "12x4");
+    retrieved(&mut p, a, &sa, "S0", "12x1");
 
     // A call now: slot 0 is idle, it goes there at once (no new session, no login).
     let (e, se) = retrieve(&mut p, "12x5");
     assert_eq!(Pool::slot_of(e), 0);
-    done(
-        &mut p,
-        e,
-        &se,
-        &get_retrieve("S0", "12x5"),
-        r#"{"id":"12x5"}"#,
-    );
+    retrieved(&mut p, e, &se, "S0", "12x5");
 
     let sc = log_in(&mut p, c, &sc, "t2", "S2");
     assert!(p.take_wake());
     let sb = p.resume(b).unwrap();
     assert_eq!(p.logging_in(), Some(1));
     let sb = log_in(&mut p, b, &sb, "t1", "S1");
-    done(
-        &mut p,
-        c,
-        &sc,
-        &get_retrieve("S2", "12x3"),
-        r#"{"id":"12x3"}"#,
-    );
-    done(
-        &mut p,
-        b,
-        &sb,
-        &get_retrieve("S1", "12x2"),
-        r#"{"id":"12x2"}"#,
-    );
+    retrieved(&mut p, c, &sc, "S2", "12x3");
+    retrieved(&mut p, b, &sb, "S1", "12x2");
     assert_eq!(p.loads(), [0, 0, 0]);
     assert_eq!(p.logging_in(), None);
 }
@@ -192,13 +143,7 @@ fn an_expired_session_is_renewed_alone_while_the_others_keep_serving() {
     p.take_wake();
     let sb = p.resume(b).unwrap();
     let sb = log_in(&mut p, b, &sb, "t1", "S1");
-    done(
-        &mut p,
-        a,
-        &sa,
-        &get_retrieve("S0", "12x1"),
-        r#"{"id":"12x1"}"#,
-    );
+    retrieved(&mut p, a, &sa, "S0", "12x1");
     // Slot 1's session expired on the server: its call logs in again (alone) …
     assert_eq!(line(&sb), get_retrieve("S1", "12x2"));
     let sb = p.handle(b, &fail("INVALID_SESSIONID"), None).unwrap();
@@ -207,40 +152,16 @@ fn an_expired_session_is_renewed_alone_while_the_others_keep_serving() {
     // … while slot 0 serves at once, on its own session.
     let (c, sc) = retrieve(&mut p, "12x3");
     assert_eq!(Pool::slot_of(c), 0, "the least busy slot");
-    done(
-        &mut p,
-        c,
-        &sc,
-        &get_retrieve("S0", "12x3"),
-        r#"{"id":"12x3"}"#,
-    );
+    retrieved(&mut p, c, &sc, "S0", "12x3");
     // Slot 1 gets its new session and repeats its request once.
     let sb = log_in(&mut p, b, &sb, "t2", "S1b");
-    done(
-        &mut p,
-        b,
-        &sb,
-        &get_retrieve("S1b", "12x2"),
-        r#"{"id":"12x2"}"#,
-    );
+    retrieved(&mut p, b, &sb, "S1b", "12x2");
     // Both sessions serve on.
     let (d, sd) = retrieve(&mut p, "12x4");
     let (e, se) = retrieve(&mut p, "12x5");
     assert_eq!([d, e].map(Pool::slot_of), [0, 1]);
-    done(
-        &mut p,
-        d,
-        &sd,
-        &get_retrieve("S0", "12x4"),
-        r#"{"id":"12x4"}"#,
-    );
-    done(
-        &mut p,
-        e,
-        &se,
-        &get_retrieve("S1b", "12x5"),
-        r#"{"id":"12x5"}"#,
-    );
+    retrieved(&mut p, d, &sd, "S0", "12x4");
+    retrieved(&mut p, e, &se, "S1b", "12x5");
 }
 
 #[test]
@@ -252,32 +173,14 @@ fn closing_a_held_login_lets_the_next_one_lead() {
     // The caller of b gives up while its getchallenge is held: nothing of it is ever sent.
     assert_eq!(p.close(b), None);
     let sa = log_in(&mut p, a, &sa, "t0", "S0");
-    done(
-        &mut p,
-        a,
-        &sa,
-        &get_retrieve("S0", "12x1"),
-        r#"{"id":"12x1"}"#,
-    );
+    retrieved(&mut p, a, &sa, "S0", "12x1");
     // Slot 1 has no session yet: its next call logs in, now alone.
     let (c, sc) = retrieve(&mut p, "12x3");
     let (d, sd) = retrieve(&mut p, "12x4");
     assert_eq!([c, d].map(Pool::slot_of), [0, 1]);
     let sd = log_in(&mut p, d, &sd, "t1", "S1");
-    done(
-        &mut p,
-        c,
-        &sc,
-        &get_retrieve("S0", "12x3"),
-        r#"{"id":"12x3"}"#,
-    );
-    done(
-        &mut p,
-        d,
-        &sd,
-        &get_retrieve("S1", "12x4"),
-        r#"{"id":"12x4"}"#,
-    );
+    retrieved(&mut p, c, &sc, "S0", "12x3");
+    retrieved(&mut p, d, &sd, "S1", "12x4");
 }
 
 #[test]
@@ -307,13 +210,7 @@ fn server_info_merges_what_the_sessions_learned() {
     p.take_wake();
     let sb = p.resume(b).unwrap();
     let _ = log_in(&mut p, b, &sb, "t1", "S1");
-    done(
-        &mut p,
-        a,
-        &sa,
-        &get_retrieve("S0", "12x1"),
-        r#"{"id":"12x1"}"#,
-    );
+    retrieved(&mut p, a, &sa, "S0", "12x1");
     p.close(b);
     // relatedtypes answered on slot 1 (slot 0 is busy with a).
     let (a, _sa) = retrieve(&mut p, "12x1");

@@ -9,6 +9,8 @@
 
 mod common;
 
+use common::fake::line;
+
 use crmwire::encode::md5_hex;
 use crmwire::step::{Step, Value};
 use crmwire::vtiger::driver::{Config, Driver, ExchangeId, WriteRun};
@@ -41,16 +43,6 @@ fn refused(code: &str, message: &str) -> HttpResponse {
 /// A recorded answer.
 fn rec(prefix: &str) -> HttpResponse {
     common::load("vtiger-8.4.0", prefix).response()
-}
-
-fn line(step: &Step) -> String {
-    match step {
-        Step::Send { request, .. } => match request.method {
-            Method::Get => format!("GET {}", request.url),
-            _ => format!("{} {} {}", request.method, request.url, request.body_text()),
-        },
-        other => panic!("expected a request, got {other:?}"),
-    }
 }
 
 fn get(op: &str, rest: &str) -> String {

@@ -1,9 +1,10 @@
 //! A scripted Vtiger for the driver, pool and proxy tests: its answers and the request lines
 //! a client sends it.
 use crmwire::encode::md5_hex;
+use crmwire::step::Step;
 use crmwire::vtiger::driver::Config;
 use crmwire::vtiger::ops::Endpoint;
-use crmwire::HttpResponse;
+use crmwire::{HttpResponse, Method};
 
 pub const EP: &str = "http://crm.test/webservice.php";
 pub const KEY: &str = "K3yK3yK3y";
@@ -50,4 +51,15 @@ pub fn post_login(token: &str) -> String {
 
 pub fn get(op: &str, session: &str, rest: &str) -> String {
     format!("GET {EP}?operation={op}&sessionName={session}{rest}")
+}
+
+/// The request a Send step carries, as one line: `GET <url>`, or `<method> <url> <body>`.
+pub fn line(step: &Step) -> String {
+    match step {
+        Step::Send { request, .. } => match request.method {
+            Method::Get => format!("GET {}", request.url),
+            _ => format!("{} {} {}", request.method, request.url, request.body_text()),
+        },
+        other => panic!("expected a request, got {other:?}"),
+    }
 }
