@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 pub mod fake;
+pub mod zend;
 use crmwire::json::{self, Json};
 use crmwire::{HttpResponse, Method};
 use std::path::PathBuf;

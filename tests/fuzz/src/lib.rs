@@ -208,63 +208,10 @@ pub fn gate_input(data: &[u8]) -> Option<GateInput> {
     })
 }
 
-/// An independent model of how Vtiger reads `element` (the one of `tests/vtiger_gate.rs`):
-/// Zend_Json_Decoder first turns every `\uXXXX` (`u` in any case) of the whole text into the raw
-/// character and drops raw characters below U+0020, then tokenizes (escapes `\" \\ \/ \b \f \n
-/// \r \t \'`; raw control characters inside strings are kept). Returns the value as strict JSON
-/// (PHP keeps the last of duplicate keys, as serde_json), or `None` where Zend throws.
-pub fn zend_decode(text: &str) -> Option<serde_json::Value> {
-    let b: Vec<char> = text.chars().collect();
-    let mut pre = String::new();
-    let mut i = 0;
-    while i < b.len() {
-        let c = b[i];
-        if c == '\\'
-            && i + 5 < b.len()
-            && (b[i + 1] == 'u' || b[i + 1] == 'U')
-            && b[i + 2..i + 6].iter().all(char::is_ascii_hexdigit)
-        {
-            let hex: String = b[i + 2..i + 6].iter().collect();
-            let n = u32::from_str_radix(&hex, 16).ok()?;
-            pre.push(char::from_u32(n).unwrap_or('?'));
-            i += 6;
-            continue;
-        }
-        if (c as u32) >= 0x20 {
-            pre.push(c);
-        }
-        i += 1;
-    }
-    let mut out = String::new();
-    let mut in_str = false;
-    let mut it = pre.chars();
-    while let Some(c) = it.next() {
-        if !in_str {
-            if c == '"' {
-                in_str = true;
-            }
-            out.push(c);
-            continue;
-        }
-        match c {
-            '"' => {
-                in_str = false;
-                out.push(c);
-            }
-            '\\' => match it.next()? {
-                '\'' => out.push('\''),
-                e @ ('"' | '\\' | '/' | 'b' | 'f' | 'n' | 'r' | 't') => {
-                    out.push('\\');
-                    out.push(e);
-                }
-                _ => return None,
-            },
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    serde_json::from_str(&out).ok()
-}
+// The model of how Vtiger reads `element`, shared with tests/vtiger_gate.rs.
+#[path = "../../common/zend.rs"]
+mod zend;
+pub use zend::zend_decode;
 
 /// Whether a JSON tree holds an object with a key twice (at any depth).
 pub fn has_duplicate_key(v: &Json) -> bool {
