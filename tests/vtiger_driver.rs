@@ -229,31 +229,25 @@ fn a_congested_server_stretches_the_back_off_by_its_pace() {
     assert_eq!(uniqid(0), "6932000000000");
     assert_eq!(uniqid(600), "69320000927c0");
     let ts: Vec<String> = [0, 600, 1200, 1800].into_iter().map(uniqid).collect();
-    let mut d = driver();
-    let mut fake = Fake::new();
-    for t in &ts[..3] {
-        fake = fake
-            .expect(get_challenge(), challenge(t))
-            .expect(post_login(t), fail("INVALID_USER_CREDENTIALS"));
-    }
-    let mut fake = fake
-        .login(&ts[3], "S1")
-        .expect(get("listtypes", "S1", ""), ok(r#"{"types":[]}"#));
-    let r = fake
-        .run(&mut d, |d| d.start_call(ops::listtypes(None)))
-        .unwrap();
-    fake.finished();
-    assert_eq!(r.sleeps.len(), 3);
+    let sleeps = refused_three_times_then_logged_in(&ts);
+    assert_eq!(sleeps.len(), 3);
     // The first back-off knows no pace yet: 15 × 0.5–1.5; the second one slow pair: 30 ×
     // 0.5–1.5.
-    assert!((7..=22).contains(&r.sleeps[0]), "{:?}", r.sleeps);
-    assert!((15..=45).contains(&r.sleeps[1]), "{:?}", r.sleeps);
+    assert!((7..=22).contains(&sleeps[0]), "{sleeps:?}");
+    assert!((15..=45).contains(&sleeps[1]), "{sleeps:?}");
     // The third: 60 × 8 × 0.5–1.5 (unstretched it would be 30..=90).
-    assert!((240..=720).contains(&r.sleeps[2]), "{:?}", r.sleeps);
+    assert!((240..=720).contains(&sleeps[2]), "{sleeps:?}");
 
     // One slow pair (600 ms) and then a quick one (the next token 60 ms later, of which at
     // most 45 slept: 15–60 ms): the third back-off is stretched at most 60/30 = ×2.
     let ts: Vec<String> = [0, 600, 660, 700].into_iter().map(uniqid).collect();
+    let sleeps = refused_three_times_then_logged_in(&ts);
+    assert!((30..=180).contains(&sleeps[2]), "{sleeps:?}");
+}
+
+/// A login refused three times (challenge tokens `ts[0..3]`), then a fourth with `ts[3]`, then
+/// a listtypes: the back-offs the driver slept.
+fn refused_three_times_then_logged_in(ts: &[String]) -> Vec<u32> {
     let mut d = driver();
     let mut fake = Fake::new();
     for t in &ts[..3] {
@@ -268,7 +262,7 @@ fn a_congested_server_stretches_the_back_off_by_its_pace() {
         .run(&mut d, |d| d.start_call(ops::listtypes(None)))
         .unwrap();
     fake.finished();
-    assert!((30..=180).contains(&r.sleeps[2]), "{:?}", r.sleeps);
+    r.sleeps
 }
 
 #[test]
